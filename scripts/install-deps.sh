@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything remaster needs to build, run and test on a fresh Debian
+# (bookworm or newer) machine. Idempotent; run as root.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config
+  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libcli11-dev catch2
+  # run time: making the stick
+  dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux
+  # tests: awkward trees, comparison, the peer, VM boots
+  python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng
+  mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: run as root (apt-get install)" >&2
+  exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

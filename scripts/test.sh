@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine and runs every test tier: unit (Catch2, no
+# root), root (loop devices, real mounts), VM (mmdebstrap root booted in QEMU).
+# Prints one line per test and a final "N passed, M failed".
+#   scripts/test.sh [unit|root|vm]...   (default: all tiers)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tiers=("$@")
+((${#tiers[@]})) || tiers=(unit root vm)
+
+scripts/install-deps.sh || exit 1
+scripts/build.sh || exit 1
+
+passed=0 failed=0 failures=()
+run() {  # args: name command...
+  local name=$1 start=$SECONDS
+  shift
+  echo "=== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== PASS $name ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    echo "=== FAIL $name ($((SECONDS - start)) s)"
+  fi
+}
+
+for tier in "${tiers[@]}"; do
+  case $tier in
+    unit)
+      run unit build/unit_tests
+      ;;
+    root|vm)
+      for t in tests/"$tier"/test_*.sh; do
+        [[ -e $t ]] || continue
+        run "$tier/$(basename "$t" .sh)" bash "$t"
+      done
+      ;;
+    *) echo "unknown tier '$tier' (unit, root, vm)" >&2; exit 2 ;;
+  esac
+done
+
+((failed)) && printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,21 @@
+// SIGINT, SIGTERM and SIGHUP only set a flag. Long loops call
+// check_interrupt(), which throws, so every owning object unwinds normally and
+// releases its mount, loop device or temporary file; nothing is cleaned up from
+// inside a signal handler.
+#pragma once
+
+namespace remaster {
+
+// Installs the handlers (without SA_RESTART, so blocking waits return EINTR).
+void install_interrupt_handlers();
+
+// True once a signal arrived; safe to call from any thread.
+bool interrupt_requested() noexcept;
+
+// The number of the signal that arrived, 0 if none.
+int interrupt_signal() noexcept;
+
+// Throws Error(Exit::interrupted) if a signal arrived.
+void check_interrupt();
+
+}  // namespace remaster

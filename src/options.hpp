@@ -1,0 +1,30 @@
+// Everything the command line says, in one struct, filled by main (CLI11).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "exclusions.hpp"
+
+namespace remaster {
+
+struct Options {
+    std::string root = "/";
+    std::string to;        // block device or image file: the stick
+    std::string squashfs;  // just the image
+    Mode mode = Mode::backup;
+    std::vector<std::string> excludes;
+    std::string compress = "zstd:3";
+    uint32_t block_size = 128 * 1024;
+    unsigned jobs = 0;  // 0: all cores
+    std::string kernel_args;
+    std::string kernel;      // kernel version, default newest
+    uint64_t image_size = 0; // --size for image-file targets; 0: automatic
+    bool dry_run = false;
+    bool yes = false;
+    bool quiet = false;
+    bool verbose = false;
+};
+
+}  // namespace remaster

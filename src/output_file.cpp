@@ -1,0 +1,43 @@
+#include "output_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "error.hpp"
+#include "log.hpp"
+
+namespace remaster {
+
+std::string OutputFile::temp_name_for(const std::string& final_path) {
+    const size_t slash = final_path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : final_path.substr(0, slash);
+    const std::string name = final_path.substr(slash + 1);
+    return dir + "/." + name + ".remaster-" + std::to_string(::getpid()) + ".tmp";
+}
+
+OutputFile::OutputFile(const std::string& final_path)
+    : final_(final_path), temp_(temp_name_for(final_path)) {
+    fd_ = open_or_throw(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+}
+
+OutputFile::~OutputFile() {
+    if (committed_) return;
+    fd_.reset();
+    if (::unlink(temp_.c_str()) != 0 && errno != ENOENT)
+        log::warn() << "could not remove the partial output '" << temp_ << "': " << errno_string(errno);
+}
+
+void OutputFile::commit() {
+    if (::fsync(fd_.get()) != 0) throw_errno("flush '" + temp_ + "' to disk", errno);
+    if (::rename(temp_.c_str(), final_.c_str()) != 0) throw_errno("rename '" + temp_ + "' to '" + final_ + "'", errno);
+    committed_ = true;
+    fd_.reset();
+    const size_t slash = final_.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : final_.substr(0, slash);
+    Fd d(::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (d) ::fsync(d.get());
+}
+
+}  // namespace remaster

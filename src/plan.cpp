@@ -1,0 +1,135 @@
+#include "plan.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <ostream>
+
+#include "error.hpp"
+#include "output_file.hpp"
+#include "runtime_dir.hpp"
+
+namespace remaster {
+namespace {
+
+std::string parent_of(const std::string& abs) {
+    const size_t slash = abs.rfind('/');
+    return slash == 0 ? "/" : abs.substr(0, slash);
+}
+
+std::string join_problems(const std::vector<std::string>& problems) {
+    std::string s = problems.size() == 1 ? problems[0] : "Cannot start:";
+    if (problems.size() > 1)
+        for (const auto& p : problems) s += "\n  - " + p;
+    return s;
+}
+
+}  // namespace
+
+std::string absolute_path(const std::string& path) {
+    if (path.empty()) return path;
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf)) return buf;
+    // The last component may not exist yet (an output file): resolve its directory.
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (!::realpath(dir.c_str(), buf)) return path[0] == '/' ? path : "";
+    const std::string d = buf;
+    return d == "/" ? "/" + name : d + "/" + name;
+}
+
+Plan make_plan(const Options& opt) {
+    Plan plan;
+    std::vector<std::string> problems;
+    std::string hint;
+
+    if (::geteuid() != 0 && !opt.dry_run) {
+        problems.push_back("remaster must run as root: it mounts an overlay view of the system");
+        hint = "Run it with sudo, or add --dry-run to see the plan as a normal user.";
+    }
+
+    struct stat st;
+    plan.root = absolute_path(opt.root);
+    if (plan.root.empty() || ::stat(plan.root.c_str(), &st) != 0)
+        problems.push_back("The root '" + opt.root + "' does not exist");
+    else if (!S_ISDIR(st.st_mode))
+        problems.push_back("The root '" + opt.root + "' is not a directory");
+
+    if (opt.to.empty() == opt.squashfs.empty())
+        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick) or --squashfs FILE (just the image)");
+    if (!opt.to.empty())
+        problems.push_back("--to is not available in this build yet; use --squashfs FILE");
+
+    try {
+        plan.squash = parse_compression(opt.compress, opt.block_size, opt.jobs);
+    } catch (const Error& e) {
+        problems.push_back(e.what());
+    }
+
+    std::vector<std::string> own_outputs;
+    if (!opt.squashfs.empty()) {
+        plan.squashfs_out = absolute_path(opt.squashfs);
+        const std::string dir = plan.squashfs_out.empty() ? "" : parent_of(plan.squashfs_out);
+        if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+            problems.push_back("The output directory for '" + opt.squashfs + "' does not exist");
+            if (hint.empty()) hint = "Create the directory first, or choose another output path.";
+        } else if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0) {
+            problems.push_back("The output directory '" + dir + "' is not writable (read-only filesystem?)");
+        } else if (::stat(plan.squashfs_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+            problems.push_back("The output '" + opt.squashfs + "' exists and is not a regular file");
+        } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
+            problems.push_back("The output '" + opt.squashfs + "' cannot hold the root being snapshotted");
+        }
+        // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
+        if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root)) {
+            for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
+                own_outputs.push_back(plan.root == "/" ? p : p.substr(plan.root.size()));
+        }
+    }
+    if (!problems.empty()) throw Error(Exit::bad_input, join_problems(problems), hint);
+
+    plan.view_mounts = plan_view_mounts(plan.root, read_mount_table(), {RuntimeDir::base()});
+    ExclusionInputs in;
+    in.mode = opt.mode;
+    in.user_patterns = opt.excludes;
+    in.swap_files = find_swap_files(plan.root);
+    in.own_outputs = own_outputs;
+    plan.exclusions = default_exclusions(in);
+    // What the view leaves out is an empty mount point there; say so in the plan.
+    for (const auto& s : plan.view_mounts.skipped)
+        plan.exclusions.add(s.target, FilterAction::empty_dir, "mount left out: " + s.reason);
+    plan.scrub = plan_scrub(plan.root, opt.mode);
+    return plan;
+}
+
+void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std::ostream& os) {
+    os << "Plan (dry run: nothing is mounted or written)\n";
+    os << "  root:      " << plan.root << "\n";
+    if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
+    os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
+       << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")
+       << " cores\n";
+    os << "View (overlay, changes go to a tmpfs, the source is not written):\n";
+    os << "  /  (overlay of " << plan.root << ")\n";
+    for (const auto& m : plan.view_mounts.composed) os << "  " << m << "  (own overlay: part of the system)\n";
+    for (const auto& m : plan.view_mounts.skipped) os << "  " << m.target << "  left out: " << m.reason << "\n";
+    os << "Scrub (written into the view only):\n";
+    if (plan.scrub.empty()) os << "  nothing (no /etc: not an operating system root)\n";
+    for (const auto& a : plan.scrub)
+        os << "  " << a.path << (a.kind == ScrubAction::Kind::symlink ? " -> " + a.content : std::string(" rewritten"))
+           << ": " << a.reason << "\n";
+    os << "Exclusion rules:\n";
+    for (const auto& r : plan.exclusions.rules())
+        os << "  " << (r.action == FilterAction::empty_dir ? "empty   " : "exclude ") << r.pattern << "  (" << r.reason
+           << ")\n";
+    os << "Excluded in this root:\n";
+    if (matches.empty()) os << "  nothing\n";
+    for (const auto& m : matches)
+        os << "  " << (m.rule->action == FilterAction::empty_dir ? "empty   " : "exclude ") << m.path << "  ("
+           << m.rule->reason << ")\n";
+}
+
+}  // namespace remaster

@@ -1,0 +1,29 @@
+// Progress of a long step: one updating line with done/total, rate and ETA on
+// a terminal, a plain log line every 10% otherwise, nothing with --quiet.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace remaster {
+
+class Progress {
+public:
+    Progress(std::string label, uint64_t total, bool quiet);
+    ~Progress();
+    void update(uint64_t done);
+    void finish();
+
+    // "1.5 GiB"
+    static std::string human_bytes(double bytes);
+
+private:
+    std::string label_;
+    uint64_t total_;
+    bool quiet_, tty_, finished_ = false;
+    int last_decile_ = -1;
+    std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace remaster

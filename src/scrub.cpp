@@ -1,0 +1,95 @@
+#include "scrub.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "log.hpp"
+
+namespace remaster {
+
+const char* const kLiveFstab =
+    "# /etc/fstab of a live system written by remaster.\n"
+    "# The root filesystem is an overlay put together by the initramfs from the\n"
+    "# stick; the original machine's disks are not mounted here. Add entries\n"
+    "# with the 'nofail' option if this system should mount more.\n";
+
+namespace {
+
+bool lstat_in(const std::string& root, const std::string& rel, struct stat& st) {
+    return ::lstat((root == "/" ? rel : root + rel).c_str(), &st) == 0;
+}
+
+// Opens a directory of the view with every component resolved inside it.
+Fd open_dir_in(int root_fd, const std::string& rel_dir) {
+    struct open_how how = {};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string p = rel_dir == "/" ? "." : rel_dir.substr(1);
+    long fd = ::syscall(SYS_openat2, root_fd, p.c_str(), &how, sizeof how);
+    if (fd < 0) throw_errno("open '" + rel_dir + "' in the view", errno);
+    return Fd(static_cast<int>(fd));
+}
+
+}  // namespace
+
+std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
+    std::vector<ScrubAction> acts;
+    struct stat st;
+    if (!lstat_in(root, "/etc", st) || !S_ISDIR(st.st_mode)) return acts;
+    using K = ScrubAction::Kind;
+    acts.push_back({K::write_file, "/etc/fstab", kLiveFstab, "host disks replaced by the live layout"});
+    if (lstat_in(root, "/etc/mtab", st)) {
+        char buf[256];
+        ssize_t n = S_ISLNK(st.st_mode) ? ::readlink((root == "/" ? std::string("/etc/mtab") : root + "/etc/mtab").c_str(), buf, sizeof buf) : -1;
+        std::string target = n > 0 ? std::string(buf, n) : "";
+        if (target != "../proc/self/mounts" && target != "/proc/self/mounts")
+            acts.push_back({K::symlink, "/etc/mtab", "../proc/self/mounts", "a static mtab lies about the live mounts"});
+    }
+    if (mode == Mode::clean) {
+        if (lstat_in(root, "/etc/machine-id", st))
+            acts.push_back({K::write_file, "/etc/machine-id", "", "emptied: each boot gets its own identity"});
+        if (lstat_in(root, "/etc/crypttab", st))
+            acts.push_back({K::write_file, "/etc/crypttab", "", "the host's encrypted disks are not on the stick"});
+        for (const char* resume : {"/etc/initramfs-tools/conf.d/resume", "/etc/uswsusp.conf"})
+            if (lstat_in(root, resume, st))
+                acts.push_back({K::write_file, resume, "", "no resume from the host's swap"});
+    }
+    return acts;
+}
+
+void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& actions) {
+    Fd root = open_or_throw(view_root.c_str(), O_PATH | O_DIRECTORY);
+    for (const auto& a : actions) {
+        const size_t slash = a.path.rfind('/');
+        const std::string dir = slash == 0 ? "/" : a.path.substr(0, slash);
+        const std::string name = a.path.substr(slash + 1);
+        Fd d = open_dir_in(root.get(), dir);
+        if (::unlinkat(d.get(), name.c_str(), 0) != 0 && errno != ENOENT)
+            throw_errno("remove '" + a.path + "' in the view", errno);
+        if (a.kind == ScrubAction::Kind::symlink) {
+            if (::symlinkat(a.content.c_str(), d.get(), name.c_str()) != 0)
+                throw_errno("create '" + a.path + "' in the view", errno);
+        } else {
+            // O_PATH fds cannot be used to create files; reopen the directory.
+            Fd real = openat_or_throw(d.get(), ".", O_DIRECTORY | O_RDONLY);
+            Fd f = openat_or_throw(real.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+            size_t off = 0;
+            while (off < a.content.size()) {
+                ssize_t w = ::write(f.get(), a.content.data() + off, a.content.size() - off);
+                if (w < 0) throw_errno("write '" + a.path + "' in the view", errno);
+                off += static_cast<size_t>(w);
+            }
+            if (::fchown(f.get(), 0, 0) != 0) throw_errno("set the owner of '" + a.path + "'", errno);
+        }
+        log::debug() << "scrubbed " << a.path << ": " << a.reason;
+    }
+}
+
+}  // namespace remaster

@@ -1,0 +1,36 @@
+// Changes made inside the view so the image boots as a live system elsewhere:
+// a live /etc/fstab instead of the host's disks, /etc/mtab as the kernel's
+// list, and in --mode clean the machine's identity. Removals are exclusions
+// (see exclusions.hpp); scrubbing only writes, and only into the view.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "exclusions.hpp"
+
+namespace remaster {
+
+struct ScrubAction {
+    enum class Kind { write_file, symlink };
+    Kind kind;
+    std::string path;     // relative to the root, e.g. "/etc/fstab"
+    std::string content;  // file content or symlink target
+    std::string reason;
+};
+
+// The live system's /etc/fstab: no host disks (they are not there at boot
+// elsewhere, and systemd would wait for them); the root is assembled by the
+// initramfs.
+extern const char* const kLiveFstab;
+
+// Decides the scrub actions by looking (read-only) at `root`. Nothing is
+// written when the tree has no /etc directory: --squashfs also serves plain
+// directory trees, which must come out unchanged.
+std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode);
+
+// Carries out the actions below `view_root`. Paths are resolved inside the
+// view (symlinks cannot lead out of it).
+void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& actions);
+
+}  // namespace remaster

@@ -1,0 +1,57 @@
+// Writes a scanned Tree as a squashfs image with libsquashfs: every file type,
+// hard links, owners, modes, mtimes and user/trusted/security xattrs, file
+// data compressed on all cores. What squashfs cannot hold is counted in the
+// report, never dropped silently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tree.hpp"
+
+namespace remaster {
+
+struct SquashOptions {
+    std::string compressor = "zstd";
+    int level = 0;  // 0 = the compressor's default
+    uint32_t block_size = 128 * 1024;
+    unsigned jobs = 0;  // compression threads; 0 = all cores
+};
+
+// One row per kind of loss, e.g. "POSIX ACL (system.posix_acl_*)".
+struct DroppedAttr {
+    uint64_t count = 0;  // inodes affected
+    std::string example_path;
+    std::string what;
+};
+
+struct SquashReport {
+    uint64_t image_bytes = 0;  // including the padding to 4 KiB
+    uint64_t inodes = 0;
+    std::vector<DroppedAttr> dropped;
+};
+
+// Called from the writing thread, at most about ten times a second and once
+// at the end, with file bytes read so far and the expected total.
+using ProgressFn = std::function<void(uint64_t bytes_done, uint64_t bytes_total)>;
+
+// Reads file contents below root_dir (the directory the tree was scanned
+// from) and writes the image to out_fd from offset 0 (O_RDWR, empty). Same
+// tree and options give the same bytes whatever opt.jobs is: the superblock
+// time is the newest mtime in the tree. Throws Error naming the path or the
+// libsquashfs failure; ENOSPC gives Exit::no_space; check_interrupt() runs
+// while reading files.
+SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int out_fd,
+                            const SquashOptions& opt, const ProgressFn& progress);
+
+// "zstd", "zstd:19", "xz", "xz:6", "gzip:9", "lz4", "lzo" ... into options.
+// Throws Error(Exit::bad_input) naming the valid choices for anything else,
+// and for a block size that is not a power of two in 4 KiB..1 MiB.
+SquashOptions parse_compression(const std::string& spec, uint32_t block_size, unsigned jobs);
+
+// The compressors this libsquashfs can write, e.g. {"gzip", "xz", "lz4", "zstd"}.
+std::vector<std::string> available_compressors();
+
+}  // namespace remaster

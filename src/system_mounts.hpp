@@ -1,0 +1,45 @@
+// Which filesystems mounted below the snapshot root belong to the system.
+// A separate /home, /boot, /var or a btrfs subvolume is part of the machine and
+// goes into the view; pseudo, network, FUSE, removable-media and temporary
+// filesystems, and bind mounts of subtrees, do not.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+struct MountEntry {
+    std::string target;   // mount point as seen by us
+    std::string source;   // device or "none"
+    std::string fstype;
+    std::string fs_root;  // path inside the filesystem ("/" unless a bind mount or subvolume)
+    bool pseudo = false;  // libmount's idea of a pseudo filesystem
+    bool net = false;     // libmount's idea of a network filesystem
+};
+
+struct SkippedMount {
+    std::string target;
+    std::string reason;
+};
+
+struct ViewMounts {
+    std::vector<std::string> composed;  // mount points relative to root, parents first ("/home")
+    std::vector<SkippedMount> skipped;  // mount points relative to root, with why
+};
+
+// All mounts of this process's namespace, in mount order (libmount, mountinfo).
+std::vector<MountEntry> read_mount_table();
+
+// Decides which mounts strictly below `root` are composed into the view.
+// `ignore` are absolute mount points of our own (runtime dirs) to pass over.
+ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntry>& table,
+                            const std::vector<std::string>& ignore = {});
+
+// The mount entry whose mount point holds `path` (the longest prefix).
+const MountEntry* mount_containing(const std::vector<MountEntry>& table, const std::string& path);
+
+// "/a/b" is below "/a" (or equal when or_equal); both absolute and normalised.
+bool path_below(const std::string& path, const std::string& dir, bool or_equal = false);
+
+}  // namespace remaster

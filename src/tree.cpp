@@ -1,0 +1,263 @@
+// The walk works relative to open directory fds (openat/fstatat/readlinkat)
+// so that 60-deep chains of 255-byte names, far beyond PATH_MAX, still work.
+// Extended attributes have no *at() calls; for them a path through
+// /proc/self/fd/<dirfd>/<name> keeps the path short when the real one is not.
+#include "tree.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "interrupt.hpp"
+#include "log.hpp"
+
+namespace remaster {
+
+std::string Node::rel_path() const {
+    if (!parent) return "/";
+    std::vector<const Node*> chain;
+    for (const Node* n = this; n->parent; n = n->parent) chain.push_back(n);
+    std::string out;
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) out += "/" + (*it)->name;
+    return out;
+}
+
+namespace {
+
+// Owns a DIR*; closedir also closes the fd it was opened from.
+struct DirCloser {
+    void operator()(DIR* d) const noexcept { ::closedir(d); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
+
+// llistxattr/lgetxattr with the size dance; a value that changes size between
+// the two calls (ERANGE) is simply asked for again.
+std::vector<Xattr> read_xattrs(const std::string& path, const std::string& shown) {
+    std::vector<Xattr> out;
+    std::string names;
+    for (;;) {
+        ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+        if (n < 0) {
+            if (errno == ENOTSUP || errno == ENOSYS) return out;
+            if (errno == ENOENT) return out;  // vanished; the writer will notice
+            throw_errno("list extended attributes of '" + shown + "'", errno);
+        }
+        if (n == 0) return out;
+        names.resize(static_cast<size_t>(n));
+        n = ::llistxattr(path.c_str(), names.data(), names.size());
+        if (n < 0 && errno == ERANGE) continue;
+        if (n < 0) throw_errno("list extended attributes of '" + shown + "'", errno);
+        names.resize(static_cast<size_t>(n));
+        break;
+    }
+    for (size_t pos = 0; pos < names.size();) {
+        size_t end = names.find('\0', pos);
+        if (end == std::string::npos) end = names.size();
+        std::string name = names.substr(pos, end - pos);
+        pos = end + 1;
+        if (name.empty()) continue;
+        std::string value;
+        for (;;) {
+            ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+            if (n < 0 && (errno == ENODATA || errno == ENOENT)) break;  // removed meanwhile
+            if (n < 0) throw_errno("read extended attribute '" + name + "' of '" + shown + "'", errno);
+            value.resize(static_cast<size_t>(n));
+            n = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+            if (n < 0 && errno == ERANGE) continue;
+            if (n < 0 && (errno == ENODATA || errno == ENOENT)) break;
+            if (n < 0) throw_errno("read extended attribute '" + name + "' of '" + shown + "'", errno);
+            value.resize(static_cast<size_t>(n));
+            out.push_back({name, value});
+            break;
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Xattr& a, const Xattr& b) { return a.name < b.name; });
+    return out;
+}
+
+struct InodeKey {
+    dev_t dev;
+    ino_t ino;
+    bool operator<(const InodeKey& o) const { return std::tie(dev, ino) < std::tie(o.dev, o.ino); }
+};
+
+class Scanner {
+public:
+    Scanner(const std::string& root_dir, const Filter& filter) : root_dir_(root_dir), filter_(filter) {
+        while (root_dir_.size() > 1 && root_dir_.back() == '/') root_dir_.pop_back();
+    }
+
+    std::unique_ptr<Tree> run() {
+        auto tree = std::make_unique<Tree>();
+        tree->root = std::make_unique<Node>();
+        Fd dir = open_or_throw(root_dir_.c_str(), O_RDONLY | O_DIRECTORY);
+        struct stat st;
+        if (::fstat(dir.get(), &st) != 0) throw_errno("stat '" + root_dir_ + "'", errno);
+        fill(*tree->root, st);
+        tree->root->xattrs = read_xattrs(root_dir_, root_dir_);
+        walk(*tree->root, std::move(dir), "");
+        return tree;
+    }
+
+private:
+    static void fill(Node& n, const struct stat& st) {
+        n.mode = st.st_mode;
+        n.uid = st.st_uid;
+        n.gid = st.st_gid;
+        n.mtime = st.st_mtim.tv_sec;
+        if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) n.rdev = st.st_rdev;
+        if (S_ISREG(st.st_mode)) {
+            n.size = static_cast<uint64_t>(st.st_size);
+            uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
+            n.data_bytes = std::min(n.size, allocated);
+            // Tiny files can live inline in metadata with st_blocks == 0.
+            if (allocated == 0 && n.size <= 4096) n.data_bytes = n.size;
+        }
+    }
+
+    // A path for the xattr syscalls: the real one while it is short enough.
+    std::string syscall_path(int dirfd, const std::string& rel) const {
+        std::string real = root_dir_ == "/" ? rel : root_dir_ + rel;
+        if (real.size() < PATH_MAX - 1) return real;
+        return "/proc/self/fd/" + std::to_string(dirfd) + "/" + rel.substr(rel.rfind('/') + 1);
+    }
+
+    // dir_rel is "" for the root, "/a/b" otherwise.
+    void walk(Node& dir_node, Fd dir, const std::string& dir_rel) {
+        int dirfd = dir.get();
+        int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+        if (dup_fd < 0) throw_errno("duplicate a directory fd", errno);
+        DirPtr d(::fdopendir(dup_fd));
+        if (!d) {
+            int err = errno;
+            ::close(dup_fd);
+            throw_errno("read directory '" + shown(dir_rel) + "'", err);
+        }
+        std::vector<std::string> names;
+        for (;;) {
+            errno = 0;
+            struct dirent* e = ::readdir(d.get());
+            if (!e) {
+                if (errno) throw_errno("read directory '" + shown(dir_rel) + "'", errno);
+                break;
+            }
+            if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+            names.emplace_back(e->d_name);
+        }
+        d.reset();
+        // Byte order, as squashfs lookups (strcmp) require.
+        std::sort(names.begin(), names.end());
+
+        for (const std::string& name : names) {
+            check_interrupt();
+            std::string rel = dir_rel + "/" + name;
+            struct stat st;
+            if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (errno == ENOENT) {
+                    log::warn() << "'" << shown(rel) << "' vanished during the scan; skipped";
+                    continue;
+                }
+                throw_errno("stat '" + shown(rel) + "'", errno);
+            }
+            FilterAction action = filter_ ? filter_(rel, st) : FilterAction::include;
+            if (action == FilterAction::exclude) continue;
+
+            auto node = std::make_unique<Node>();
+            node->name = name;
+            node->parent = &dir_node;
+            Node& n = *node;
+
+            if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+                auto [it, fresh] = links_.try_emplace(InodeKey{st.st_dev, st.st_ino}, &n);
+                if (!fresh) {
+                    n.link = it->second;
+                    n.link->link_count++;
+                    n.mode = n.link->mode;  // directory entries need the type
+                    dir_node.children.push_back(std::move(node));
+                    continue;
+                }
+            }
+            fill(n, st);
+            if (S_ISLNK(st.st_mode)) n.target = read_link(dirfd, name, rel, st);
+            n.xattrs = read_xattrs(syscall_path(dirfd, rel), shown(rel));
+            dir_node.children.push_back(std::move(node));
+
+            if (S_ISDIR(st.st_mode) && action == FilterAction::include) {
+                int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                    if (errno == ENOENT) {
+                        log::warn() << "'" << shown(rel) << "' vanished during the scan; kept empty";
+                        continue;
+                    }
+                    throw_errno("open directory '" + shown(rel) + "'", errno);
+                }
+                walk(n, Fd(fd), rel);
+            }
+        }
+    }
+
+    std::string read_link(int dirfd, const std::string& name, const std::string& rel,
+                          const struct stat& st) const {
+        std::string buf(static_cast<size_t>(st.st_size > 0 ? st.st_size : PATH_MAX) + 1, '\0');
+        for (;;) {
+            ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
+            if (n < 0) throw_errno("read symlink '" + shown(rel) + "'", errno);
+            if (static_cast<size_t>(n) < buf.size()) {
+                buf.resize(static_cast<size_t>(n));
+                return buf;
+            }
+            buf.resize(buf.size() * 2);  // it grew since lstat
+        }
+    }
+
+    std::string shown(const std::string& rel) const {
+        if (rel.empty()) return root_dir_;
+        return root_dir_ == "/" ? rel : root_dir_ + rel;
+    }
+
+    std::string root_dir_;
+    const Filter& filter_;
+    std::map<InodeKey, Node*> links_;
+};
+
+void visit(const Node& n, const std::function<void(const Node&)>& fn) {
+    fn(n);
+    for (const auto& c : n.children) visit(*c, fn);
+}
+
+}  // namespace
+
+std::unique_ptr<Tree> scan_tree(const std::string& root_dir, const Filter& filter) {
+    return Scanner(root_dir, filter).run();
+}
+
+void for_each_node(const Tree& tree, const std::function<void(const Node&)>& fn) {
+    if (tree.root) visit(*tree.root, fn);
+}
+
+ScanTotals totals(const Tree& tree) {
+    ScanTotals t;
+    for_each_node(tree, [&](const Node& n) {
+        t.entries++;
+        if (n.link) return;  // a hard link adds a name, not an inode
+        if (n.is_dir()) t.dirs++;
+        if (S_ISREG(n.mode)) {
+            t.files++;
+            t.data_bytes += n.data_bytes;
+        }
+    });
+    return t;
+}
+
+}  // namespace remaster

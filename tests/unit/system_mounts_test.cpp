@@ -1,0 +1,77 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "system_mounts.hpp"
+
+using namespace remaster;
+
+namespace {
+MountEntry m(std::string target, std::string fstype, std::string source = "/dev/sda1", std::string root = "/",
+             bool pseudo = false, bool net = false) {
+    return {std::move(target), std::move(source), std::move(fstype), std::move(root), pseudo, net};
+}
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+std::string reason(const ViewMounts& vm, const std::string& t) {
+    for (auto& s : vm.skipped)
+        if (s.target == t) return s.reason;
+    return "";
+}
+}  // namespace
+
+TEST_CASE("separate system filesystems are composed, the rest left out with a reason") {
+    const std::vector<MountEntry> table = {
+        m("/", "ext4", "/dev/sda2"),
+        m("/proc", "proc", "proc", "/", true),
+        m("/sys", "sysfs", "sysfs", "/", true),
+        m("/boot", "ext4", "/dev/sda1"),
+        m("/boot/efi", "vfat", "/dev/sda0"),
+        m("/home", "btrfs", "/dev/sdb1", "/@home"),
+        m("/var", "xfs", "/dev/sdc1"),
+        m("/srv/share", "nfs4", "server:/x", "/", false, true),
+        m("/media/ann/USB", "ext4", "/dev/sdd1"),
+        m("/srv/data", "ext4", "/dev/sda2", "/data"),  // bind of a subtree
+        m("/snap/core/1", "squashfs", "/dev/loop3"),
+        m("/run/user/1000", "tmpfs", "tmpfs"),
+        m("/home/ann/.cache/doc", "fuse.portal", "portal"),
+        m("/run/remaster/123/view", "overlay", "remaster-view"),
+    };
+    const ViewMounts vm = plan_view_mounts("/", table, {"/run/remaster"});
+    CHECK(vm.composed == std::vector<std::string>{"/boot", "/boot/efi", "/home", "/var"});
+    CHECK(reason(vm, "/proc").find("temporary") != std::string::npos);
+    CHECK(reason(vm, "/srv/share").find("network") != std::string::npos);
+    CHECK(reason(vm, "/media/ann/USB").find("removable") != std::string::npos);
+    CHECK(reason(vm, "/srv/data").find("bind mount") != std::string::npos);
+    CHECK(reason(vm, "/snap/core/1").find("squashfs") != std::string::npos);
+    CHECK(reason(vm, "/home/ann/.cache/doc").find("fuse") != std::string::npos);
+    // Our own mounts are not even listed.
+    CHECK(reason(vm, "/run/remaster/123/view").empty());
+}
+
+TEST_CASE("a later mount on the same point hides the earlier one and what was below it") {
+    const std::vector<MountEntry> table = {
+        m("/", "ext4"), m("/data", "ext4", "/dev/sdb1"), m("/data/sub", "ext4", "/dev/sdc1"),
+        m("/data", "tmpfs", "tmpfs")};
+    const ViewMounts vm = plan_view_mounts("/", table);
+    CHECK(vm.composed.empty());
+    CHECK(reason(vm, "/data").find("tmpfs") != std::string::npos);
+}
+
+TEST_CASE("with --root only mounts below that directory count, relative to it") {
+    const std::vector<MountEntry> table = {m("/", "ext4"), m("/home", "ext4", "/dev/sdb1"),
+                                           m("/srv/root/boot", "ext4", "/dev/sdc1"),
+                                           m("/srv/root/proc", "proc", "proc", "/", true)};
+    const ViewMounts vm = plan_view_mounts("/srv/root", table);
+    CHECK(vm.composed == std::vector<std::string>{"/boot"});
+    CHECK_FALSE(reason(vm, "/proc").empty());
+    CHECK(!has(vm.composed, "/home"));
+}
+
+TEST_CASE("path_below compares whole components") {
+    CHECK(path_below("/a/b", "/a"));
+    CHECK_FALSE(path_below("/ab", "/a"));
+    CHECK_FALSE(path_below("/a", "/a"));
+    CHECK(path_below("/a", "/a", true));
+    CHECK(path_below("/x", "/"));
+    CHECK_FALSE(path_below("/", "/"));
+}
