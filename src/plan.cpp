@@ -60,13 +60,11 @@ Plan make_plan(const Options& opt) {
 
     if (opt.to.empty() == opt.squashfs.empty())
         problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick) or --squashfs FILE (just the image)");
-    if (!opt.to.empty())
-        problems.push_back("--to is not available in this build yet; use --squashfs FILE");
 
     try {
         plan.squash = parse_compression(opt.compress, opt.block_size, opt.jobs);
     } catch (const Error& e) {
-        problems.push_back(e.what());
+        problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
     }
 
     std::vector<std::string> own_outputs;
@@ -89,9 +87,17 @@ Plan make_plan(const Options& opt) {
                 own_outputs.push_back(plan.root == "/" ? p : p.substr(plan.root.size()));
         }
     }
-    if (!problems.empty()) throw Error(Exit::bad_input, join_problems(problems), hint);
+    const std::vector<MountEntry> mounts = read_mount_table();
+    bool missing = false;
+    if (!opt.to.empty() && !plan.root.empty()) {
+        plan.to_stick = true;
+        plan.stick = plan_stick(opt, plan.root, mounts, problems, missing);
+    }
+    if (!problems.empty())
+        throw Error(missing ? Exit::missing : Exit::bad_input, join_problems(problems),
+                    hint.empty() ? "Nothing was written. Fix the above and run again." : hint);
 
-    plan.view_mounts = plan_view_mounts(plan.root, read_mount_table(), {RuntimeDir::base()});
+    plan.view_mounts = plan_view_mounts(plan.root, mounts, {RuntimeDir::base()});
     ExclusionInputs in;
     in.mode = opt.mode;
     in.user_patterns = opt.excludes;
@@ -109,6 +115,13 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     os << "Plan (dry run: nothing is mounted or written)\n";
     os << "  root:      " << plan.root << "\n";
     if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
+    if (plan.to_stick) {
+        const StickPlan& s = plan.stick;
+        os << "  adapter:   " << s.adapter->family() << " (" << s.adapter_why << "; " << s.os_name << ")\n";
+        os << "  kernel:    " << s.kernel.version << " (" << s.kernel.image << ")\n";
+        os << "  target:    " << s.target << (s.image_file ? " (image file)" : " (block device, ERASED)") << "\n";
+        os << "  snapshot:  /remaster/" << s.snapshot_id << "\n";
+    }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")
        << " cores\n";

@@ -9,6 +9,7 @@
 
 #include "exclusions.hpp"
 #include "options.hpp"
+#include "preflight.hpp"
 #include "scrub.hpp"
 #include "squash_writer.hpp"
 #include "system_mounts.hpp"
@@ -27,6 +28,8 @@ struct Plan {
     std::vector<ScrubAction> scrub;
     SquashOptions squash;
     std::string squashfs_out;  // absolute final path, when --squashfs
+    bool to_stick = false;     // --to
+    StickPlan stick;           // when to_stick
 };
 
 // Checks the inputs (reporting every problem at once) and decides. Throws

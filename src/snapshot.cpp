@@ -3,20 +3,60 @@
 #include <chrono>
 #include <iostream>
 
+#include "boot_install.hpp"
+#include "data_dir.hpp"
 #include "error.hpp"
+#include "file_copy.hpp"
 #include "interrupt.hpp"
 #include "log.hpp"
+#include "menu.hpp"
+#include "mount.hpp"
 #include "output_file.hpp"
+#include "partition.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
 #include "runtime_dir.hpp"
 #include "scrub.hpp"
 #include "squash_writer.hpp"
+#include "stick.hpp"
 #include "tree.hpp"
 #include "view.hpp"
 
 namespace remaster {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The paths of a stick: real ones, or placeholders for a dry run of an image file.
+StickPaths stick_paths(const Plan& plan, const std::string& disk, const std::string& uuid, const std::string& view) {
+    return {disk,
+            partition_path(disk, kEspPartition),
+            partition_path(disk, kDataPartition),
+            uuid,
+            view,
+            kTargetInView,
+            "/remaster/" + plan.stick.snapshot_id};
+}
+
+void print_stick_commands(const Plan& plan, std::ostream& os) {
+    const StickPlan& s = plan.stick;
+    const std::string disk = s.image_file ? "/dev/loopN" : s.target;
+    const StickPaths p = stick_paths(plan, disk, "<new-uuid>", "<view>");
+    os << "Stick layout (GPT on " << disk << "):\n";
+    int n = 1;
+    for (const auto& part : stick_layout())
+        os << "  " << partition_path(disk, n++) << "  " << part.name << "  "
+           << (part.size ? Progress::human_bytes(static_cast<double>(part.size)) : std::string("rest of the disk"))
+           << "\n";
+    os << "Commands:\n";
+    for (const auto& c : format_commands(p)) os << "  " << format_command(c) << "\n";
+    os << "  " << format_command(dracut_command(p.view, s.kernel.version, "/tmp/initrd.img")) << "\n";
+    for (const auto& c : grub_commands(p, *s.adapter)) os << "  " << format_command(c) << "\n";
+    os << "Boot entry: linux " << p.snapshot_dir << "/vmlinuz " << live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)
+       << "\n";
+}
 
 // --dry-run: walk the source read-only to show what the rules exclude.
 void dry_run(const Plan& plan) {
@@ -27,57 +67,134 @@ void dry_run(const Plan& plan) {
         return r ? r->action : FilterAction::include;
     });
     print_plan(plan, matches, std::cout);
+    if (plan.to_stick) print_stick_commands(plan, std::cout);
 }
 
 void report_dropped(const SquashReport& report) {
     for (const auto& d : report.dropped)
         if (d.count)
-            log::warn() << d.count << " " << d.what << " cannot be stored in squashfs and were left out (e.g. '"
-                        << d.example_path << "')";
+            log::warn() << "left out " << d.count << " " << d.what << " (e.g. '" << d.example_path << "')";
 }
 
-// Scans the view and writes it to `out_fd`; returns what the writer reports.
-SquashReport squash(const View& view, const Plan& plan, int out_fd, bool quiet) {
-    log::info() << "Scanning " << plan.root << " ...";
-    auto tree = scan_tree(view.path(), plan.exclusions.filter());
-    const ScanTotals t = totals(*tree);
+// Writes the scanned view to `out_fd`.
+SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int out_fd, bool quiet) {
+    const ScanTotals t = totals(tree);
     log::info() << "Squashing " << t.entries << " entries, " << Progress::human_bytes(t.data_bytes) << " of data";
-    check_interrupt();
     Progress bar("squash", t.data_bytes, quiet);
-    SquashReport report = write_squashfs(*tree, view.path(), out_fd, plan.squash,
+    SquashReport report = write_squashfs(tree, view.path(), out_fd, plan.squash,
                                          [&](uint64_t done, uint64_t) { bar.update(done); });
     bar.finish();
     report_dropped(report);
     return report;
 }
 
+// An image file big enough for everything, whatever the compression ratio:
+// it is sparse, so only what is written takes space.
+uint64_t automatic_image_size(const ScanTotals& t, const std::string& view, const Kernel& k) {
+    struct stat st {};
+    ::stat((view + k.image).c_str(), &st);
+    const uint64_t payload = t.data_bytes + t.entries * 128 + static_cast<uint64_t>(st.st_size) +
+                             (160ull << 20) /* initramfs */ + (32ull << 20) /* GRUB */;
+    return disk_size_for(payload + payload / 10 + (64ull << 20));
+}
+
+void to_squashfs(const Plan& plan, const Options& opt) {
+    RuntimeDir run;
+    // View: an overlay of the root whose changes go to a tmpfs of ours.
+    View view(run, plan.root, plan.view_mounts.composed);
+    // Scrub: live fstab and mtab (and identity in --mode clean), in the view only.
+    apply_scrub(view.path(), plan.scrub);
+    // Squash: the view minus exclusions, to a temporary name renamed when complete.
+    log::info() << "Scanning " << plan.root << " ...";
+    const auto tree = scan_tree(view.path(), plan.exclusions.filter());
+    check_interrupt();
+    OutputFile out(plan.squashfs_out);
+    const SquashReport report = squash(*tree, view, plan, out.fd(), opt.quiet);
+    out.commit();
+    view.close();  // now, so a failure to unmount is reported, not just logged
+    log::info() << "Wrote " << plan.squashfs_out << ": " << Progress::human_bytes(report.image_bytes) << ", "
+                << report.inodes << " inodes";
+}
+
+void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
+    const StickPlan& sp = plan.stick;
+    const std::string datadir = data_dir();
+    const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
+    if (!sp.image_file) confirm_wipe(sp.target, opt.yes);
+
+    RuntimeDir run;
+    // View and scrub, as for --squashfs.
+    View view(run, plan.root, plan.view_mounts.composed);
+    apply_scrub(view.path(), plan.scrub);
+    log::info() << "Scanning " << plan.root << " ...";
+    const auto tree = scan_tree(view.path(), plan.exclusions.filter());
+    const ScanTotals totals_ = totals(*tree);
+    check_interrupt();
+
+    // Target: partition and format (the first writes to the stick).
+    const uint64_t size = sp.image_size ? sp.image_size : automatic_image_size(totals_, view.path(), sp.kernel);
+    auto stick = Stick::open(sp.target, sp.image_file, size);
+    if (!sp.image_file && device_size(stick->disk()) < disk_size_for(totals_.data_bytes / 2))
+        throw Error(Exit::no_space, "'" + sp.target + "' is too small for this snapshot",
+                    "Use a bigger stick, or leave out large directories with --exclude.");
+    log::info() << "Partitioning " << sp.target << (sp.image_file ? " (" + stick->disk() + ")" : "");
+    write_partition_table(stick->disk(), stick_layout());
+    StickPaths paths = stick_paths(plan, stick->disk(), new_uuid(), view.path());
+    for (const auto& c : format_commands(paths)) runner.run(c);
+    const std::string target = run.make_dir("target");
+    Mount data = Mount::mount(paths.data, target, "ext4", "");
+    const std::string snapdir = target + paths.snapshot_dir;
+    make_dirs(snapdir, 0755);
+    make_dirs(target + "/boot/grub", 0755);
+
+    // Squash straight onto the stick.
+    {
+        OutputFile out(snapdir + "/filesystem.squashfs");
+        squash(*tree, view, plan, out.fd(), opt.quiet);
+        out.commit();
+    }
+
+    // Adapt: the generic initramfs with our module, built by the root's dracut in the view.
+    view.prepare_chroot();
+    install_dracut_module(datadir, view.path());
+    log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
+    runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
+    copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
+    copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
+
+    // Install: GRUB for BIOS and UEFI from the root's own GRUB, then the menu.
+    log::info() << "Installing GRUB for BIOS and UEFI ...";
+    make_dirs(view.at(kTargetInView), 0755);
+    Mount target_bind = Mount::bind(target, view.at(kTargetInView), false);
+    write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
+    for (const auto& c : grub_commands(paths, *sp.adapter)) runner.run(c);
+    const std::string efi_mods = target + "/boot/grub/x86_64-efi";
+    runner.run({{"cp", "-r", "--no-preserve=ownership", view.at("/usr/lib/grub/x86_64-efi") + "/.", efi_mods}});
+    const MenuEntry live{"remaster-" + sp.snapshot_id, "remaster live (" + sp.os_name + ", " + sp.snapshot_id + ")",
+                         paths.snapshot_dir + "/vmlinuz", paths.snapshot_dir + "/initrd.img",
+                         live_kernel_args(paths.uuid, paths.snapshot_dir, sp.kernel_args)};
+    // The menu is written last and atomically: a stick without it is not yet bootable.
+    write_file_atomic(target + "/boot/grub/grub.cfg", render_grub_cfg(templates, paths.uuid, {live}, live.id, 3));
+
+    target_bind.unmount();
+    data.unmount();
+    stick->commit();
+    view.close();
+    log::info() << "Wrote a live stick to " << sp.target << " (data partition UUID " << paths.uuid << ")";
+}
+
 }  // namespace
 
 void snapshot(const Options& opt, Runner& runner) {
-    (void)runner;
-    const auto start = std::chrono::steady_clock::now();
-
+    const auto start = Clock::now();
     // Plan: check every input and decide; nothing is touched yet.
     const Plan plan = make_plan(opt);
     if (opt.dry_run) return dry_run(plan);
-
-    // View: an overlay of the root whose changes go to a tmpfs of ours.
-    RuntimeDir run;
-    View view(run, plan.root, plan.view_mounts.composed);
-
-    // Scrub: live fstab and mtab (and identity in --mode clean), in the view only.
-    apply_scrub(view.path(), plan.scrub);
-
-    // Squash: the view, minus exclusions, to a temporary file renamed when complete.
-    OutputFile out(plan.squashfs_out);
-    const SquashReport report = squash(view, plan, out.fd(), opt.quiet);
-    out.commit();
-
-    // Unmount now so a failure to unmount is reported, not just logged.
-    view.close();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    log::info() << "Wrote " << plan.squashfs_out << ": " << Progress::human_bytes(report.image_bytes) << ", "
-                << report.inodes << " inodes, in " << static_cast<int>(secs + 0.5) << " s";
+    if (plan.to_stick)
+        to_stick(plan, opt, runner);
+    else
+        to_squashfs(plan, opt);
+    log::info() << "Done in " << static_cast<int>(seconds_since(start) + 0.5) << " s";
 }
 
 }  // namespace remaster

@@ -66,7 +66,7 @@ struct CompressorInfo {
 };
 constexpr CompressorInfo kCompressors[] = {
     {"zstd", SQFS_COMP_ZSTD, SQFS_ZSTD_MIN_LEVEL, SQFS_ZSTD_MAX_LEVEL},
-    {"xz", SQFS_COMP_XZ, SQFS_XZ_MIN_LEVEL, SQFS_XZ_MAX_LEVEL},
+    {"xz", SQFS_COMP_XZ, 1, SQFS_XZ_MAX_LEVEL},  // preset 0 would read as "default"
     {"gzip", SQFS_COMP_GZIP, SQFS_GZIP_MIN_LEVEL, SQFS_GZIP_MAX_LEVEL},
     {"lz4", SQFS_COMP_LZ4, 0, 0},
     {"lzo", SQFS_COMP_LZO, SQFS_LZO_MIN_LEVEL, SQFS_LZO_MAX_LEVEL},
@@ -401,8 +401,9 @@ private:
         auto now = std::chrono::steady_clock::now();
         if (!final && now - last_progress_ < std::chrono::milliseconds(100)) return;
         last_progress_ = now;
-        // data_bytes is an estimate from st_blocks; never report past it.
-        progress_(std::min(done_, total_), total_);
+        // total_ is an estimate from st_blocks: never report past it, and
+        // report it reached at the end.
+        progress_(final ? total_ : std::min(done_, total_), total_);
     }
 
     // --- metadata --------------------------------------------------------
@@ -644,9 +645,6 @@ SquashOptions parse_compression(const std::string& spec, uint32_t block_size, un
                                      std::to_string(info->max_level) + ".";
         throw Error(Exit::bad_input, "Invalid compression '" + spec + "'", hint + " Choices: " + choices());
     }
-    // 0 means "default" in SquashOptions; xz's preset 0 is a real level, but
-    // so rarely wanted that asking for it gives the default rather than a
-    // second meaning for 0.
     opt.level = value;
     return opt;
 }

@@ -1,0 +1,52 @@
+// What differs between distribution families lives behind this interface:
+// where kernels are and how they are named, what the GRUB tools are called,
+// and which package provides a missing tool. The pipeline never asks which
+// distribution it runs on; it asks the adapter.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "os_release.hpp"
+
+namespace remaster {
+
+struct Kernel {
+    std::string version;  // "6.1.0-13-amd64": the modules directory name
+    std::string image;    // path of the kernel image relative to the root
+};
+
+class Adapter {
+public:
+    virtual ~Adapter() = default;
+    // The family's name, e.g. "Debian".
+    virtual std::string family() const = 0;
+    // Kernels installed in `root` (absolute path of the source), newest first.
+    virtual std::vector<Kernel> kernels(const std::string& root) const = 0;
+    // The GRUB tools of this family (Fedora prefixes them with grub2-).
+    virtual std::string grub_tool(const std::string& name) const { return "grub-" + name; }
+    // How to install what provides `what` ("dracut", "grub-install",
+    // "grub-mkimage", "grub-i386-pc", "grub-x86_64-efi", "kernel"): the
+    // command a user of this family types.
+    virtual std::string install_hint(const std::string& what) const = 0;
+};
+
+// The adapter for an os-release: ID first, then each word of ID_LIKE.
+// `why` says which field matched. Throws Error(Exit::bad_input) naming the
+// distribution and the supported families when none fits.
+struct AdapterChoice {
+    std::unique_ptr<Adapter> adapter;
+    std::string why;
+};
+AdapterChoice choose_adapter(const OsRelease& os);
+
+// Shared by the adapters: kernel versions with a modules tree in the root
+// (/usr/lib/modules or /lib/modules), newest first.
+std::vector<std::string> module_versions(const std::string& root);
+// True when the file exists below root.
+bool exists_in(const std::string& root, const std::string& rel);
+
+std::unique_ptr<Adapter> make_debian_adapter();
+
+}  // namespace remaster

@@ -1,0 +1,42 @@
+// The steps that make the stick bootable, each built from the Commands it
+// runs so --dry-run can print exactly what a real run executes:
+// formatting, the generic initramfs (dracut with our module, inside the view),
+// and GRUB for BIOS and UEFI (the root's own GRUB, inside the view).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "adapter.hpp"
+#include "runner.hpp"
+
+namespace remaster {
+
+struct StickPaths {
+    std::string disk;             // /dev/sdb or /dev/loop3
+    std::string esp;              // its EFI system partition
+    std::string data;             // its data partition
+    std::string uuid;             // filesystem UUID given to the data partition
+    std::string view;             // the view's mount point
+    std::string target_in_view;   // where the data partition is mounted, relative to the view
+    std::string snapshot_dir;     // "/remaster/<id>" on the data partition
+};
+
+// Where the stick's data partition is mounted inside the view while GRUB is
+// installed from there.
+constexpr const char* kTargetInView = "/run/remaster-target";
+
+std::vector<Command> format_commands(const StickPaths& p);
+Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view);
+std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a);
+// The modules compiled into BOOTX64.EFI: enough to find the data partition
+// by UUID and read grub.cfg and modules from ext4 there.
+const std::vector<std::string>& efi_core_modules();
+
+// Copies our dracut module into the view as modules.d/90remaster.
+void install_dracut_module(const std::string& data_dir, const std::string& view);
+
+// A random RFC 4122 UUID from the kernel, lower case.
+std::string new_uuid();
+
+}  // namespace remaster

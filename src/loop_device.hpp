@@ -1,0 +1,44 @@
+// A loop device attached to an image file; detached on destruction (never
+// throws). Partitions written to it are registered with the kernel through
+// BLKPG by the partitioner, so /dev/loopNpM exist even where the kernel does
+// not scan partition tables itself.
+#pragma once
+
+#include <string>
+
+#include "fd.hpp"
+
+namespace remaster {
+
+class LoopDevice {
+public:
+    // Attaches `file` to a free loop device, read-write.
+    static LoopDevice attach(const std::string& file);
+
+    LoopDevice() = default;
+    LoopDevice(LoopDevice&& o) noexcept : path_(std::move(o.path_)), fd_(std::move(o.fd_)) { o.path_.clear(); }
+    LoopDevice& operator=(LoopDevice&& o) noexcept {
+        if (this != &o) {
+            release_noexcept();
+            path_ = std::move(o.path_);
+            fd_ = std::move(o.fd_);
+            o.path_.clear();
+        }
+        return *this;
+    }
+    LoopDevice(const LoopDevice&) = delete;
+    ~LoopDevice();
+
+    const std::string& path() const { return path_; }  // "/dev/loop3"
+    void detach();                                     // throws on failure
+
+private:
+    void release_noexcept() noexcept;
+    std::string path_;
+    Fd fd_;
+};
+
+// "/dev/loop3" + 2 -> "/dev/loop3p2"; "/dev/sdb" + 2 -> "/dev/sdb2".
+std::string partition_path(const std::string& disk, int number);
+
+}  // namespace remaster

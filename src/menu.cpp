@@ -1,0 +1,74 @@
+#include "menu.hpp"
+
+#include <fstream>
+#include <regex>
+
+#include "error.hpp"
+
+namespace remaster {
+namespace {
+std::string read_file(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+}  // namespace
+
+std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const size_t at = text.find('@', pos);
+        if (at == std::string::npos) break;
+        const size_t end = text.find('@', at + 1);
+        const std::string key = end == std::string::npos ? "" : text.substr(at + 1, end - at - 1);
+        const bool is_key = !key.empty() && key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == std::string::npos;
+        if (!is_key) {
+            out.append(text, pos, at + 1 - pos);
+            pos = at + 1;
+            continue;
+        }
+        auto it = values.find(key);
+        if (it == values.end()) throw Error(Exit::failure, "The GRUB template leaves @" + key + "@ unfilled");
+        out.append(text, pos, at - pos);
+        out += it->second;
+        pos = end + 1;
+    }
+    out.append(text, pos, std::string::npos);
+    return out;
+}
+
+std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra) {
+    std::string args = "root=remaster rd.remaster.uuid=" + uuid + " rd.remaster.dir=" + snapshot_dir;
+    if (!extra.empty()) args += " " + extra;
+    return args;
+}
+
+MenuTemplates load_menu_templates(const std::string& dir) {
+    return {read_file(dir + "/grub.cfg.in"), read_file(dir + "/entry.cfg.in"), read_file(dir + "/early.cfg.in")};
+}
+
+std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,
+                            const std::string& default_id, int timeout_s) {
+    static const std::regex id_ok("[A-Za-z0-9_-]+");
+    std::string all;
+    for (const auto& e : entries) {
+        if (!std::regex_match(e.id, id_ok)) throw Error(Exit::failure, "Bad menu entry id '" + e.id + "'");
+        for (const std::string* v : {&e.title, &e.kernel, &e.initrd, &e.args})
+            if (v->find('\n') != std::string::npos)
+                throw Error(Exit::bad_input, "A boot menu value contains a newline: '" + *v + "'");
+        if (e.title.find('\'') != std::string::npos)
+            throw Error(Exit::bad_input, "A boot menu title contains a quote: '" + e.title + "'");
+        all += fill_template(t.entry, {{"TITLE", e.title},
+                                       {"ID", e.id},
+                                       {"UUID", uuid},
+                                       {"KERNEL", e.kernel},
+                                       {"INITRD", e.initrd},
+                                       {"ARGS", e.args}});
+        if (!all.empty() && all.back() != '\n') all += '\n';
+    }
+    return fill_template(t.grub_cfg,
+                         {{"TIMEOUT", std::to_string(timeout_s)}, {"DEFAULT", default_id}, {"ENTRIES", all}});
+}
+
+}  // namespace remaster

@@ -1,0 +1,36 @@
+// grub.cfg for the stick, made from the templates in grub.d/ by replacing
+// @NAME@ placeholders. Entries spell out kernel, initramfs and arguments
+// literally, so what boots is what the file says.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+struct MenuEntry {
+    std::string id;      // [A-Za-z0-9_-]
+    std::string title;
+    std::string kernel;  // path on the data partition
+    std::string initrd;
+    std::string args;
+};
+
+// Replaces every @KEY@ of `values` in `text`; throws Error if a placeholder
+// is left unfilled or a value would break the file (newline, quote in title).
+std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values);
+
+// The kernel arguments of a live entry: how the initramfs finds the stick
+// and the snapshot, then the user's --kernel-args.
+std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra);
+
+struct MenuTemplates {
+    std::string grub_cfg, entry, early;
+};
+MenuTemplates load_menu_templates(const std::string& grub_d_dir);
+
+std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,
+                            const std::string& default_id, int timeout_s);
+
+}  // namespace remaster

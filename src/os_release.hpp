@@ -1,0 +1,24 @@
+// /etc/os-release (or /usr/lib/os-release) as os-release(5) defines it:
+// KEY=value lines, values optionally quoted with shell-style escapes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+struct OsRelease {
+    std::map<std::string, std::string> fields;
+    std::string get(const std::string& key, const std::string& fallback = "") const;
+    std::string id() const { return get("ID", "linux"); }
+    std::vector<std::string> id_like() const;  // ID_LIKE split on spaces
+    std::string pretty_name() const { return get("PRETTY_NAME", get("NAME", id())); }
+};
+
+OsRelease parse_os_release(const std::string& text);
+
+// Reads root's os-release; an empty OsRelease when there is none.
+OsRelease read_os_release(const std::string& root);
+
+}  // namespace remaster

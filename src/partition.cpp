@@ -1,0 +1,116 @@
+#include "partition.hpp"
+
+#include <fcntl.h>
+#include <libfdisk/libfdisk.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "loop_device.hpp"
+#include "log.hpp"
+
+namespace remaster {
+namespace {
+
+struct ContextDeleter {
+    void operator()(fdisk_context* c) const noexcept { fdisk_unref_context(c); }
+};
+struct TableDeleter {
+    void operator()(fdisk_table* t) const noexcept { fdisk_unref_table(t); }
+};
+struct PartDeleter {
+    void operator()(fdisk_partition* p) const noexcept { fdisk_unref_partition(p); }
+};
+struct TypeDeleter {
+    void operator()(fdisk_parttype* t) const noexcept { fdisk_unref_parttype(t); }
+};
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+void check(int rc, const std::string& what, const std::string& disk) {
+    if (rc < 0) throw_errno(what + " on '" + disk + "'", -rc);
+}
+
+}  // namespace
+
+std::vector<PartitionSpec> stick_layout() {
+    return {
+        {"BIOS boot", "21686148-6449-6E6F-744E-656564454649", 1 * kMiB},
+        {"EFI system", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", kEspSize},
+        {"remaster", "0FC63DAF-8483-4772-8E79-3D69D8477DE4", 0},
+    };
+}
+
+uint64_t disk_size_for(uint64_t data_bytes) {
+    // 1 MiB before the first partition, the fixed partitions, 1 MiB for the backup GPT.
+    uint64_t fixed = 2 * kMiB;
+    for (const auto& p : stick_layout()) fixed += p.size;
+    return (fixed + data_bytes + kMiB - 1) / kMiB * kMiB;
+}
+
+uint64_t device_size(const std::string& path) {
+    Fd fd = open_or_throw(path.c_str(), O_RDONLY);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat '" + path + "'", errno);
+    if (S_ISREG(st.st_mode)) return static_cast<uint64_t>(st.st_size);
+    uint64_t bytes = 0;
+    if (::ioctl(fd.get(), BLKGETSIZE64, &bytes) != 0) throw_errno("read the size of '" + path + "'", errno);
+    return bytes;
+}
+
+void write_partition_table(const std::string& disk, const std::vector<PartitionSpec>& layout) {
+    std::unique_ptr<fdisk_context, ContextDeleter> cxt(fdisk_new_context());
+    if (!cxt) throw Error(Exit::failure, "Failed to create a libfdisk context");
+    check(fdisk_assign_device(cxt.get(), disk.c_str(), 0), "open for partitioning", disk);
+    // What the kernel knows now, so fdisk_reread_changes() can remove stale partitions.
+    fdisk_table* old_raw = nullptr;
+    if (fdisk_has_label(cxt.get())) check(fdisk_get_partitions(cxt.get(), &old_raw), "read the old partitions", disk);
+    std::unique_ptr<fdisk_table, TableDeleter> old(old_raw ? old_raw : fdisk_new_table());
+
+    // Wipe old filesystem and RAID signatures so nothing probes a ghost of them.
+    fdisk_enable_wipe(cxt.get(), 1);
+    check(fdisk_create_disklabel(cxt.get(), "gpt"), "create a GPT", disk);
+    fdisk_label* label = fdisk_get_label(cxt.get(), nullptr);
+    const unsigned long sector = fdisk_get_sector_size(cxt.get());
+
+    for (size_t i = 0; i < layout.size(); ++i) {
+        const auto& spec = layout[i];
+        std::unique_ptr<fdisk_partition, PartDeleter> pa(fdisk_new_partition());
+        fdisk_partition_partno_follow_default(pa.get(), 1);
+        fdisk_partition_start_follow_default(pa.get(), 1);
+        if (spec.size)
+            fdisk_partition_set_size(pa.get(), spec.size / sector);
+        else
+            fdisk_partition_end_follow_default(pa.get(), 1);
+        std::unique_ptr<fdisk_parttype, TypeDeleter> type(fdisk_label_parse_parttype(label, spec.type_guid.c_str()));
+        if (!type) throw Error(Exit::failure, "libfdisk does not know the partition type " + spec.type_guid);
+        fdisk_partition_set_type(pa.get(), type.get());
+        fdisk_partition_set_name(pa.get(), spec.name.c_str());
+        size_t partno = 0;
+        check(fdisk_add_partition(cxt.get(), pa.get(), &partno), "add partition '" + spec.name + "'", disk);
+    }
+    check(fdisk_write_disklabel(cxt.get()), "write the partition table", disk);
+    // BLKPG add/remove for each changed partition: no full rescan needed.
+    check(fdisk_reread_changes(cxt.get(), old.get()), "tell the kernel about the new partitions", disk);
+    check(fdisk_deassign_device(cxt.get(), 0), "close", disk);
+
+    // devtmpfs creates the nodes; give it a moment.
+    for (size_t i = 1; i <= layout.size(); ++i) {
+        const std::string part = partition_path(disk, static_cast<int>(i));
+        for (int t = 0; ::access(part.c_str(), F_OK) != 0; ++t) {
+            if (t >= 100) throw Error(Exit::failure, "The partition '" + part + "' did not appear after partitioning");
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    log::debug() << "partitioned " << disk;
+}
+
+}  // namespace remaster

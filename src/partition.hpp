@@ -1,0 +1,37 @@
+// The stick's partition table, written with libfdisk. The kernel is told
+// about each partition with BLKPG (fdisk_reread_changes), which works on loop
+// devices and on kernels that do not rescan partition tables.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+struct PartitionSpec {
+    std::string name;       // GPT partition name
+    std::string type_guid;  // GPT type
+    uint64_t size = 0;      // bytes; 0 for "the rest of the disk" (last only)
+};
+
+// GPT: BIOS boot (for GRUB's core image on BIOS machines), EFI system
+// partition (FAT32, BOOTX64.EFI), and the data partition (ext4: no 4 GiB file
+// limit) with the snapshots, kernels, initramfs images and GRUB's files.
+std::vector<PartitionSpec> stick_layout();
+constexpr int kBiosBootPartition = 1;
+constexpr int kEspPartition = 2;
+constexpr int kDataPartition = 3;
+constexpr uint64_t kEspSize = 64ull << 20;
+
+// The smallest disk that holds the layout with `data_bytes` in the data partition.
+uint64_t disk_size_for(uint64_t data_bytes);
+
+// Replaces any partition table on `disk` with `layout` and registers the new
+// partitions with the kernel. Throws Error on failure.
+void write_partition_table(const std::string& disk, const std::vector<PartitionSpec>& layout);
+
+// Size of a block device or file in bytes.
+uint64_t device_size(const std::string& path);
+
+}  // namespace remaster

@@ -1,0 +1,193 @@
+#include "preflight.hpp"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "error.hpp"
+#include "kernel_modules.hpp"
+#include "partition.hpp"
+#include "plan.hpp"
+#include "progress.hpp"
+#include "runner.hpp"
+
+namespace remaster {
+namespace {
+
+// The whole disk a block device number belongs to (itself when it is one).
+dev_t whole_disk(dev_t dev) {
+    const std::string sys = "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
+    std::ifstream partition(sys + "/partition");
+    if (!partition) return dev;
+    std::ifstream parent_dev(sys + "/../dev");
+    unsigned maj = 0, min = 0;
+    char colon;
+    if (parent_dev >> maj >> colon >> min) return makedev(maj, min);
+    return dev;
+}
+
+std::string snapshot_id_now() {
+    char buf[32];
+    std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
+    return buf;
+}
+
+std::string read_sys(const std::string& path) {
+    std::ifstream f(path);
+    std::string s;
+    std::getline(f, s);
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts) {
+    std::vector<std::string> uses;
+    struct stat st;
+    if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return uses;
+    const dev_t disk = whole_disk(st.st_rdev);
+    auto on_target = [&](dev_t d) { return d == disk || whole_disk(d) == disk; };
+    for (const auto& m : mounts) {
+        struct stat ms;
+        if (m.source.rfind("/dev/", 0) == 0 && ::stat(m.source.c_str(), &ms) == 0 && S_ISBLK(ms.st_mode) &&
+            on_target(ms.st_rdev))
+            uses.push_back("'" + m.source + "' is mounted on " + m.target);
+    }
+    std::ifstream swaps("/proc/swaps");
+    std::string line;
+    std::getline(swaps, line);
+    while (std::getline(swaps, line)) {
+        std::istringstream ls(line);
+        std::string name;
+        ls >> name;
+        struct stat ss;
+        if (::stat(name.c_str(), &ss) == 0 && S_ISBLK(ss.st_mode) && on_target(ss.st_rdev))
+            uses.push_back("'" + name + "' is active swap");
+    }
+    return uses;
+}
+
+StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                     std::vector<std::string>& problems, bool& missing) {
+    StickPlan sp;
+    sp.target = absolute_path(opt.to);
+    sp.image_size = opt.image_size;
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = snapshot_id_now();
+
+    // The target.
+    struct stat st;
+    if (::stat(sp.target.c_str(), &st) == 0) {
+        if (S_ISBLK(st.st_mode)) {
+            for (const auto& u : target_in_use(sp.target, mounts)) problems.push_back("The target is in use: " + u);
+            if (opt.image_size) problems.push_back("--size is for image files; a device is used whole");
+        } else if (S_ISREG(st.st_mode)) {
+            sp.image_file = true;
+        } else {
+            problems.push_back("The target '" + opt.to + "' is neither a block device nor an image file");
+        }
+    } else if (opt.to.rfind("/dev/", 0) == 0) {
+        problems.push_back("The target device '" + opt.to + "' does not exist (check `lsblk`)");
+    } else {
+        sp.image_file = true;
+        const std::string dir = sp.target.empty() ? "" : sp.target.substr(0, sp.target.rfind('/'));
+        if (sp.target.empty() || ::stat(dir.empty() ? "/" : dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            problems.push_back("The directory for the image '" + opt.to + "' does not exist");
+    }
+    if (sp.image_file && path_below(sp.target, root))
+        problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
+                           "(e.g. another disk), or use --exclude for its directory");
+
+    // The distribution and its kernel.
+    const OsRelease os = read_os_release(root);
+    sp.os_name = os.pretty_name();
+    if (os.fields.empty()) {
+        problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
+        return sp;
+    }
+    try {
+        AdapterChoice c = choose_adapter(os);
+        sp.adapter = std::move(c.adapter);
+        sp.adapter_why = c.why;
+    } catch (const Error& e) {
+        problems.push_back(std::string(e.what()) + ". " + e.hint());
+        return sp;
+    }
+    const Adapter& a = *sp.adapter;
+    const auto kernels = a.kernels(root);
+    if (kernels.empty()) {
+        problems.push_back("No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
+        missing = true;
+    } else if (opt.kernel.empty()) {
+        sp.kernel = kernels.front();
+    } else {
+        for (const auto& k : kernels)
+            if (k.version == opt.kernel) sp.kernel = k;
+        if (sp.kernel.version.empty()) {
+            std::string have;
+            for (const auto& k : kernels) have += " " + k.version;
+            problems.push_back("The kernel '" + opt.kernel + "' is not installed in the root; found:" + have);
+        }
+    }
+    if (!sp.kernel.version.empty())
+        for (const auto& m : missing_kernel_modules(root, sp.kernel.version, live_boot_modules()))
+            problems.push_back("Kernel " + sp.kernel.version + " lacks the '" + m + "' module needed to boot live");
+
+    // Tools inside the root: the initramfs and GRUB must match the root's kernel and files.
+    auto need_in_root = [&](const std::string& tool, const std::string& what) {
+        if (find_program(tool, root).empty()) {
+            problems.push_back("'" + tool + "' is missing in the root (" + a.install_hint(what) + ")");
+            missing = true;
+        }
+    };
+    need_in_root("dracut", "dracut");
+    need_in_root(a.grub_tool("install"), "grub-install");
+    need_in_root(a.grub_tool("mkimage"), "grub-mkimage");
+    for (const auto& [dir, what] : {std::pair<std::string, std::string>{"/usr/lib/grub/i386-pc", "grub-i386-pc"},
+                                    {"/usr/lib/grub/x86_64-efi", "grub-x86_64-efi"}})
+        if (!exists_in(root, dir + "/normal.mod")) {
+            problems.push_back("GRUB's " + dir.substr(dir.rfind('/') + 1) + " files are missing in the root (" +
+                               a.install_hint(what) + ")");
+            missing = true;
+        }
+    // Tools on this machine, which writes the stick.
+    for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"mkfs.ext4", "e2fsprogs"},
+                                    {"mkfs.fat", "dosfstools"},
+                                    {"mcopy", "mtools"},
+                                    {"mmd", "mtools"}})
+        if (find_program(tool).empty()) {
+            problems.push_back(std::string("'") + tool + "' is missing on this machine (install the package " + pkg +
+                               ")");
+            missing = true;
+        }
+    return sp;
+}
+
+void confirm_wipe(const std::string& device, bool yes) {
+    if (yes) return;
+    const std::string name = device.substr(device.rfind('/') + 1);
+    const std::string model = read_sys("/sys/class/block/" + name + "/device/model");
+    uint64_t size = 0;
+    try {
+        size = device_size(device);
+    } catch (const Error&) {
+    }
+    if (!::isatty(0))
+        throw Error(Exit::unsafe_target,
+                    "Refusing to wipe '" + device + "' without confirmation (no terminal to ask on)",
+                    "Check it is the right device with `lsblk " + device + "`, then add --yes.");
+    std::cerr << "\nThis ERASES everything on " << device << (model.empty() ? "" : " (" + model + ")") << ", "
+              << Progress::human_bytes(static_cast<double>(size)) << ".\nType 'yes' to continue: " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes")
+        throw Error(Exit::unsafe_target, "Not confirmed; '" + device + "' was not touched");
+}
+
+}  // namespace remaster

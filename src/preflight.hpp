@@ -1,0 +1,40 @@
+// The checks and decisions of `snapshot --to`, made before anything is
+// written: which adapter and kernel, which tools are missing where, whether
+// the target is a device or an image file and whether it is safe to wipe.
+// Every problem is collected, so the user sees all of them at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapter.hpp"
+#include "options.hpp"
+#include "system_mounts.hpp"
+
+namespace remaster {
+
+struct StickPlan {
+    std::string target;  // absolute
+    bool image_file = false;
+    uint64_t image_size = 0;  // --size, or 0 for automatic
+    std::shared_ptr<Adapter> adapter;
+    std::string adapter_why;
+    std::string os_name;
+    Kernel kernel;
+    std::string snapshot_id;  // directory name on the stick
+    std::string kernel_args;
+};
+
+// Fills `problems` (and `missing`, for things to install) instead of throwing.
+StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                     std::vector<std::string>& problems, bool& missing);
+
+// A target block device's mounted filesystems and active swap (it or its
+// partitions), as "'/dev/sdb1' is mounted on /home" lines.
+std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts);
+
+// Asks on the terminal before wiping a device; refuses without a terminal.
+void confirm_wipe(const std::string& device, bool yes);
+
+}  // namespace remaster

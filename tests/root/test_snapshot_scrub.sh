@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# snapshot --squashfs of a small OS-like root: fstab and mtab scrubbed, /tmp
+# /run /var/tmp contents not shipped (directories kept), data identical, our
+# own output excluded, the source unchanged, no mount or loop device left;
+# bad input refused with a clear message; Ctrl-C undoes everything.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmds python3 unsquashfs
+REMASTER=$BUILD_DIR/remaster
+
+work=$(mktemp -d /tmp/remaster-scrub.XXXXXX)
+push_cleanup rm -rf --one-file-system "$work"
+root=$work/root
+mkdir -p "$root"/{etc,tmp,run/user,var/tmp,proc,sys,dev,data/sub,home/ann}
+printf 'UUID=1234 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n' >"$root/etc/fstab"
+printf '/dev/sda1 / ext4 rw 0 0\n' >"$root/etc/mtab"
+printf 'ID=debian\n' >"$root/etc/os-release"
+echo secret >"$root/home/ann/.bash_history"
+echo scratch >"$root/tmp/scratch"
+echo 123 >"$root/run/user/pid"
+echo old >"$root/var/tmp/old"
+head -c 1000000 /dev/urandom >"$root/data/random"
+echo hello >"$root/data/sub/hello"
+ln "$root/data/sub/hello" "$root/data/hello-link"
+head -c 4096 /dev/zero >"$root/swapfile"
+chmod 4755 "$root/data/sub/hello"
+
+# The source's state, ctime included: any write to it would show.
+state() { find "$1" -printf '%p %y %m %U %G %s %T@ %C@ %l\n' | sort; }
+before=$(state "$root")
+mounts_before=$(grep -c . /proc/self/mountinfo)
+loops_before=$(losetup -a | wc -l)
+
+# Output inside the root: it must be excluded from itself.
+out=$root/data/out.sqfs
+"$REMASTER" snapshot --root "$root" --squashfs "$out" --quiet
+rm -f "$out.keep" && mv "$out" "$work/out.sqfs"
+out=$work/out.sqfs
+before=$(state "$root")  # the move above changed data/; take the state again
+
+mnt=$work/mnt
+mount_image_ro "$out" "$mnt"
+
+check "fstab is the live one" grep -q "live system written by remaster" "$mnt/etc/fstab"
+check "host fstab entries are gone" bash -c "! grep -q UUID=1234 '$mnt/etc/fstab'"
+check "mtab links to the kernel's list" test "$(readlink "$mnt/etc/mtab")" = ../proc/self/mounts
+for d in tmp run var/tmp proc sys dev; do
+  check "/$d kept as an empty directory" bash -c "test -d '$mnt/$d' && test -z \"\$(ls -A '$mnt/$d')\""
+done
+check "swap file from fstab not shipped" test ! -e "$mnt/swapfile"
+check "our own output not shipped" test ! -e "$mnt/data/out.sqfs"
+check "backup mode keeps shell history" test -f "$mnt/home/ann/.bash_history"
+check "data directories identical (treecmp)" python3 "$TESTS_ROOT_DIR/treecmp.py" "$root/data" "$mnt/data" --ignore /out.sqfs
+check "hard link kept" test "$(stat -c %i "$mnt/data/sub/hello")" = "$(stat -c %i "$mnt/data/hello-link")"
+check "setuid bit kept" test "$(stat -c %a "$mnt/data/sub/hello")" = 4755
+check "the source is unchanged" test "$before" = "$(state "$root")"
+
+# --mode clean drops secrets.
+"$REMASTER" snapshot --root "$root" --squashfs "$work/clean.sqfs" --mode clean --quiet
+check "clean mode drops shell history" bash -c "! unsquashfs -l '$work/clean.sqfs' | grep -q bash_history"
+
+# --dry-run lists exclusions and writes nothing.
+plan=$("$REMASTER" snapshot --root "$root" --squashfs "$work/dry.sqfs" --dry-run 2>&1)
+check "dry run names the scrubs" grep -q "/etc/fstab rewritten" <<<"$plan"
+check "dry run lists excluded paths" grep -q "empty   /tmp" <<<"$plan"
+check "dry run lists the swap file" grep -q "exclude /swapfile" <<<"$plan"
+check "dry run writes nothing" test ! -e "$work/dry.sqfs"
+
+# Bad input: one clear message, a distinct exit code, nothing written.
+expect_fail() {  # args: exit-code message-part command...
+  local code=$1 msg=$2 out rc
+  shift 2
+  out=$("$@" 2>&1) && rc=0 || rc=$?
+  [[ $rc -eq $code ]] || { echo "exit $rc, expected $code: $out"; return 1; }
+  grep -q -- "$msg" <<<"$out" || { echo "message lacks '$msg': $out"; return 1; }
+}
+check "missing root refused" expect_fail 3 "does not exist" "$REMASTER" snapshot --root "$work/nope" --squashfs "$work/x.sqfs"
+check "root that is a file refused" expect_fail 3 "not a directory" "$REMASTER" snapshot --root "$root/etc/fstab" --squashfs "$work/x.sqfs"
+check "output in a missing directory refused" expect_fail 3 "does not exist" "$REMASTER" snapshot --root "$root" --squashfs "$work/no/dir/x.sqfs"
+check "bad compressor refused" expect_fail 3 "zstd" "$REMASTER" snapshot --root "$root" --squashfs "$work/x.sqfs" --compress snappy
+check "no output named" expect_fail 3 "Say where to write" "$REMASTER" snapshot --root "$root"
+check "nothing written by refused runs" test ! -e "$work/x.sqfs"
+
+# No space: a tiny tmpfs as the output directory.
+mkdir "$work/small"
+mount -t tmpfs -o size=256k remaster-test-small "$work/small"
+push_cleanup umount "$work/small"
+check "full disk: clear message and exit 6" expect_fail 6 "No space left" "$REMASTER" snapshot --root "$root" --squashfs "$work/small/x.sqfs" --compress zstd:1
+check "full disk: no partial file left" test -z "$(ls -A "$work/small")"
+
+# Ctrl-C while squashing a big tree: everything undone, exit 130.
+head -c 300000000 /dev/urandom >"$root/data/big"
+"$REMASTER" snapshot --root "$root" --squashfs "$work/int.sqfs" --compress xz --quiet &
+pid=$!
+sleep 2
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+check "SIGINT exits 130" test "$rc" -eq 130
+check "SIGINT leaves no partial output" bash -c "! ls -A '$work' | grep -q 'int.sqfs'"
+rm -f "$root/data/big"
+
+check "no mount left behind" test "$(grep -c . /proc/self/mountinfo)" -eq "$((mounts_before + 2))"
+check "no loop device left behind" test "$(losetup -a | wc -l)" -eq "$((loops_before + 1))"
+check "runtime directory removed" bash -c "! ls /run/remaster/ 2>/dev/null | grep -q ."
+summary
