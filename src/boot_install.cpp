@@ -28,30 +28,47 @@ Command dracut_command(const std::string& view, const std::string& kver, const s
     return c;
 }
 
-const std::vector<std::string>& efi_core_modules() {
-    static const std::vector<std::string> m = {
+const std::vector<std::string>& core_modules(const std::string& platform) {
+    static const std::vector<std::string> common = {
         "part_gpt", "part_msdos", "fat", "ext2", "normal", "search", "search_fs_uuid", "configfile", "linux",
-        "echo", "test", "true", "sleep", "serial", "terminal", "terminfo", "efi_gop", "efi_uga", "all_video",
-        "gfxterm", "ls", "cat", "halt", "reboot", "chain", "boot", "minicmd", "loadenv"};
-    return m;
+        "echo", "test", "true", "sleep", "serial", "terminal", "terminfo", "ls", "cat", "halt", "reboot",
+        "chain", "boot", "minicmd", "loadenv"};
+    static const std::vector<std::string> bios = [] {
+        auto m = common;
+        m.insert(m.begin(), "biosdisk");
+        return m;
+    }();
+    static const std::vector<std::string> efi = [] {
+        auto m = common;
+        for (const char* x : {"efi_gop", "efi_uga", "all_video", "gfxterm"}) m.push_back(x);
+        return m;
+    }();
+    return platform == "i386-pc" ? bios : efi;
 }
 
-std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a) {
-    const std::string boot_dir = p.target_in_view + "/boot";
+std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const std::string& bios_setup) {
+    const std::string grub_dir = p.target_in_view + "/boot/grub";
     std::vector<Command> cmds;
-    // BIOS: core.img into the BIOS boot partition, modules to /boot/grub/i386-pc.
-    Command bios{{a.grub_tool("install"), "--target=i386-pc", "--boot-directory=" + boot_dir,
-                  "--modules=part_gpt ext2 search_fs_uuid", "--no-floppy", p.disk}};
-    bios.chroot = p.view;
-    cmds.push_back(bios);
-    // UEFI: a removable-media loader (EFI/BOOT/BOOTX64.EFI) with early.cfg
-    // embedded; grub-mkimage needs no mounted ESP, unlike grub-install.
-    Command efi{{a.grub_tool("mkimage"), "-O", "x86_64-efi", "-o", "/tmp/BOOTX64.EFI", "-p", "/boot/grub", "-c",
-                 "/tmp/early.cfg"}};
-    for (const auto& m : efi_core_modules()) efi.argv.push_back(m);
-    efi.chroot = p.view;
-    cmds.push_back(efi);
-    // mtools writes the FAT filesystem without mounting it.
+    auto in_view = [&](std::vector<std::string> argv) {
+        Command c{std::move(argv)};
+        c.chroot = p.view;
+        cmds.push_back(std::move(c));
+    };
+    auto mkimage = [&](const std::string& platform, const std::string& out) {
+        std::vector<std::string> argv = {a.grub_tool("mkimage"), "-O", platform, "-o", out, "-p", "/boot/grub",
+                                         "-c", "/tmp/early.cfg"};
+        for (const auto& m : core_modules(platform)) argv.push_back(m);
+        in_view(std::move(argv));
+    };
+    // Modules that normal.mod loads later come from the stick's /boot/grub.
+    in_view({"cp", "-r", "/usr/lib/grub/i386-pc", "/usr/lib/grub/x86_64-efi", grub_dir + "/"});
+    // BIOS: core.img into the BIOS boot partition, boot.img into the MBR.
+    mkimage("i386-pc", grub_dir + "/i386-pc/core.img");
+    in_view({bios_setup, "-d", grub_dir + "/i386-pc", p.disk});
+    // UEFI: the removable-media loader EFI/BOOT/BOOTX64.EFI, which any
+    // firmware finds without NVRAM entries; written with mtools because the
+    // ESP need not (and here cannot) be mounted.
+    mkimage("x86_64-efi", "/tmp/BOOTX64.EFI");
     Command mmd{{"mmd", "-i", p.esp, "::/EFI", "::/EFI/BOOT"}};
     mmd.env = {"MTOOLS_SKIP_CHECK=1"};
     Command mcopy{{"mcopy", "-o", "-i", p.esp, p.view + "/tmp/BOOTX64.EFI", "::/EFI/BOOT/BOOTX64.EFI"}};

@@ -28,10 +28,15 @@ constexpr const char* kTargetInView = "/run/remaster-target";
 
 std::vector<Command> format_commands(const StickPaths& p);
 Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view);
-std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a);
-// The modules compiled into BOOTX64.EFI: enough to find the data partition
-// by UUID and read grub.cfg and modules from ext4 there.
-const std::vector<std::string>& efi_core_modules();
+// GRUB for both firmware kinds, all from the root's own GRUB inside the view,
+// each with early.cfg (at /tmp/early.cfg in the view) embedded so it finds
+// the data partition by UUID and loads /boot/grub/grub.cfg from it. Building
+// the core images ourselves (rather than grub-install) keeps one layout on
+// every distribution: Fedora's grub2-install would pick /boot/grub2.
+std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const std::string& bios_setup);
+// The modules compiled into the core images: enough to find the data
+// partition by UUID and read grub.cfg and modules from ext4 there.
+const std::vector<std::string>& core_modules(const std::string& platform);
 
 // Copies our dracut module into the view as modules.d/90remaster.
 void install_dracut_module(const std::string& data_dir, const std::string& view);

@@ -147,8 +147,13 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         }
     };
     need_in_root("dracut", "dracut");
-    need_in_root(a.grub_tool("install"), "grub-install");
     need_in_root(a.grub_tool("mkimage"), "grub-mkimage");
+    sp.grub_bios_setup = a.grub_bios_setup(root);
+    if (sp.grub_bios_setup.empty()) {
+        problems.push_back("'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
+                           a.install_hint("grub-bios-setup") + ")");
+        missing = true;
+    }
     for (const auto& [dir, what] : {std::pair<std::string, std::string>{"/usr/lib/grub/i386-pc", "grub-i386-pc"},
                                     {"/usr/lib/grub/x86_64-efi", "grub-x86_64-efi"}})
         if (!exists_in(root, dir + "/normal.mod")) {

@@ -22,6 +22,7 @@ struct StickPlan {
     std::string adapter_why;
     std::string os_name;
     Kernel kernel;
+    std::string grub_bios_setup;  // path inside the root
     std::string snapshot_id;  // directory name on the stick
     std::string kernel_args;
 };

@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,23 @@ Fd open_dir_in(int root_fd, const std::string& rel_dir) {
     long fd = ::syscall(SYS_openat2, root_fd, p.c_str(), &how, sizeof how);
     if (fd < 0) throw_errno("open '" + rel_dir + "' in the view", errno);
     return Fd(static_cast<int>(fd));
+}
+
+// The SELinux label of `name` in directory `dir`, "" when it has none. A file
+// we write inherits the label of the one it replaces, so an enforcing system
+// (Fedora) still boots without a relabel.
+std::string selinux_label(int dir, const std::string& name) {
+    const std::string p = "/proc/self/fd/" + std::to_string(dir) + "/" + name;
+    char buf[512];
+    ssize_t n = ::lgetxattr(p.c_str(), "security.selinux", buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+void set_selinux_label(int dir, const std::string& name, const std::string& label) {
+    if (label.empty()) return;
+    const std::string p = "/proc/self/fd/" + std::to_string(dir) + "/" + name;
+    if (::lsetxattr(p.c_str(), "security.selinux", label.data(), label.size(), 0) != 0)
+        throw_errno("keep the SELinux label of '" + name + "'", errno);
 }
 
 }  // namespace
@@ -71,15 +89,14 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
         const std::string dir = slash == 0 ? "/" : a.path.substr(0, slash);
         const std::string name = a.path.substr(slash + 1);
         Fd d = open_dir_in(root.get(), dir);
+        const std::string label = selinux_label(d.get(), name);
         if (::unlinkat(d.get(), name.c_str(), 0) != 0 && errno != ENOENT)
             throw_errno("remove '" + a.path + "' in the view", errno);
         if (a.kind == ScrubAction::Kind::symlink) {
             if (::symlinkat(a.content.c_str(), d.get(), name.c_str()) != 0)
                 throw_errno("create '" + a.path + "' in the view", errno);
         } else {
-            // O_PATH fds cannot be used to create files; reopen the directory.
-            Fd real = openat_or_throw(d.get(), ".", O_DIRECTORY | O_RDONLY);
-            Fd f = openat_or_throw(real.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+            Fd f = openat_or_throw(d.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
             size_t off = 0;
             while (off < a.content.size()) {
                 ssize_t w = ::write(f.get(), a.content.data() + off, a.content.size() - off);
@@ -88,6 +105,7 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
             }
             if (::fchown(f.get(), 0, 0) != 0) throw_errno("set the owner of '" + a.path + "'", errno);
         }
+        set_selinux_label(d.get(), name, label);
         log::debug() << "scrubbed " << a.path << ": " << a.reason;
     }
 }

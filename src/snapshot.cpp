@@ -53,7 +53,7 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
     os << "Commands:\n";
     for (const auto& c : format_commands(p)) os << "  " << format_command(c) << "\n";
     os << "  " << format_command(dracut_command(p.view, s.kernel.version, "/tmp/initrd.img")) << "\n";
-    for (const auto& c : grub_commands(p, *s.adapter)) os << "  " << format_command(c) << "\n";
+    for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
     os << "Boot entry: linux " << p.snapshot_dir << "/vmlinuz " << live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)
        << "\n";
 }
@@ -167,9 +167,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     make_dirs(view.at(kTargetInView), 0755);
     Mount target_bind = Mount::bind(target, view.at(kTargetInView), false);
     write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
-    for (const auto& c : grub_commands(paths, *sp.adapter)) runner.run(c);
-    const std::string efi_mods = target + "/boot/grub/x86_64-efi";
-    runner.run({{"cp", "-r", "--no-preserve=ownership", view.at("/usr/lib/grub/x86_64-efi") + "/.", efi_mods}});
+    for (const auto& c : grub_commands(paths, *sp.adapter, sp.grub_bios_setup)) runner.run(c);
     const MenuEntry live{"remaster-" + sp.snapshot_id, "remaster live (" + sp.os_name + ", " + sp.snapshot_id + ")",
                          paths.snapshot_dir + "/vmlinuz", paths.snapshot_dir + "/initrd.img",
                          live_kernel_args(paths.uuid, paths.snapshot_dir, sp.kernel_args)};
