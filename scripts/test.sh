@@ -4,7 +4,7 @@
 # Prints one line per test and a final "N passed, M failed".
 #   scripts/test.sh [unit|root|vm]...   (default: all tiers)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 tiers=("$@")
 ((${#tiers[@]})) || tiers=(unit root vm)
 

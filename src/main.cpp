@@ -42,6 +42,8 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
     cmd.add_option("--size", size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
+    cmd.add_flag("--allow-fixed-disk", o.allow_fixed_disk,
+                 "Allow a target that is not removable (not USB/MMC/loop): an internal disk");
     cmd.add_flag("-q,--quiet", o.quiet, "Print only warnings and errors");
     cmd.add_flag("-v,--verbose", o.verbose, "Log every command and mount");
 }

@@ -23,6 +23,7 @@ struct Options {
     uint64_t image_size = 0; // --size for image-file targets; 0: automatic
     bool dry_run = false;
     bool yes = false;
+    bool allow_fixed_disk = false;
     bool quiet = false;
     bool verbose = false;
 };

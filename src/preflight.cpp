@@ -2,7 +2,11 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <dirent.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <ctime>
 #include <fstream>
@@ -45,7 +49,64 @@ std::string read_sys(const std::string& path) {
     return s;
 }
 
+std::string sys_block_dir(dev_t dev) {
+    return "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
+}
+
+// Names in /sys/.../holders: device-mapper, md or LVM devices built on it.
+std::vector<std::string> holders_of(const std::string& sysdir) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir((sysdir + "/holders").c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (e->d_name[0] != '.') out.push_back(e->d_name);
+        ::closedir(d);
+    }
+    return out;
+}
+
+// Partitions of a whole disk, as sysfs directories.
+std::vector<std::string> partitions_of(const std::string& sysdir) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir(sysdir.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            const std::string p = sysdir + "/" + e->d_name;
+            struct stat st;
+            if (e->d_name[0] != '.' && ::stat((p + "/partition").c_str(), &st) == 0) out.push_back(p);
+        }
+        ::closedir(d);
+    }
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk) {
+    std::vector<std::string> problems;
+    struct stat st;
+    if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return problems;
+    const dev_t disk = whole_disk(st.st_rdev);
+    const std::string sys = sys_block_dir(disk);
+    std::vector<std::string> dirs = partitions_of(sys);
+    dirs.insert(dirs.begin(), sys);
+    for (const auto& d : dirs)
+        for (const auto& h : holders_of(d))
+            problems.push_back("The target is in use: '" + d.substr(d.rfind('/') + 1) + "' holds " + h +
+                               " (LVM, RAID or device-mapper)");
+    if (read_sys(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
+    if (disk != st.st_rdev)
+        problems.push_back("The target '" + device + "' is a partition; give the whole disk (e.g. " +
+                           device.substr(0, device.find_last_not_of("0123456789p") + 1) + ")");
+    // Loop devices and removable media (USB sticks, SD cards) are what sticks are made on.
+    const std::string name = device.substr(device.rfind('/') + 1);
+    char resolved[PATH_MAX];
+    const std::string link = ::realpath(sys.c_str(), resolved) ? resolved : "";
+    const bool removable = read_sys(sys + "/removable") == "1" || link.find("/usb") != std::string::npos ||
+                           link.find("/mmc") != std::string::npos || name.rfind("loop", 0) == 0;
+    if (!removable && !allow_fixed_disk)
+        problems.push_back("The target '" + device + "' is a fixed (non-removable) disk; if you really mean to wipe it, "
+                           "add --allow-fixed-disk");
+    return problems;
+}
 
 std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts) {
     std::vector<std::string> uses;
@@ -86,6 +147,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     if (::stat(sp.target.c_str(), &st) == 0) {
         if (S_ISBLK(st.st_mode)) {
             for (const auto& u : target_in_use(sp.target, mounts)) problems.push_back("The target is in use: " + u);
+            for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk)) problems.push_back(g);
             if (opt.image_size) problems.push_back("--size is for image files; a device is used whole");
         } else if (S_ISREG(st.st_mode)) {
             sp.image_file = true;

@@ -35,6 +35,10 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
 // partitions), as "'/dev/sdb1' is mounted on /home" lines.
 std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts);
 
+// Holders (LVM/md/dm), read-only, partition-instead-of-disk and fixed-disk
+// problems of a target block device.
+std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);
+
 // Asks on the terminal before wiping a device; refuses without a terminal.
 void confirm_wipe(const std::string& device, bool yes);
 
