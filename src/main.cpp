@@ -33,7 +33,7 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
     cmd.add_option("--exclude", o.excludes,
                    "Leave out paths matching PATTERN; '/home/*/Videos' is anchored at the root, '*.iso' matches names "
                    "anywhere (repeatable)");
-    cmd.add_option("--compress", o.compress, "Compressor and level: zstd[:1-22], xz[:0-9], gzip[:1-9], lz4, lzo")
+    cmd.add_option("--compress", o.compress, "Compressor and level: zstd[:1-22], xz[:1-9], gzip[:1-9], lz4")
         ->capture_default_str();
     cmd.add_option("--block-size", block_size, "Squashfs block size, a power of two from 4K to 1M")->capture_default_str();
     cmd.add_option("--jobs", o.jobs, "Compression threads (default: all cores)");
@@ -42,6 +42,8 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
     cmd.add_option("--size", size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
+    cmd.add_flag("--replace", o.replace,
+                 "Start the stick afresh even if it already holds remaster snapshots (they are erased)");
     cmd.add_flag("--allow-fixed-disk", o.allow_fixed_disk,
                  "Allow a target that is not removable (not USB/MMC/loop): an internal disk");
     cmd.add_flag("-q,--quiet", o.quiet, "Print only warnings and errors");

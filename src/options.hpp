@@ -24,6 +24,7 @@ struct Options {
     bool dry_run = false;
     bool yes = false;
     bool allow_fixed_disk = false;
+    bool replace = false;  // wipe a remaster stick instead of adding a snapshot to it
     bool quiet = false;
     bool verbose = false;
 };

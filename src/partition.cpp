@@ -114,3 +114,47 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
 }
 
 }  // namespace remaster
+
+#include <blkid/blkid.h>
+
+namespace remaster {
+namespace {
+
+std::string probe_value(const std::string& dev, const char* name) {
+    blkid_probe pr = blkid_new_probe_from_filename(dev.c_str());
+    if (!pr) return "";
+    blkid_probe_enable_superblocks(pr, 1);
+    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID);
+    std::string value;
+    const char* v = nullptr;
+    if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, name, &v, nullptr) == 0 && v) value = v;
+    blkid_free_probe(pr);
+    return value;
+}
+
+}  // namespace
+
+std::string probe_existing_stick(const std::string& disk) {
+    std::unique_ptr<fdisk_context, ContextDeleter> cxt(fdisk_new_context());
+    if (!cxt || fdisk_assign_device(cxt.get(), disk.c_str(), 1) != 0) return "";
+    if (!fdisk_is_labeltype(cxt.get(), FDISK_DISKLABEL_GPT)) return "";
+    fdisk_table* raw = nullptr;
+    if (fdisk_get_partitions(cxt.get(), &raw) != 0) return "";
+    std::unique_ptr<fdisk_table, TableDeleter> parts(raw);
+    if (fdisk_table_get_nents(parts.get()) < static_cast<size_t>(kDataPartition)) return "";
+    fdisk_partition* data = fdisk_table_get_partition_by_partno(parts.get(), kDataPartition - 1);
+    if (!data || !fdisk_partition_get_name(data) || std::string(fdisk_partition_get_name(data)) != "remaster")
+        return "";
+    // Kernels that do not scan partition tables (and loop devices) need to be told.
+    if (::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0) {
+        std::unique_ptr<fdisk_table, TableDeleter> none(fdisk_new_table());
+        check(fdisk_reread_changes(cxt.get(), none.get()), "register the partitions", disk);
+        for (int t = 0; ::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0 && t < 100; ++t)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string part = partition_path(disk, kDataPartition);
+    if (probe_value(part, "TYPE") != "ext4" || probe_value(part, "LABEL") != "REMASTER") return "";
+    return probe_value(part, "UUID");
+}
+
+}  // namespace remaster

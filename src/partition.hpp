@@ -35,3 +35,13 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
 uint64_t device_size(const std::string& path);
 
 }  // namespace remaster
+
+namespace remaster {
+
+// If `disk` already is a remaster stick (GPT, data partition named
+// "remaster" holding ext4 labelled REMASTER), makes sure the kernel knows its
+// partitions (BLKPG) and returns the data partition's filesystem UUID;
+// otherwise "". Reads only.
+std::string probe_existing_stick(const std::string& disk);
+
+}  // namespace remaster

@@ -119,7 +119,9 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
         const StickPlan& s = plan.stick;
         os << "  adapter:   " << s.adapter->family() << " (" << s.adapter_why << "; " << s.os_name << ")\n";
         os << "  kernel:    " << s.kernel.version << " (" << s.kernel.image << ")\n";
-        os << "  target:    " << s.target << (s.image_file ? " (image file)" : " (block device, ERASED)") << "\n";
+        os << "  target:    " << s.target << (s.image_file ? " (image file" : " (block device")
+           << (s.existing_uuid.empty() ? ", written afresh)" : ", a remaster stick: the new snapshot goes beside the old ones)")
+           << "\n";
         os << "  snapshot:  /remaster/" << s.snapshot_id << "\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")

@@ -18,6 +18,7 @@
 #include "partition.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "stick.hpp"
 #include "runner.hpp"
 
 namespace remaster {
@@ -161,6 +162,15 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         const std::string dir = sp.target.empty() ? "" : sp.target.substr(0, sp.target.rfind('/'));
         if (sp.target.empty() || ::stat(dir.empty() ? "/" : dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
             problems.push_back("The directory for the image '" + opt.to + "' does not exist");
+    }
+    // A remaster stick already? Then the new snapshot goes beside the old one.
+    if (problems.empty() && !opt.replace && ::stat(sp.target.c_str(), &st) == 0 && ::geteuid() == 0) {
+        try {
+            auto existing = Stick::open_existing(sp.target, sp.image_file);
+            sp.existing_uuid = probe_existing_stick(existing->disk());
+        } catch (const Error& e) {
+            problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());
+        }
     }
     if (sp.image_file && path_below(sp.target, root))
         problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "

@@ -24,6 +24,7 @@ struct StickPlan {
     Kernel kernel;
     std::string grub_bios_setup;  // path inside the root
     std::string snapshot_id;  // directory name on the stick
+    std::string existing_uuid;  // the target already is a remaster stick: add to it (unless --replace)
     std::string kernel_args;
 };
 

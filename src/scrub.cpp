@@ -89,6 +89,9 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
         const std::string dir = slash == 0 ? "/" : a.path.substr(0, slash);
         const std::string name = a.path.substr(slash + 1);
         Fd d = open_dir_in(root.get(), dir);
+        // The directory's times stay as they were: same input, same image.
+        struct stat dir_st;
+        if (::fstat(d.get(), &dir_st) != 0) throw_errno("stat '" + dir + "' in the view", errno);
         const std::string label = selinux_label(d.get(), name);
         if (::unlinkat(d.get(), name.c_str(), 0) != 0 && errno != ENOENT)
             throw_errno("remove '" + a.path + "' in the view", errno);
@@ -106,6 +109,10 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
             if (::fchown(f.get(), 0, 0) != 0) throw_errno("set the owner of '" + a.path + "'", errno);
         }
         set_selinux_label(d.get(), name, label);
+        const struct timespec times[2] = {dir_st.st_atim, dir_st.st_mtim};
+        const std::string dir_path = "/proc/self/fd/" + std::to_string(d.get());
+        if (::utimensat(AT_FDCWD, dir_path.c_str(), times, 0) != 0)
+            throw_errno("restore the times of '" + dir + "' in the view", errno);
         log::debug() << "scrubbed " << a.path << ": " << a.reason;
     }
 }

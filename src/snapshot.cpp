@@ -19,6 +19,7 @@
 #include "scrub.hpp"
 #include "squash_writer.hpp"
 #include "stick.hpp"
+#include "stick_store.hpp"
 #include "tree.hpp"
 #include "view.hpp"
 
@@ -116,11 +117,28 @@ void to_squashfs(const Plan& plan, const Options& opt) {
                 << report.inodes << " inodes";
 }
 
+// The menu: every complete snapshot on the stick, newest first and default.
+std::string stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
+                       const std::string& extra_args) {
+    std::vector<MenuEntry> entries;
+    for (const auto& snap : list_snapshots(data_mount)) {
+        const std::string dir = "/remaster/" + snap.id;
+        const auto os = snap.fields.count("os") ? snap.fields.at("os") : "Linux";
+        const auto args = snap.fields.count("kernel_args") ? snap.fields.at("kernel_args") : extra_args;
+        entries.push_back({"remaster-" + snap.id,
+                           "remaster live: " + os + ", snapshot of " + snap.id + (entries.empty() ? "" : " (older)"),
+                           dir + "/vmlinuz", dir + "/initrd.img", live_kernel_args(uuid, dir, args)});
+    }
+    if (entries.empty()) throw Error(Exit::failure, "internal: no complete snapshot to put in the menu");
+    return render_grub_cfg(templates, uuid, entries, entries.front().id, 3);
+}
+
 void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     const StickPlan& sp = plan.stick;
+    const bool add_to_existing = !sp.existing_uuid.empty();
     const std::string datadir = data_dir();
     const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
-    if (!sp.image_file) confirm_wipe(sp.target, opt.yes);
+    if (!add_to_existing && !sp.image_file) confirm_wipe(sp.target, opt.yes);
 
     RuntimeDir run;
     // View and scrub, as for --squashfs.
@@ -131,54 +149,82 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     const ScanTotals totals_ = totals(*tree);
     check_interrupt();
 
-    // Target: partition and format (the first writes to the stick).
-    const uint64_t size = sp.image_size ? sp.image_size : automatic_image_size(totals_, view.path(), sp.kernel);
-    auto stick = Stick::open(sp.target, sp.image_file, size);
-    if (!sp.image_file && device_size(stick->disk()) < disk_size_for(totals_.data_bytes / 2))
-        throw Error(Exit::no_space, "'" + sp.target + "' is too small for this snapshot",
-                    "Use a bigger stick, or leave out large directories with --exclude.");
-    log::info() << "Partitioning " << sp.target << (sp.image_file ? " (" + stick->disk() + ")" : "");
-    write_partition_table(stick->disk(), stick_layout());
-    StickPaths paths = stick_paths(plan, stick->disk(), new_uuid(), view.path());
-    for (const auto& c : format_commands(paths)) runner.run(c);
+    // Target: add to a remaster stick, or partition and format a new one.
+    std::unique_ptr<Stick> stick;
+    std::string uuid;
+    if (add_to_existing) {
+        stick = Stick::open_existing(sp.target, sp.image_file);
+        uuid = probe_existing_stick(stick->disk());
+        if (uuid != sp.existing_uuid)
+            throw Error(Exit::unsafe_target, "The stick '" + sp.target + "' changed since the plan was made");
+        log::info() << "Adding a snapshot to the remaster stick " << sp.target;
+    } else {
+        const uint64_t size = sp.image_size ? sp.image_size : automatic_image_size(totals_, view.path(), sp.kernel);
+        stick = Stick::create(sp.target, sp.image_file, size);
+        if (!sp.image_file && device_size(stick->disk()) < disk_size_for(totals_.data_bytes / 2))
+            throw Error(Exit::no_space, "'" + sp.target + "' is too small for this snapshot",
+                        "Use a bigger stick, or leave out large directories with --exclude.");
+        log::info() << "Partitioning " << sp.target << (sp.image_file ? " (" + stick->disk() + ")" : "");
+        write_partition_table(stick->disk(), stick_layout());
+        uuid = new_uuid();
+    }
+    StickPaths paths = stick_paths(plan, stick->disk(), uuid, view.path());
+    if (!add_to_existing)
+        for (const auto& c : format_commands(paths)) runner.run(c);
     const std::string target = run.make_dir("target");
     Mount data = Mount::mount(paths.data, target, "ext4", "");
+    for (const auto& id : remove_incomplete_snapshots(target))
+        log::info() << "Removed the unfinished snapshot " << id << " left by an interrupted run";
     const std::string snapdir = target + paths.snapshot_dir;
-    make_dirs(snapdir, 0755);
     make_dirs(target + "/boot/grub", 0755);
+    make_dirs(snapdir, 0755);
+    SnapshotGuard unfinished(target, sp.snapshot_id);
 
-    // Squash straight onto the stick.
-    {
+    try {
+        // Squash straight onto the stick.
         OutputFile out(snapdir + "/filesystem.squashfs");
         squash(*tree, view, plan, out.fd(), opt.quiet);
         out.commit();
+
+        // Adapt: the generic initramfs with our module, built by the root's dracut in the view.
+        view.prepare_chroot();
+        install_dracut_module(datadir, view.path());
+        log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
+        runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
+        copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
+        copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
+    } catch (const Error& e) {
+        if (e.code() == Exit::no_space && add_to_existing)
+            throw Error(Exit::no_space, std::string(e.what()) + " (the stick cannot hold the new snapshot beside the old ones)",
+                        "The previous snapshot is untouched and still boots. To start the stick afresh, run again "
+                        "with --replace (its snapshots are erased).");
+        throw;
     }
 
-    // Adapt: the generic initramfs with our module, built by the root's dracut in the view.
-    view.prepare_chroot();
-    install_dracut_module(datadir, view.path());
-    log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
-    runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
-    copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
-    copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
+    // Install: GRUB for BIOS and UEFI from the root's own GRUB (a reused
+    // stick keeps its loaders: they find the data partition by its UUID).
+    if (!add_to_existing) {
+        log::info() << "Installing GRUB for BIOS and UEFI ...";
+        make_dirs(view.at(kTargetInView), 0755);
+        Mount target_bind = Mount::bind(target, view.at(kTargetInView), false);
+        write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
+        for (const auto& c : grub_commands(paths, *sp.adapter, sp.grub_bios_setup)) runner.run(c);
+        target_bind.unmount();
+    }
 
-    // Install: GRUB for BIOS and UEFI from the root's own GRUB, then the menu.
-    log::info() << "Installing GRUB for BIOS and UEFI ...";
-    make_dirs(view.at(kTargetInView), 0755);
-    Mount target_bind = Mount::bind(target, view.at(kTargetInView), false);
-    write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
-    for (const auto& c : grub_commands(paths, *sp.adapter, sp.grub_bios_setup)) runner.run(c);
-    const MenuEntry live{"remaster-" + sp.snapshot_id, "remaster live (" + sp.os_name + ", " + sp.snapshot_id + ")",
-                         paths.snapshot_dir + "/vmlinuz", paths.snapshot_dir + "/initrd.img",
-                         live_kernel_args(paths.uuid, paths.snapshot_dir, sp.kernel_args)};
-    // The menu is written last and atomically: a stick without it is not yet bootable.
-    write_file_atomic(target + "/boot/grub/grub.cfg", render_grub_cfg(templates, paths.uuid, {live}, live.id, 3));
+    // Complete: snapshot.info after everything is on the stick, then the menu,
+    // atomically: until this rename the stick boots what it booted before.
+    write_snapshot_info(target, {sp.snapshot_id,
+                                 {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
+                                  {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"}}});
+    unfinished.dismiss();
+    write_file_atomic(target + "/boot/grub/grub.cfg", stick_menu(templates, target, paths.uuid, sp.kernel_args));
 
-    target_bind.unmount();
     data.unmount();
     stick->commit();
     view.close();
-    log::info() << "Wrote a live stick to " << sp.target << " (data partition UUID " << paths.uuid << ")";
+    log::info() << "Wrote a live stick to " << sp.target << " (data partition UUID " << paths.uuid << ", snapshot "
+                << sp.snapshot_id << ")";
 }
 
 }  // namespace

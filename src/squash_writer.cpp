@@ -20,6 +20,7 @@
 #include "squash_writer.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sqfs/block.h>
 #include <sqfs/block_processor.h>
 #include <sqfs/block_writer.h>
@@ -107,6 +108,16 @@ bool encode_dev(dev_t dev, uint32_t* out) {
     return true;
 }
 
+// The CPUs this process may run on (taskset, cgroup cpusets), not all the
+// machine has.
+unsigned usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return static_cast<unsigned>(CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
 // Losses, one row per kind, in a stable order.
 class DroppedLog {
 public:
@@ -154,9 +165,13 @@ public:
     SquashReport run() {
         if (!tree_.root || !tree_.root->is_dir())
             throw Error(Exit::bad_input, "Cannot write an image of an empty tree");
+        // Inode numbers first: they fix the order of everything after.
         number_inodes();
+        // Super block placeholder, compressor, block processor, tables.
         create_objects();
+        // File contents, compressed by the worker threads.
         write_data();
+        // Inodes, directories and the tables, then the final super block.
         serialize();
         SquashReport report;
         report.image_bytes = file_.get()->get_size(file_.get());
@@ -221,7 +236,7 @@ private:
         frag_.reset(sqfs_frag_table_create(0));
         if (!frag_) throw_sqfs("create the fragment table", SQFS_ERROR_ALLOC);
 
-        unsigned jobs = opt_.jobs ? opt_.jobs : std::max(1u, std::thread::hardware_concurrency());
+        unsigned jobs = opt_.jobs ? opt_.jobs : usable_cpus();
         sqfs_block_processor_desc_t desc;
         std::memset(&desc, 0, sizeof desc);
         desc.size = sizeof desc;
@@ -262,8 +277,9 @@ private:
     }
 
     // --- file data -------------------------------------------------------
-
-    std::string shown(const std::string& rel) const { return root_dir_ == "/" ? rel : root_dir_ + rel; }
+    //
+    // Paths in messages are those inside the snapshot ("/etc/shadow"), like
+    // the filter's and the report's: root_dir_ is often a temporary view.
 
     void write_data() {
         total_ = totals(tree_).data_bytes;
@@ -290,9 +306,9 @@ private:
                 if (dirfd >= 0) {
                     sub.reset(::openat(dirfd, c->name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
                     if (!sub && errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
-                        throw_errno("open directory '" + shown(rel) + "'", errno);
+                        throw_errno("open directory '" + rel + "'", errno);
                     if (!sub)
-                        log::warn() << "'" << shown(rel)
+                        log::warn() << "'" << rel
                                     << "' vanished since the scan; its files are stored empty";
                 }
                 write_dir_data(*c, sub.get(), rel);
@@ -302,7 +318,7 @@ private:
 
     void append(const void* data, size_t size, const std::string& rel) {
         int ret = sqfs_block_processor_append(proc_.get(), data, size);
-        if (ret) throw_sqfs("write data of '" + shown(rel) + "' to the image", ret, &file_);
+        if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
     }
 
     void append_zeros(uint64_t count, const std::string& rel) {
@@ -322,15 +338,15 @@ private:
         if (fd < 0 && errno == EPERM) fd = ::openat(dirfd, n.name.c_str(), flags);
         if (fd < 0) {
             if (errno == ENOENT || errno == ELOOP) {
-                log::warn() << "'" << shown(rel) << "' vanished or changed type since the scan; stored as an empty file";
+                log::warn() << "'" << rel << "' vanished or changed type since the scan; stored as an empty file";
                 return Fd();
             }
-            throw_errno("open '" + shown(rel) + "' for reading", errno);
+            throw_errno("open '" + rel + "' for reading", errno);
         }
         Fd f(fd);
-        if (::fstat(fd, st) != 0) throw_errno("stat '" + shown(rel) + "'", errno);
+        if (::fstat(fd, st) != 0) throw_errno("stat '" + rel + "'", errno);
         if (!S_ISREG(st->st_mode)) {
-            log::warn() << "'" << shown(rel) << "' is no longer a regular file; stored as an empty file";
+            log::warn() << "'" << rel << "' is no longer a regular file; stored as an empty file";
             return Fd();
         }
         return f;
@@ -339,19 +355,19 @@ private:
     void write_file(const Node& n, int dirfd, const std::string& rel) {
         uint32_t idx = num_.at(&n) - 1;
         int ret = sqfs_block_processor_begin_file(proc_.get(), &files_.slots[idx], nullptr, 0);
-        if (ret) throw_sqfs("start file '" + shown(rel) + "' in the image", ret, &file_);
+        if (ret) throw_sqfs("start file '" + rel + "' in the image", ret, &file_);
 
         struct stat st;
         Fd fd = dirfd >= 0 ? open_file(dirfd, n, rel, &st) : Fd();
         if (fd) {
             uint64_t size = static_cast<uint64_t>(st.st_size);
             if (size != n.size)
-                log::warn() << "'" << shown(rel) << "' changed size since the scan (" << n.size << " -> " << size
+                log::warn() << "'" << rel << "' changed size since the scan (" << n.size << " -> " << size
                             << " bytes); storing what is there now";
             copy_contents(fd.get(), size, rel);
         }
         ret = sqfs_block_processor_end_file(proc_.get());
-        if (ret) throw_sqfs("write data of '" + shown(rel) + "' to the image", ret, &file_);
+        if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
     }
 
     // Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
@@ -382,9 +398,9 @@ private:
                 size_t want = static_cast<size_t>(std::min<uint64_t>(hole - pos, buf_.size()));
                 ssize_t got = ::pread(fd, buf_.data(), want, static_cast<off_t>(pos));
                 if (got < 0 && errno == EINTR) continue;
-                if (got < 0) throw_errno("read '" + shown(rel) + "'", errno);
+                if (got < 0) throw_errno("read '" + rel + "'", errno);
                 if (got == 0) {
-                    log::warn() << "'" << shown(rel) << "' shrank while being read; stored its first " << pos
+                    log::warn() << "'" << rel << "' shrank while being read; stored its first " << pos
                                 << " bytes";
                     return;
                 }

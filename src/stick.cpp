@@ -8,7 +8,18 @@
 
 namespace remaster {
 
-std::unique_ptr<Stick> Stick::open(const std::string& path, bool image_file, uint64_t image_size) {
+std::unique_ptr<Stick> Stick::open_existing(const std::string& path, bool image_file) {
+    auto s = std::unique_ptr<Stick>(new Stick);
+    if (image_file) {
+        s->loop_ = LoopDevice::attach(path);
+        s->disk_ = s->loop_.path();
+    } else {
+        s->disk_ = path;
+    }
+    return s;
+}
+
+std::unique_ptr<Stick> Stick::create(const std::string& path, bool image_file, uint64_t image_size) {
     auto s = std::unique_ptr<Stick>(new Stick);
     if (!image_file) {
         s->disk_ = path;
@@ -23,12 +34,9 @@ std::unique_ptr<Stick> Stick::open(const std::string& path, bool image_file, uin
 }
 
 void Stick::commit() {
-    if (!image_) {
-        ::sync();
-        return;
-    }
+    ::sync();
     loop_.detach();
-    image_->commit();
+    if (image_) image_->commit();
 }
 
 }  // namespace remaster

@@ -15,7 +15,9 @@ class Stick {
 public:
     // A block device as it is, or a new image file of `image_size` bytes
     // (sparse) under a temporary name beside `path`.
-    static std::unique_ptr<Stick> open(const std::string& path, bool image_file, uint64_t image_size);
+    static std::unique_ptr<Stick> create(const std::string& path, bool image_file, uint64_t image_size);
+    // An existing stick, changed in place (a new snapshot beside the old ones).
+    static std::unique_ptr<Stick> open_existing(const std::string& path, bool image_file);
 
     const std::string& disk() const { return disk_; }
     std::string partition(int n) const { return partition_path(disk_, n); }

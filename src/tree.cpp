@@ -221,10 +221,9 @@ private:
         }
     }
 
-    std::string shown(const std::string& rel) const {
-        if (rel.empty()) return root_dir_;
-        return root_dir_ == "/" ? rel : root_dir_ + rel;
-    }
+    // Paths in messages are those inside the tree ("/etc/shadow"), as the
+    // filter sees them: root_dir_ is often a temporary view.
+    std::string shown(const std::string& rel) const { return rel.empty() ? root_dir_ : rel; }
 
     std::string root_dir_;
     const Filter& filter_;

@@ -395,7 +395,7 @@ TEST_CASE("write_squashfs names an unreadable file", "[squash]") {
         write_squashfs(*tree, root, out.get(), SquashOptions{}, {});
         FAIL("no error");
     } catch (const Error& e) {
-        CHECK(std::string(e.what()).find(root + "/secret") != std::string::npos);
+        CHECK(std::string(e.what()).find("'/secret'") != std::string::npos);
     }
 }
 
@@ -415,4 +415,17 @@ TEST_CASE("write_squashfs stores a file that vanished after the scan as empty", 
     ImageReader img(t / "out.sqfs");
     CHECK(img.entries.at("/gone").content.empty());
     CHECK(img.entries.at("/grows").content == "1234567890");
+}
+
+TEST_CASE("write_squashfs turns ENOSPC into Exit::no_space", "[squash]") {
+    SampleTree s;
+    auto tree = scan_tree(s.root, nullptr);
+    Fd full = open_or_throw("/dev/full", O_RDWR);  // every write fails with ENOSPC
+    try {
+        write_squashfs(*tree, s.root, full.get(), SquashOptions{}, {});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::no_space);
+        CHECK(std::string(e.what()).find("No space left") != std::string::npos);
+    }
 }

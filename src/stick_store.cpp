@@ -1,0 +1,97 @@
+#include "stick_store.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+
+#include "error.hpp"
+#include "file_copy.hpp"
+#include "log.hpp"
+
+namespace remaster {
+namespace {
+
+std::vector<std::string> snapshot_dirs(const std::string& data_mount) {
+    std::vector<std::string> ids;
+    DIR* d = ::opendir((data_mount + "/remaster").c_str());
+    if (!d) return ids;
+    while (dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        struct stat st;
+        if (name[0] != '.' && ::stat((data_mount + "/remaster/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            ids.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(ids.rbegin(), ids.rend());
+    return ids;
+}
+
+bool is_our_temp_file(const std::string& name) {
+    return name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
+           name.find(".remaster-") != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
+    std::vector<SnapshotInfo> out;
+    for (const auto& id : snapshot_dirs(data_mount)) {
+        std::ifstream f(data_mount + "/remaster/" + id + "/snapshot.info");
+        if (!f) continue;
+        SnapshotInfo info{id, {}};
+        for (std::string line; std::getline(f, line);) {
+            const size_t eq = line.find('=');
+            if (eq != std::string::npos) info.fields[line.substr(0, eq)] = line.substr(eq + 1);
+        }
+        out.push_back(std::move(info));
+    }
+    return out;
+}
+
+void remove_snapshot(const std::string& data_mount, const std::string& id) {
+    const std::string dir = data_mount + "/remaster/" + id;
+    // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
+    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img"})
+        if (::unlink((dir + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + dir + "/" + f + "'", errno);
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (is_our_temp_file(e->d_name)) ::unlink((dir + "/" + e->d_name).c_str());
+        ::closedir(d);
+    }
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+        log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
+}
+
+std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
+    std::vector<std::string> removed;
+    for (const auto& id : snapshot_dirs(data_mount)) {
+        struct stat st;
+        if (::stat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) == 0) continue;
+        remove_snapshot(data_mount, id);
+        removed.push_back(id);
+    }
+    return removed;
+}
+
+void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info) {
+    std::string text;
+    for (const auto& [k, v] : info.fields) text += k + "=" + v + "\n";
+    ::sync();  // the snapshot's files reach the stick before it is declared complete
+    write_file_atomic(data_mount + "/remaster/" + info.id + "/snapshot.info", text);
+}
+
+SnapshotGuard::~SnapshotGuard() {
+    if (id_.empty()) return;
+    try {
+        remove_snapshot(mount_, id_);
+    } catch (const std::exception& e) {
+        log::warn() << "could not remove the unfinished snapshot " << id_ << ": " << e.what()
+                    << " (the next run removes it)";
+    }
+}
+
+}  // namespace remaster
