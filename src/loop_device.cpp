@@ -22,6 +22,8 @@ std::string partition_path(const std::string& disk, int number) {
     return disk + (digit ? "p" : "") + std::to_string(number);
 }
 
+std::string loop_tag(int pid) { return "remaster-" + std::to_string(pid); }
+
 LoopDevice LoopDevice::attach(const std::string& file) {
     Fd ctl = open_or_throw("/dev/loop-control", O_RDWR);
     Fd backing = open_or_throw(file.c_str(), O_RDWR);
@@ -35,8 +37,10 @@ LoopDevice LoopDevice::attach(const std::string& file) {
         struct loop_config cfg;
         std::memset(&cfg, 0, sizeof cfg);
         cfg.fd = static_cast<unsigned>(backing.get());
-        // Direct I/O would bypass the page cache we just filled; keep it off.
-        std::strncpy(reinterpret_cast<char*>(cfg.info.lo_file_name), file.c_str(), LO_NAME_SIZE - 1);
+        // Tagged with our pid: a later run can tell which loop devices a killed
+        // run left behind (sysfs still shows the real backing file).
+        const std::string tag = loop_tag(::getpid());
+        std::strncpy(reinterpret_cast<char*>(cfg.info.lo_file_name), tag.c_str(), LO_NAME_SIZE - 1);
         if (::ioctl(dev.fd_.get(), LOOP_CONFIGURE, &cfg) == 0) {
             log::debug() << "attached " << file << " to " << dev.path_;
             return dev;

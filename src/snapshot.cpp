@@ -15,6 +15,7 @@
 #include "partition.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "recovery.hpp"
 #include "runtime_dir.hpp"
 #include "scrub.hpp"
 #include "squash_writer.hpp"
@@ -99,6 +100,14 @@ uint64_t automatic_image_size(const ScanTotals& t, const std::string& view, cons
     return disk_size_for(payload + payload / 10 + (64ull << 20));
 }
 
+// The least a device must hold: the data compressed to about half (typical
+// for a system; an estimate), the kernel, an initramfs and GRUB.
+uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const Kernel& k) {
+    struct stat st {};
+    ::stat((view + k.image).c_str(), &st);
+    return disk_size_for(t.data_bytes / 2 + static_cast<uint64_t>(st.st_size) + (96ull << 20) + (32ull << 20));
+}
+
 void to_squashfs(const Plan& plan, const Options& opt) {
     RuntimeDir run;
     // View: an overlay of the root whose changes go to a tmpfs of ours.
@@ -161,8 +170,12 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     } else {
         const uint64_t size = sp.image_size ? sp.image_size : automatic_image_size(totals_, view.path(), sp.kernel);
         stick = Stick::create(sp.target, sp.image_file, size);
-        if (!sp.image_file && device_size(stick->disk()) < disk_size_for(totals_.data_bytes / 2))
-            throw Error(Exit::no_space, "'" + sp.target + "' is too small for this snapshot",
+        const uint64_t need = minimum_stick_size(totals_, view.path(), sp.kernel);
+        if (!sp.image_file && device_size(stick->disk()) < need)
+            throw Error(Exit::no_space,
+                        "'" + sp.target + "' (" + Progress::human_bytes(static_cast<double>(device_size(stick->disk()))) +
+                            ") is too small for this snapshot (about " + Progress::human_bytes(static_cast<double>(need)) +
+                            " needed); nothing was written",
                         "Use a bigger stick, or leave out large directories with --exclude.");
         log::info() << "Partitioning " << sp.target << (sp.image_file ? " (" + stick->disk() + ")" : "");
         write_partition_table(stick->disk(), stick_layout());
@@ -234,6 +247,8 @@ void snapshot(const Options& opt, Runner& runner) {
     // Plan: check every input and decide; nothing is touched yet.
     const Plan plan = make_plan(opt);
     if (opt.dry_run) return dry_run(plan);
+    // What a killed run left (mounts, loop devices, temporary images) goes first.
+    recover_stale_runs();
     if (plan.to_stick)
         to_stick(plan, opt, runner);
     else
