@@ -8,9 +8,9 @@ packages=(
   cmake ninja-build g++ pkg-config
   libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libcli11-dev catch2
   # run time: making the stick
-  dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux
+  dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots
-  python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng
+  python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
 )
 

@@ -1,0 +1,51 @@
+#!/bin/bash
+# remaster: boot a live system from a squashfs image on a stick found by the
+# filesystem UUID of its data partition (root=remaster rd.remaster.*).
+# See docs/kernel-args.md and docs/boot.md in the remaster sources.
+
+# Only when asked for: dracut --add remaster. A host-only build of the running
+# system must never pick this module up by itself.
+check() {
+    return 255
+}
+
+# udev-rules provides /dev/disk/by-uuid, which is how the stick is found.
+# Nothing else: the module works with and without the systemd modules, and it
+# needs neither dm nor rootfs-block (it mounts the root itself).
+depends() {
+    echo udev-rules
+    return 0
+}
+
+installkernel() {
+    # Always the whole list, even in a host-only build: the stick boots on
+    # machines other than the one it was made on.
+    hostonly='' instmods squashfs overlay loop ext4 vfat isofs \
+        nls_cp437 nls_iso8859-1 nls_utf8 \
+        usb-storage uas sd_mod sr_mod nvme ahci \
+        virtio_blk virtio_scsi virtio_pci \
+        xhci-hcd xhci-pci ehci-hcd ehci-pci ohci-hcd ohci-pci uhci-hcd \
+        sdhci sdhci-pci mmc_block
+}
+
+# moddir is set by dracut.
+# shellcheck disable=SC2154
+install() {
+    inst_multiple mount umount losetup mkdir modprobe sleep tr
+    inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
+    inst_hook cmdline 35 "$moddir/parse-remaster.sh"
+    # Mounts the root in the shell initramfs (from init, after the initqueue
+    # has waited for the stick); a no-op in the systemd one.
+    inst_hook mount 10 "$moddir/mount-remaster.sh"
+    if dracut_module_included systemd; then
+        # The systemd initramfs mounts the root through sysroot.mount; see
+        # remaster-generator.sh.
+        inst_script "$moddir/remaster-generator.sh" \
+            "$systemdutildir/system-generators/remaster-generator"
+        inst_simple "$moddir/remaster-lower.service" \
+            "$systemdsystemunitdir/remaster-lower.service"
+        inst_simple "$moddir/remaster-lower.sh" /lib/remaster-lower.sh
+    fi
+    # The initqueue waits for the stick (wait_for_dev) in systemd mode too.
+    dracut_need_initqueue
+}

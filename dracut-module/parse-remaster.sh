@@ -1,0 +1,58 @@
+#!/bin/sh
+# cmdline hook: accept root=remaster, check the rd.remaster.* arguments and
+# make the initqueue (and systemd) wait for the stick.
+# root and rootok are read by the dracut script sourcing this hook; hookdir
+# comes from dracut-lib.sh.
+# shellcheck disable=SC2034,SC2154
+
+type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
+. /lib/remaster-lib.sh
+
+# args: none
+remaster_parse() {
+    _uuid=$(remaster_uuid)
+    _dir=$(getarg rd.remaster.dir=)
+    _timeout=$(remaster_timeout)
+
+    case "$_uuid" in
+        '')
+            remaster_fail "root=remaster needs rd.remaster.uuid=<filesystem UUID of the stick's data partition>"
+            return 1
+            ;;
+        *[!0-9a-f-]*)
+            remaster_fail "rd.remaster.uuid='$_uuid' is not a filesystem UUID"
+            return 1
+            ;;
+    esac
+    case "$_dir" in
+        /*) ;;
+        *)
+            remaster_fail "root=remaster needs rd.remaster.dir=/remaster/<snapshot> (an absolute path on the stick), got '$_dir'"
+            return 1
+            ;;
+    esac
+
+    # Tells dracut-cmdline / init that the root is taken care of; both are
+    # read by the dracut script that sources this hook.
+    rootok=1
+    root=remaster
+
+    # The initqueue gives up after rd.retry; make that our timeout unless the
+    # user set it, so a missing stick ends in the emergency shell in time.
+    if [ -z "$(getarg rd.retry=)" ]; then
+        mkdir -p /etc/cmdline.d
+        echo "rd.retry=$_timeout" > /etc/cmdline.d/90-remaster-retry.conf
+    fi
+
+    # initqueue finished-hook plus, in the systemd initramfs, a Wants= on the
+    # device unit with our timeout.
+    wait_for_dev "/dev/disk/by-uuid/$_uuid" "$_timeout"
+
+    # Said in the emergency shell when the stick never showed up.
+    printf '[ -e "/dev/disk/by-uuid/%s" ] || warn "remaster: no filesystem with UUID %s appeared within %ss (rd.remaster.uuid). Is the stick plugged in? Was it rewritten since this boot entry was made?"\n' \
+        "$_uuid" "$_uuid" "$_timeout" > "$hookdir/emergency/49-remaster-stick.sh"
+}
+
+if remaster_is_ours; then
+    remaster_run remaster_parse
+fi

@@ -1,0 +1,61 @@
+#!/bin/bash
+# Boot a stick image in QEMU through its own GRUB (no -kernel) and look for
+# the REMASTER-PROOF line that the test root's remaster-proof.service prints
+# on the serial console before powering off. Source this file.
+#
+#   boot_image IMAGE bios|uefi LOGFILE [TIMEOUT]
+#
+# TCG only (KVM hangs guests on these machines). The image is opened with
+# -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default)
+# or usb attaches the stick as a virtio disk or as a USB stick on xHCI.
+
+OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+
+# args: image bios|uefi logfile [timeout seconds]
+boot_image() {
+	local image=$1 firmware=$2 log=$3 timeout=${4:-300}
+	local vars="" rc
+	local qemu=(qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2
+		-display none -monitor none -serial "file:$log" -no-reboot -snapshot)
+
+	case ${REMASTER_VM_BUS:-virtio} in
+	virtio) qemu+=(-drive "file=$image,format=raw,if=virtio") ;;
+	usb) qemu+=(-device "qemu-xhci,id=xhci"
+		-drive "file=$image,format=raw,if=none,id=stick"
+		-device "usb-storage,bus=xhci.0,drive=stick,bootindex=0") ;;
+	*)
+		echo "boot_image: REMASTER_VM_BUS must be virtio or usb" >&2
+		return 2
+		;;
+	esac
+
+	case $firmware in
+	bios) ;;
+	uefi)
+		# The firmware writes its variables: give it a private copy.
+		vars=$(mktemp --suffix=.OVMF_VARS.fd)
+		cp "$OVMF_VARS" "$vars"
+		qemu+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$vars")
+		;;
+	*)
+		echo "boot_image: firmware must be bios or uefi, not '$firmware'" >&2
+		return 2
+		;;
+	esac
+
+	: >"$log"
+	timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >>"$log.qemu" 2>&1
+	rc=$?
+	[[ -z "$vars" ]] || rm -f "$vars"
+	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+		echo "boot_image: $firmware boot of $image timed out after ${timeout}s" >&2
+	fi
+	grep -aq 'REMASTER-PROOF ' "$log"
+}
+
+# args: logfile. Prints the first proof line, without carriage returns.
+proof_line() {
+	grep -a -m 1 -o 'REMASTER-PROOF .*' "$1" | tr -d '\r'
+}
