@@ -12,6 +12,8 @@ packages=(
   # tests: awkward trees, comparison, the peer, VM boots
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
+  # fuzzing the parsers
+  clang libclang-rt-14-dev
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test tier: unit (Catch2, no
-# root), root (loop devices, real mounts), VM (mmdebstrap root booted in QEMU).
+# root), fuzz (libFuzzer on the parsers, bounded), root (loop devices, real
+# mounts), VM (mmdebstrap root booted in QEMU).
 # Prints one line per test and a final "N passed, M failed".
-#   scripts/test.sh [unit|root|vm]...   (default: all tiers)
+#   scripts/test.sh [unit|fuzz|root|vm]...   (default: all tiers)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 tiers=("$@")
-((${#tiers[@]})) || tiers=(unit root vm)
+((${#tiers[@]})) || tiers=(unit fuzz root vm)
 
 scripts/install-deps.sh || exit 1
 scripts/build.sh || exit 1
@@ -31,13 +32,16 @@ for tier in "${tiers[@]}"; do
     unit)
       run unit build/unit_tests
       ;;
+    fuzz)
+      run fuzz scripts/fuzz.sh "${REMASTER_FUZZ_SECONDS:-20}"
+      ;;
     root|vm)
       for t in tests/"$tier"/test_*.sh; do
         [[ -e $t ]] || continue
         run "$tier/$(basename "$t" .sh)" bash "$t"
       done
       ;;
-    *) echo "unknown tier '$tier' (unit, root, vm)" >&2; exit 2 ;;
+    *) echo "unknown tier '$tier' (unit, fuzz, root, vm)" >&2; exit 2 ;;
   esac
 done
 

@@ -37,17 +37,38 @@ bool is_our_temp_file(const std::string& name) {
 
 }  // namespace
 
+SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text) {
+    SnapshotInfo info{id, {}};
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        const size_t eq = line.find('=');
+        if (eq != std::string::npos && eq > 0) info.fields[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return info;
+}
+
+std::string format_snapshot_info(const SnapshotInfo& info) {
+    std::string text;
+    for (const auto& [k, v] : info.fields) {
+        // One line per field, whatever a value holds.
+        std::string clean = v;
+        for (auto& c : clean)
+            if (c == '\n' || c == '\r') c = ' ';
+        text += k + "=" + clean + "\n";
+    }
+    return text;
+}
+
 std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
     std::vector<SnapshotInfo> out;
     for (const auto& id : snapshot_dirs(data_mount)) {
         std::ifstream f(data_mount + "/remaster/" + id + "/snapshot.info");
         if (!f) continue;
-        SnapshotInfo info{id, {}};
-        for (std::string line; std::getline(f, line);) {
-            const size_t eq = line.find('=');
-            if (eq != std::string::npos) info.fields[line.substr(0, eq)] = line.substr(eq + 1);
-        }
-        out.push_back(std::move(info));
+        out.push_back(parse_snapshot_info(id, std::string(std::istreambuf_iterator<char>(f), {})));
     }
     return out;
 }
@@ -78,8 +99,7 @@ std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mou
 }
 
 void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info) {
-    std::string text;
-    for (const auto& [k, v] : info.fields) text += k + "=" + v + "\n";
+    const std::string text = format_snapshot_info(info);
     ::sync();  // the snapshot's files reach the stick before it is declared complete
     write_file_atomic(data_mount + "/remaster/" + info.id + "/snapshot.info", text);
 }

@@ -16,6 +16,10 @@ struct SnapshotInfo {
     std::map<std::string, std::string> fields;  // os, kernel, created, ...
 };
 
+// snapshot.info is KEY=value lines; others are ignored.
+SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text);
+std::string format_snapshot_info(const SnapshotInfo& info);
+
 // Complete snapshots on the mounted data partition, newest first.
 std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount);
 
