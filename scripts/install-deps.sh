@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
-  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libcli11-dev catch2
+  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2
   # run time: making the stick
   dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots

@@ -85,10 +85,12 @@ void install_dracut_module(const std::string& data_dir, const std::string& view)
     DIR* d = ::opendir(from.c_str());
     if (!d) throw_errno("read '" + from + "'", errno);
     while (dirent* e = ::readdir(d)) {
+        // Every regular file: hooks, the generator, unit files; with their modes.
         const std::string name = e->d_name;
-        if (name.size() < 4 || name.compare(name.size() - 3, 3, ".sh") != 0) continue;
+        struct stat st;
+        if (name[0] == '.' || ::stat((from + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         copy_file(from + "/" + name, to + "/" + name);
-        ::chmod((to + "/" + name).c_str(), 0755);
+        if (::chmod((to + "/" + name).c_str(), st.st_mode & 0755) != 0) throw_errno("set the mode of '" + name + "'", errno);
     }
     ::closedir(d);
 }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "bytes.hpp"
@@ -13,6 +14,7 @@
 #include "options.hpp"
 #include "runner.hpp"
 #include "snapshot.hpp"
+#include "stick_commands.hpp"
 
 using namespace remaster;
 
@@ -40,6 +42,9 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
     cmd.add_option("--kernel-args", o.kernel_args, "Extra kernel arguments for every boot entry of the stick");
     cmd.add_option("--kernel", o.kernel, "Kernel version to boot (default: the newest in the root)");
     cmd.add_option("--size", size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
+    cmd.add_option("--default-boot", o.default_boot,
+                   "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "
+                   "ram (copy to RAM), check (verify first), or a profile name");
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
     cmd.add_flag("--replace", o.replace,
@@ -59,6 +64,9 @@ int main(int argc, char** argv) {
         "  remaster snapshot --to stick.img           the same as a disk image file\n"
         "  remaster snapshot --squashfs root.sqfs     just the compressed image of the system\n"
         "  remaster snapshot --root /srv/chroot --squashfs out.sqfs   another root or any directory tree\n\n"
+        "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"
+        "  remaster profile add --on /dev/sdb work    a boot entry that keeps its own changes\n"
+        "  remaster list --on /dev/sdb                snapshots, profiles and free space on a stick\n\n"
         "The source is never written: remaster works on an overlay view of it."};
     app.require_subcommand(1);
     app.set_version_flag("--version", REMASTER_VERSION);
@@ -67,6 +75,29 @@ int main(int argc, char** argv) {
     std::string block_size = "128K", size;
     CLI::App* snap = app.add_subcommand("snapshot", "Snapshot the system into a squashfs image or onto a live stick");
     add_snapshot_options(*snap, opt, block_size, size);
+
+    std::string on, name;
+    CLI::App* verify = app.add_subcommand("verify", "Check every file on a stick against the checksums written with it");
+    verify->add_option("--on", on, "The stick: a device or an image file")->required();
+    CLI::App* profile = app.add_subcommand("profile", "Manage persistence profiles: each keeps its own changes");
+    profile->require_subcommand(1);
+    std::map<std::string, CLI::App*> profile_cmds;
+    for (const char* verb : {"add", "remove", "reset", "list"}) {
+        const std::string help = std::string(verb) == "add"      ? "Add a profile and its boot entry"
+                                 : std::string(verb) == "remove" ? "Remove a profile, its entry and its saved changes"
+                                 : std::string(verb) == "reset"  ? "Forget a profile's saved changes"
+                                                                 : "List the profiles and what they hold";
+        CLI::App* c = profile->add_subcommand(verb, help);
+        c->add_option("--on", on, "The stick: a device or an image file")->required();
+        if (std::string(verb) != "list") c->add_option("NAME", name, "Profile name")->required();
+        profile_cmds[verb] = c;
+    }
+    CLI::App* list = app.add_subcommand("list", "Show the snapshots, profiles and free space on a stick");
+    list->add_option("--on", on, "The stick: a device or an image file")->required();
+    CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one)");
+    remove->add_option("--on", on, "The stick: a device or an image file")->required();
+    remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
+    for (CLI::App* c : {verify, list, remove}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
 
     try {
         app.parse(argc, argv);
@@ -83,6 +114,13 @@ int main(int argc, char** argv) {
         if (!size.empty()) opt.image_size = parse_bytes(size);
         SystemRunner runner;
         if (snap->parsed()) snapshot(opt, runner);
+        if (verify->parsed()) verify_stick(on);
+        if (list->parsed()) list_stick(on);
+        if (remove->parsed()) remove_stick_snapshot(on, name);
+        if (profile_cmds["add"]->parsed()) profile_add(on, name);
+        if (profile_cmds["remove"]->parsed()) profile_remove(on, name);
+        if (profile_cmds["reset"]->parsed()) profile_reset(on, name);
+        if (profile_cmds["list"]->parsed()) profile_list(on);
         return 0;
     } catch (const Error& e) {
         log::error() << e.what();

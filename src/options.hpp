@@ -24,7 +24,8 @@ struct Options {
     bool dry_run = false;
     bool yes = false;
     bool allow_fixed_disk = false;
-    bool replace = false;  // wipe a remaster stick instead of adding a snapshot to it
+    bool replace = false;
+    std::string default_boot;  // live, persist, ram, check or a profile: the menu's default  // wipe a remaster stick instead of adding a snapshot to it
     bool quiet = false;
     bool verbose = false;
 };

@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "output_file.hpp"
 #include "runtime_dir.hpp"
+#include "stick_menu.hpp"
 
 namespace remaster {
 namespace {
@@ -65,6 +66,15 @@ Plan make_plan(const Options& opt) {
         plan.squash = parse_compression(opt.compress, opt.block_size, opt.jobs);
     } catch (const Error& e) {
         problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+    }
+
+    if (!opt.default_boot.empty()) {
+        try {
+            (void)default_entry_id(opt.default_boot);
+        } catch (const Error& e) {
+            problems.push_back(std::string(e.what()) + ". " + e.hint());
+        }
+        if (opt.to.empty()) problems.push_back("--default-boot is for sticks (--to)");
     }
 
     std::vector<std::string> own_outputs;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "boot_install.hpp"
+#include "checksum.hpp"
 #include "data_dir.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
@@ -20,6 +21,7 @@
 #include "scrub.hpp"
 #include "squash_writer.hpp"
 #include "stick.hpp"
+#include "stick_menu.hpp"
 #include "stick_store.hpp"
 #include "tree.hpp"
 #include "view.hpp"
@@ -126,22 +128,6 @@ void to_squashfs(const Plan& plan, const Options& opt) {
                 << report.inodes << " inodes";
 }
 
-// The menu: every complete snapshot on the stick, newest first and default.
-std::string stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
-                       const std::string& extra_args) {
-    std::vector<MenuEntry> entries;
-    for (const auto& snap : list_snapshots(data_mount)) {
-        const std::string dir = "/remaster/" + snap.id;
-        const auto os = snap.fields.count("os") ? snap.fields.at("os") : "Linux";
-        const auto args = snap.fields.count("kernel_args") ? snap.fields.at("kernel_args") : extra_args;
-        entries.push_back({"remaster-" + snap.id,
-                           "remaster live: " + os + ", snapshot of " + snap.id + (entries.empty() ? "" : " (older)"),
-                           dir + "/vmlinuz", dir + "/initrd.img", live_kernel_args(uuid, dir, args)});
-    }
-    if (entries.empty()) throw Error(Exit::failure, "internal: no complete snapshot to put in the menu");
-    return render_grub_cfg(templates, uuid, entries, entries.front().id, 3);
-}
-
 void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     const StickPlan& sp = plan.stick;
     const bool add_to_existing = !sp.existing_uuid.empty();
@@ -225,13 +211,20 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
         target_bind.unmount();
     }
 
+    // Checksums for the verified boot and `remaster verify`, the default
+    // persistence profile, and the default entry if one was asked for.
+    log::info() << "Writing checksums ...";
+    write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"});
+    create_profile(target, kDefaultProfile);
+    if (!opt.default_boot.empty()) write_default_entry(target, default_entry_id(opt.default_boot));
+
     // Complete: snapshot.info after everything is on the stick, then the menu,
     // atomically: until this rename the stick boots what it booted before.
     write_snapshot_info(target, {sp.snapshot_id,
                                  {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
                                   {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"}}});
     unfinished.dismiss();
-    write_file_atomic(target + "/boot/grub/grub.cfg", stick_menu(templates, target, paths.uuid, sp.kernel_args));
+    write_stick_menu(templates, target, paths.uuid);
 
     data.unmount();
     stick->commit();

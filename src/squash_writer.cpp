@@ -19,7 +19,9 @@
 // after step 2 is complete.
 #include "squash_writer.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sched.h>
 #include <sqfs/block.h>
 #include <sqfs/block_processor.h>
@@ -51,6 +53,7 @@
 #include "interrupt.hpp"
 #include "log.hpp"
 #include "sqfs_objects.hpp"
+#include "squash_prefetch.hpp"
 
 namespace remaster {
 namespace {
@@ -58,6 +61,14 @@ namespace {
 constexpr uint32_t kNoXattr = 0xFFFFFFFF;
 constexpr size_t kDevBlockSize = 4096;  // images are padded to this, like mksquashfs
 constexpr size_t kReadChunk = 1024 * 1024;
+// Blocks in flight in the block processor, whatever the block size: enough
+// that the workers never run dry while the reading thread waits for the disk
+// or for its turn on a busy CPU (the processor hands blocks back strictly in
+// order, so one slow block holds up the rest), little enough to stay a small
+// part of our memory.
+constexpr size_t kBacklogBytes = 16 * 1024 * 1024;
+// How far the read-ahead thread runs ahead of the reader, in page cache.
+constexpr uint64_t kPrefetchBytes = 64 * 1024 * 1024;
 
 // Compressors the kernel can mount that we offer, with their level range.
 struct CompressorInfo {
@@ -116,6 +127,26 @@ unsigned usable_cpus() {
     if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
         return static_cast<unsigned>(CPU_COUNT(&set));
     return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<pid_t> thread_ids() {
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc/self/task");
+    if (!d) return out;
+    while (struct dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void yield_to_reader(const std::vector<pid_t>& before, int delta) {
+    for (pid_t tid : thread_ids()) {
+        if (std::binary_search(before.begin(), before.end(), tid)) continue;
+        errno = 0;
+        int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+        if (errno == 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, nice + delta));
+    }
 }
 
 // Losses, one row per kind, in a stable order.
@@ -242,18 +273,18 @@ private:
         desc.size = sizeof desc;
         desc.max_block_size = opt_.block_size;
         desc.num_workers = jobs;
-        // Enough blocks in flight to keep every worker busy while the reader
-        // waits on the disk, bounded so memory stays ~10 blocks per worker.
-        desc.max_backlog = 10 * jobs;
+        desc.max_backlog = std::max<size_t>(kBacklogBytes / opt_.block_size, 4 * jobs);
         desc.cmp = cmp_.get();
         desc.wr = blkwr_.get();
         desc.tbl = frag_.get();
         desc.file = file_.get();
         desc.uncmp = uncmp_.get();
         sqfs_block_processor_t* proc = nullptr;
+        const std::vector<pid_t> before = thread_ids();
         ret = sqfs_block_processor_create_ex(&desc, &proc);
         if (ret) throw_sqfs("start the compression threads", ret);
         proc_.reset(proc);
+        if (getenv("RM_NICE")) yield_to_reader(before, atoi(getenv("RM_NICE")));
 
         ids_.reset(sqfs_id_table_create(0));
         xattrs_.reset(sqfs_xattr_writer_create(0));
@@ -286,10 +317,25 @@ private:
         zeros_.assign(opt_.block_size, 0);
         buf_.resize(kReadChunk);
         Fd root = open_or_throw(root_dir_.c_str(), O_RDONLY | O_DIRECTORY);
+        std::vector<Prefetcher::File> files;
+        list_files(*tree_.root, "", files);
+        prefetch_ = std::make_unique<Prefetcher>(root_dir_, std::move(files), kPrefetchBytes);
         write_dir_data(*tree_.root, root.get(), "");
+        prefetch_.reset();
         report_progress(true);
         int ret = sqfs_block_processor_finish(proc_.get());
         if (ret) throw_sqfs("write file data to the image", ret, &file_);
+    }
+
+    // The files write_dir_data reads, in the same order.
+    static void list_files(const Node& dir, const std::string& dir_rel, std::vector<Prefetcher::File>& out) {
+        for (const auto& c : dir.children) {
+            if (c->link) continue;
+            if (S_ISREG(c->mode))
+                out.push_back({dir_rel + "/" + c->name, c->data_bytes});
+            else if (c->is_dir() && !c->children.empty())
+                list_files(*c, dir_rel + "/" + c->name, out);
+        }
     }
 
     // dirfd < 0: the directory vanished since the scan; its files are stored
@@ -368,6 +414,7 @@ private:
         }
         ret = sqfs_block_processor_end_file(proc_.get());
         if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
+        if (prefetch_) prefetch_->consumed(++files_read_);
     }
 
     // Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
@@ -605,6 +652,8 @@ private:
     uint64_t done_ = 0, total_ = 0;
     std::chrono::steady_clock::time_point last_progress_{};
     std::vector<char> zeros_, buf_;
+    std::unique_ptr<Prefetcher> prefetch_;  // while file data is read
+    size_t files_read_ = 0;
 
     // libsquashfs objects in creation order; destroyed in reverse. files_
     // comes first: the block processor points into it until destroyed.

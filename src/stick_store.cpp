@@ -76,7 +76,7 @@ std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
 void remove_snapshot(const std::string& data_mount, const std::string& id) {
     const std::string dir = data_mount + "/remaster/" + id;
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
-    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img"})
+    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img", "SHA256SUMS"})
         if (::unlink((dir + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + dir + "/" + f + "'", errno);
     if (DIR* d = ::opendir(dir.c_str())) {
         while (dirent* e = ::readdir(d))

@@ -2,6 +2,15 @@
 // so that 60-deep chains of 255-byte names, far beyond PATH_MAX, still work.
 // Extended attributes have no *at() calls; for them a path through
 // /proc/self/fd/<dirfd>/<name> keeps the path short when the real one is not.
+//
+// The walk is one thread, in sorted order, because the filter and the hard
+// link rule ("the first name in sorted pre-order owns the inode") want that
+// order. With a cold cache that thread waits on the disk for every directory
+// block and inode table block in turn; so a few helper threads walk the same
+// tree ahead of it, only reading directories and stat-ing entries, to load
+// them into the kernel's caches while the disk can serve several requests at
+// once. They call no filter and keep nothing; whatever fails for them is left
+// to the real walk.
 #include "tree.hpp"
 
 #include <dirent.h>
@@ -10,10 +19,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -86,10 +101,106 @@ std::vector<Xattr> read_xattrs(const std::string& path, const std::string& shown
     return out;
 }
 
+// Enough requests in flight for an SSD or a virtual disk; the helpers mostly
+// wait for the disk, so more of them than cores is fine.
+constexpr unsigned kWarmerThreads = 4;
+
 struct InodeKey {
     dev_t dev;
     ino_t ino;
     bool operator<(const InodeKey& o) const { return std::tie(dev, ino) < std::tie(o.dev, o.ino); }
+};
+
+// The helper threads described at the top. Directories are handed out in
+// the walk's own order (a stack fed with each directory's subdirectories in
+// reverse), so the helpers stay just ahead of the walk rather than far away.
+class CacheWarmer {
+public:
+    CacheWarmer(const std::string& root_dir, unsigned threads)
+        : root_(::open(root_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (!root_) return;
+        todo_.push_back("");
+        // Signals stay with the scanning thread, whose check_interrupt() sees them.
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        try {
+            for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+        } catch (...) {
+            // Fewer helpers or none: the walk only gets slower.
+        }
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    CacheWarmer(const CacheWarmer&) = delete;
+    CacheWarmer& operator=(const CacheWarmer&) = delete;
+    ~CacheWarmer() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        more_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+
+private:
+    void run() {
+        for (;;) {
+            std::string rel;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                more_.wait(lock, [&] { return stop_ || !todo_.empty() || busy_ == 0; });
+                if (stop_ || todo_.empty()) return;  // stopped, or nothing left anywhere
+                rel = std::move(todo_.front());
+                todo_.pop_front();
+                busy_++;
+            }
+            std::vector<std::string> subdirs = visit(rel);
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) todo_.push_front(std::move(*it));
+                busy_--;
+            }
+            more_.notify_all();
+        }
+    }
+
+    // Reads one directory and stats its entries; returns its subdirectories.
+    std::vector<std::string> visit(const std::string& rel) {
+        std::vector<std::string> names, subdirs;
+        int fd = rel.empty() ? ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0)
+                             : ::openat(root_.get(), rel.c_str() + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return subdirs;
+        DirPtr d(::fdopendir(fd));
+        if (!d) {
+            ::close(fd);
+            return subdirs;
+        }
+        while (struct dirent* e = ::readdir(d.get())) {
+            if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+            names.emplace_back(e->d_name);
+        }
+        std::sort(names.begin(), names.end());
+        for (const std::string& name : names) {
+            if (stopping()) break;
+            struct stat st;
+            if (::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                subdirs.push_back(rel + "/" + name);
+        }
+        return subdirs;
+    }
+
+    bool stopping() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stop_;
+    }
+
+    Fd root_;
+    std::mutex mutex_;
+    std::condition_variable more_;
+    std::deque<std::string> todo_;  // relative paths, "" for the root
+    unsigned busy_ = 0;             // helpers visiting a directory now
+    bool stop_ = false;
+    std::vector<std::thread> threads_;  // last: they use everything above
 };
 
 class Scanner {
@@ -102,6 +213,7 @@ public:
         auto tree = std::make_unique<Tree>();
         tree->root = std::make_unique<Node>();
         Fd dir = open_or_throw(root_dir_.c_str(), O_RDONLY | O_DIRECTORY);
+        CacheWarmer warmer(root_dir_, kWarmerThreads);
         struct stat st;
         if (::fstat(dir.get(), &st) != 0) throw_errno("stat '" + root_dir_ + "'", errno);
         fill(*tree->root, st);

@@ -1,0 +1,90 @@
+#include "checksum.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <memory>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "file_copy.hpp"
+#include "interrupt.hpp"
+
+namespace remaster {
+namespace {
+struct MdDeleter {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+}  // namespace
+
+std::string sha256_file(const std::string& path) {
+    Fd fd = open_or_throw(path.c_str(), O_RDONLY);
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    std::unique_ptr<EVP_MD_CTX, MdDeleter> ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+        throw Error(Exit::failure, "Failed to start a SHA-256 digest");
+    std::vector<unsigned char> buf(1 << 20);
+    for (;;) {
+        check_interrupt();
+        ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n < 0) throw_errno("read '" + path + "'", errno);
+        if (n == 0) break;
+        EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(ctx.get(), md, &len);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+void write_manifest(const std::string& dir, const std::vector<std::string>& files) {
+    std::string text;
+    for (const auto& f : files) text += sha256_file(dir + "/" + f) + "  " + f + "\n";
+    write_file_atomic(dir + "/SHA256SUMS", text);
+}
+
+std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.size() < 67 || line.compare(64, 2, "  ") != 0) continue;
+        const std::string hash = line.substr(0, 64);
+        const std::string name = line.substr(66);
+        if (hash.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
+        // Names are plain file names in the snapshot directory, nothing else.
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") continue;
+        out.emplace_back(name, hash);
+    }
+    return out;
+}
+
+ManifestResult verify_manifest(const std::string& dir, const std::string& shown) {
+    std::ifstream f(dir + "/SHA256SUMS");
+    if (!f) throw Error(Exit::failure, "'" + shown + "/SHA256SUMS' is missing: this snapshot cannot be verified");
+    ManifestResult r;
+    for (const auto& [name, hash] : parse_manifest(std::string(std::istreambuf_iterator<char>(f), {}))) {
+        if (::access((dir + "/" + name).c_str(), F_OK) != 0)
+            r.bad.push_back(name + ": missing");
+        else if (sha256_file(dir + "/" + name) != hash)
+            r.bad.push_back(name + ": checksum mismatch");
+        else
+            r.ok.push_back(name);
+    }
+    if (r.ok.empty() && r.bad.empty()) throw Error(Exit::failure, "'" + shown + "/SHA256SUMS' lists no files");
+    return r;
+}
+
+}  // namespace remaster

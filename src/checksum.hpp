@@ -1,0 +1,28 @@
+// SHA-256 manifests of a snapshot's files, in `sha256sum -c` format so the
+// initramfs checks them with coreutils and `remaster verify` with OpenSSL.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+// Hex SHA-256 of a file's content; throws Error naming the file.
+std::string sha256_file(const std::string& path);
+
+// Writes dir/SHA256SUMS for `files` (names relative to dir), atomically.
+void write_manifest(const std::string& dir, const std::vector<std::string>& files);
+
+struct ManifestResult {
+    std::vector<std::string> ok;
+    std::vector<std::string> bad;  // "filesystem.squashfs: checksum mismatch" / ": missing"
+};
+
+// Checks dir/SHA256SUMS; throws Error when the manifest itself is missing,
+// naming it as `shown` (the path the user knows, e.g. on the stick).
+ManifestResult verify_manifest(const std::string& dir, const std::string& shown);
+
+// "<hex>  name" lines -> (name, hex); malformed lines are skipped.
+std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text);
+
+}  // namespace remaster

@@ -1,0 +1,188 @@
+#include "stick_commands.hpp"
+
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <memory>
+
+#include "checksum.hpp"
+#include "data_dir.hpp"
+#include "error.hpp"
+#include "log.hpp"
+#include "mount.hpp"
+#include "partition.hpp"
+#include "progress.hpp"
+#include "recovery.hpp"
+#include "runtime_dir.hpp"
+#include "stick.hpp"
+#include "stick_menu.hpp"
+#include "stick_store.hpp"
+
+namespace remaster {
+namespace {
+
+// An existing remaster stick with its data partition mounted; members in
+// acquisition order so they are released in reverse.
+class OpenStick {
+public:
+    OpenStick(const std::string& target, bool writable) {
+        if (::geteuid() != 0)
+            throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
+        struct stat st;
+        if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
+            throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
+        recover_stale_runs();
+        stick_ = Stick::open_existing(target, S_ISREG(st.st_mode));
+        uuid_ = probe_existing_stick(stick_->disk());
+        if (uuid_.empty())
+            throw Error(Exit::bad_input, "'" + target + "' is not a remaster stick",
+                        "Make one with: remaster snapshot --to " + target);
+        mount_dir_ = run_.make_dir("stick");
+        data_ = Mount::mount(partition_path(stick_->disk(), kDataPartition), mount_dir_, "ext4", writable ? "" : "ro");
+    }
+    ~OpenStick() = default;
+
+    const std::string& dir() const { return mount_dir_; }
+    const std::string& uuid() const { return uuid_; }
+    void rewrite_menu() { write_stick_menu(load_menu_templates(data_dir() + "/grub.d"), mount_dir_, uuid_); }
+    void close() {
+        data_.unmount();
+        ::sync();
+    }
+
+private:
+    RuntimeDir run_;
+    std::unique_ptr<Stick> stick_;
+    std::string uuid_, mount_dir_;
+    Mount data_;
+};
+
+uint64_t tree_bytes(const std::string& dir) {
+    static uint64_t total;
+    total = 0;
+    ::nftw(dir.c_str(),
+           [](const char*, const struct stat* st, int type, struct FTW*) {
+               if (type == FTW_F) total += static_cast<uint64_t>(st->st_blocks) * 512;
+               return 0;
+           },
+           32, FTW_PHYS | FTW_MOUNT);
+    return total;
+}
+
+// Deletes what is below `dir` (not `dir` itself): a profile's store on the
+// stick. Never crosses into another mount.
+void empty_dir(const std::string& dir) {
+    static std::string top;
+    top = dir;
+    int rc = ::nftw(dir.c_str(),
+                    [](const char* path, const struct stat*, int, struct FTW*) {
+                        if (top == path) return 0;
+                        return ::remove(path) == 0 || errno == ENOENT ? 0 : -1;
+                    },
+                    32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    if (rc != 0) throw_errno("empty '" + dir + "'", errno);
+}
+
+std::string profile_dir(const OpenStick& s, const std::string& name) {
+    if (!valid_profile_name(name)) throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name");
+    return s.dir() + "/remaster/persist/" + name;
+}
+
+bool profile_exists(const OpenStick& s, const std::string& name) {
+    struct stat st;
+    return ::stat(profile_dir(s, name).c_str(), &st) == 0;
+}
+
+}  // namespace
+
+void verify_stick(const std::string& target) {
+    OpenStick s(target, false);
+    std::vector<std::string> bad;
+    for (const auto& snap : list_snapshots(s.dir())) {
+        const ManifestResult r = verify_manifest(s.dir() + "/remaster/" + snap.id, "/remaster/" + snap.id);
+        for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
+        for (const auto& f : r.bad) {
+            std::cout << snap.id << "/" << f << "\n";
+            bad.push_back(snap.id + "/" + f);
+        }
+    }
+    s.close();
+    if (!bad.empty())
+        throw Error(Exit::failure, "The stick '" + target + "' is damaged: " + bad.front() +
+                                       (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),
+                    "Do not boot it; make the snapshot again with `remaster snapshot --to " + target + " --replace`.");
+    log::info() << "Every file on " << target << " matches its checksum";
+}
+
+void profile_add(const std::string& target, const std::string& name) {
+    OpenStick s(target, true);
+    if (profile_exists(s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
+    create_profile(s.dir(), name);
+    s.rewrite_menu();
+    s.close();
+    log::info() << "Added the profile '" << name << "': its boot entry keeps its own changes";
+}
+
+void profile_remove(const std::string& target, const std::string& name) {
+    OpenStick s(target, true);
+    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    const std::string dir = profile_dir(s, name);
+    empty_dir(dir);
+    if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
+    s.rewrite_menu();
+    s.close();
+    log::info() << "Removed the profile '" << name << "' and its saved changes";
+}
+
+void profile_reset(const std::string& target, const std::string& name) {
+    OpenStick s(target, true);
+    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    empty_dir(profile_dir(s, name));
+    create_profile(s.dir(), name);
+    s.close();
+    log::info() << "Reset the profile '" << name << "': it boots as the snapshot was taken";
+}
+
+void profile_list(const std::string& target) {
+    OpenStick s(target, false);
+    for (const auto& p : list_profiles(s.dir()))
+        std::cout << p << "\t" << Progress::human_bytes(static_cast<double>(tree_bytes(profile_dir(s, p) + "/upper")))
+                  << " of saved changes\n";
+    s.close();
+}
+
+void list_stick(const std::string& target) {
+    OpenStick s(target, false);
+    std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
+    for (const auto& snap : list_snapshots(s.dir())) {
+        auto f = [&](const char* k) { return snap.fields.count(k) ? snap.fields.at(k) : std::string("?"); };
+        std::cout << "  " << snap.id << "  " << f("os") << ", kernel " << f("kernel") << ", "
+                  << Progress::human_bytes(static_cast<double>(tree_bytes(s.dir() + "/remaster/" + snap.id))) << "\n";
+    }
+    std::cout << "Profiles:";
+    for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
+    struct statvfs vfs;
+    if (::statvfs(s.dir().c_str(), &vfs) == 0)
+        std::cout << "\nFree space: " << Progress::human_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
+    s.close();
+}
+
+void remove_stick_snapshot(const std::string& target, const std::string& id) {
+    OpenStick s(target, true);
+    const auto snaps = list_snapshots(s.dir());
+    bool found = false;
+    for (const auto& snap : snaps) found = found || snap.id == id;
+    if (!found) throw Error(Exit::bad_input, "There is no snapshot '" + id + "' on the stick (see `remaster list --on`)");
+    if (snaps.size() == 1)
+        throw Error(Exit::bad_input, "'" + id + "' is the only snapshot on the stick; removing it would leave nothing to boot");
+    remove_snapshot(s.dir(), id);
+    s.rewrite_menu();
+    s.close();
+    log::info() << "Removed the snapshot " << id;
+}
+
+}  // namespace remaster

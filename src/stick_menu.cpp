@@ -1,0 +1,111 @@
+#include "stick_menu.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+#include "error.hpp"
+#include "file_copy.hpp"
+#include "mount.hpp"
+#include "stick_store.hpp"
+
+namespace remaster {
+namespace {
+
+// "20261124-235247" -> "2026-11-24 23:52 UTC"
+std::string readable_id(const std::string& id) {
+    if (id.size() < 15) return id;
+    return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " + id.substr(9, 2) + ":" +
+           id.substr(11, 2) + " UTC";
+}
+
+std::string field(const SnapshotInfo& s, const std::string& key, const std::string& fallback = "") {
+    auto it = s.fields.find(key);
+    return it == s.fields.end() ? fallback : it->second;
+}
+
+}  // namespace
+
+bool valid_profile_name(const std::string& name) {
+    static const std::regex ok("[A-Za-z0-9_-]{1,32}");
+    return std::regex_match(name, ok);
+}
+
+std::vector<std::string> list_profiles(const std::string& data_mount) {
+    std::vector<std::string> out;
+    if (DIR* d = ::opendir((data_mount + "/remaster/persist").c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (valid_profile_name(e->d_name)) out.push_back(e->d_name);
+        ::closedir(d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void create_profile(const std::string& data_mount, const std::string& name) {
+    if (!valid_profile_name(name))
+        throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name",
+                    "Use letters, digits, '-' and '_' (at most 32).");
+    const std::string dir = data_mount + "/remaster/persist/" + name;
+    make_dirs(dir + "/upper", 0755);
+    make_dirs(dir + "/work", 0700);
+}
+
+std::string read_default_entry(const std::string& data_mount) {
+    std::ifstream f(data_mount + "/remaster/stick.conf");
+    const SnapshotInfo conf = parse_snapshot_info("", std::string(std::istreambuf_iterator<char>(f), {}));
+    auto it = conf.fields.find("default_entry");
+    return it == conf.fields.end() ? kEntryLive : it->second;
+}
+
+void write_default_entry(const std::string& data_mount, const std::string& id) {
+    write_file_atomic(data_mount + "/remaster/stick.conf", format_snapshot_info({"", {{"default_entry", id}}}));
+}
+
+std::string default_entry_id(const std::string& choice) {
+    if (choice == kEntryLive || choice == kEntryRam || choice == kEntryCheck) return choice;
+    if (choice == "persist") return std::string("persist-") + kDefaultProfile;
+    if (valid_profile_name(choice)) return "persist-" + choice;
+    throw Error(Exit::usage, "'" + choice + "' is not a boot entry",
+                "Use live, persist, ram, check or the name of a profile.");
+}
+
+std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const std::string& uuid) {
+    std::vector<MenuEntry> entries;
+    const auto snaps = list_snapshots(data_mount);
+    for (size_t i = 0; i < snaps.size(); ++i) {
+        const SnapshotInfo& s = snaps[i];
+        const std::string dir = "/remaster/" + s.id;
+        const std::string base = live_kernel_args(uuid, dir, field(s, "kernel_args"));
+        const std::string what = field(s, "os", "Linux") + ", " + readable_id(s.id);
+        auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
+            entries.push_back({id, title, dir + "/vmlinuz", dir + "/initrd.img", base + (extra.empty() ? "" : " " + extra)});
+        };
+        if (i > 0) {  // older snapshots: the plain live boot of exactly that state
+            entry("snapshot-" + s.id, "Older snapshot: " + what + " (changes not kept)", "");
+            continue;
+        }
+        entry(kEntryLive, "remaster live: " + what + " (changes not kept)", "");
+        for (const auto& p : list_profiles(data_mount))
+            entry("persist-" + p,
+                  "remaster live: " + what + (p == kDefaultProfile ? " (changes kept)" : " (profile " + p + ", changes kept)"),
+                  "rd.remaster.persist=" + p);
+        entry(kEntryRam, "remaster live: " + what + " (copy to RAM; the stick can be removed)", "rd.remaster.ram=1");
+        entry(kEntryCheck, "remaster live: " + what + " (verify the stick first)", "rd.remaster.check=1");
+    }
+    return entries;
+}
+
+void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid) {
+    const auto entries = stick_menu_entries(data_mount, uuid);
+    if (entries.empty()) throw Error(Exit::failure, "The stick holds no complete snapshot to boot");
+    std::string def = read_default_entry(data_mount);
+    if (std::none_of(entries.begin(), entries.end(), [&](const MenuEntry& e) { return e.id == def; }))
+        def = entries.front().id;  // e.g. the default profile was removed
+    write_file_atomic(data_mount + "/boot/grub/grub.cfg", render_grub_cfg(templates, uuid, entries, def, 3));
+}
+
+}  // namespace remaster

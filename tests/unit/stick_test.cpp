@@ -1,0 +1,125 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "checksum.hpp"
+#include "error.hpp"
+#include "mount.hpp"
+#include "stick_menu.hpp"
+#include "stick_store.hpp"
+
+using namespace remaster;
+
+namespace {
+struct FakeStick {
+    std::string dir;
+    FakeStick() {
+        char tmpl[] = "/tmp/remaster-stick-XXXXXX";
+        dir = ::mkdtemp(tmpl);
+        make_dirs(dir + "/boot/grub");
+    }
+    ~FakeStick() { std::system(("rm -rf '" + dir + "'").c_str()); }
+    void snapshot(const std::string& id, bool complete = true) {
+        const std::string d = dir + "/remaster/" + id;
+        make_dirs(d);
+        for (const char* f : {"filesystem.squashfs", "vmlinuz", "initrd.img"}) std::ofstream(d + "/" + f) << id << f;
+        write_manifest(d, {"filesystem.squashfs", "vmlinuz", "initrd.img"});
+        if (complete)
+            write_snapshot_info(dir, {id, {{"os", "Debian 12"}, {"kernel", "6.1"}, {"kernel_args", "console=ttyS0"}}});
+    }
+};
+
+const MenuEntry* find(const std::vector<MenuEntry>& v, const std::string& id) {
+    for (const auto& e : v)
+        if (e.id == id) return &e;
+    return nullptr;
+}
+}  // namespace
+
+TEST_CASE("sha256 of a file matches the standard test vector") {
+    FakeStick s;
+    std::ofstream(s.dir + "/abc") << "abc";
+    CHECK(sha256_file(s.dir + "/abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("manifests verify good files and name changed or missing ones") {
+    FakeStick s;
+    s.snapshot("20260101-000000");
+    const std::string d = s.dir + "/remaster/20260101-000000";
+    CHECK(verify_manifest(d, "/x").bad.empty());
+    std::ofstream(d + "/vmlinuz") << "tampered";
+    ::unlink((d + "/initrd.img").c_str());
+    const auto r = verify_manifest(d, "/x");
+    CHECK(r.ok == std::vector<std::string>{"filesystem.squashfs"});
+    CHECK(r.bad == std::vector<std::string>{"vmlinuz: checksum mismatch", "initrd.img: missing"});
+    ::unlink((d + "/SHA256SUMS").c_str());
+    CHECK_THROWS_AS(verify_manifest(d, "/x"), Error);
+}
+
+TEST_CASE("manifest lines must be hash, two spaces, plain file name") {
+    const std::string h(64, 'a');
+    const auto m = parse_manifest(h + "  ok\n" + h + "  ../escape\n" + h + " one-space\nshort  x\n" + h + "  sub/dir\n");
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].first == "ok");
+}
+
+TEST_CASE("snapshot info survives a round trip, values stay on one line") {
+    const SnapshotInfo a{"id", {{"os", "Debian"}, {"kernel_args", "a=b c\nd"}}};
+    const SnapshotInfo b = parse_snapshot_info("id", format_snapshot_info(a));
+    CHECK(b.fields.at("os") == "Debian");
+    CHECK(b.fields.at("kernel_args") == "a=b c d");
+}
+
+TEST_CASE("only complete snapshots are listed, newest first; incomplete ones are removed") {
+    FakeStick s;
+    s.snapshot("20260101-000000");
+    s.snapshot("20260301-000000");
+    s.snapshot("20260201-000000", false);
+    const auto snaps = list_snapshots(s.dir);
+    REQUIRE(snaps.size() == 2);
+    CHECK(snaps[0].id == "20260301-000000");
+    CHECK(remove_incomplete_snapshots(s.dir) == std::vector<std::string>{"20260201-000000"});
+    struct stat st;
+    CHECK(::stat((s.dir + "/remaster/20260201-000000").c_str(), &st) != 0);
+}
+
+TEST_CASE("the menu: options and profiles for the newest snapshot, a plain entry for older ones") {
+    FakeStick s;
+    s.snapshot("20260101-000000");
+    s.snapshot("20260301-120000");
+    create_profile(s.dir, "default");
+    create_profile(s.dir, "work");
+    const auto e = stick_menu_entries(s.dir, "UUID");
+    REQUIRE(find(e, "live"));
+    CHECK(find(e, "live")->args ==
+          "root=remaster rd.remaster.uuid=UUID rd.remaster.dir=/remaster/20260301-120000 console=ttyS0");
+    CHECK(find(e, "live")->title.find("2026-03-01 12:00 UTC") != std::string::npos);
+    CHECK(find(e, "persist-default")->args.find(" rd.remaster.persist=default") != std::string::npos);
+    CHECK(find(e, "persist-work")->args.find(" rd.remaster.persist=work") != std::string::npos);
+    CHECK(find(e, "ram")->args.find(" rd.remaster.ram=1") != std::string::npos);
+    CHECK(find(e, "check")->args.find(" rd.remaster.check=1") != std::string::npos);
+    REQUIRE(find(e, "snapshot-20260101-000000"));
+    CHECK(find(e, "snapshot-20260101-000000")->kernel == "/remaster/20260101-000000/vmlinuz");
+    CHECK(e.size() == 6);
+}
+
+TEST_CASE("the default entry is chosen at snapshot time and falls back to the first entry") {
+    CHECK(default_entry_id("persist") == "persist-default");
+    CHECK(default_entry_id("ram") == "ram");
+    CHECK(default_entry_id("work") == "persist-work");
+    CHECK_THROWS_AS(default_entry_id("no way"), Error);
+    FakeStick s;
+    s.snapshot("20260101-000000");
+    CHECK(read_default_entry(s.dir) == "live");
+    write_default_entry(s.dir, "persist-gone");
+    const MenuTemplates t{"default=@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ @TITLE@ @KERNEL@ @INITRD@ @ARGS@ @UUID@\n", ""};
+    write_stick_menu(t, s.dir, "U");
+    std::ifstream f(s.dir + "/boot/grub/grub.cfg");
+    std::string first;
+    std::getline(f, first);
+    CHECK(first == "default=live");
+}
