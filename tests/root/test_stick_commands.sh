@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Commands on an existing stick: verify passes on a good stick and names the
+# file after one byte changed; profiles are added, listed, reset, removed and
+# appear in the menu; list shows the snapshots; remove frees an older one and
+# refuses the only one. Nothing stays mounted or attached.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmds losetup partx
+REMASTER=$BUILD_DIR/remaster
+ROOT=$("$REPO_DIR/tests/vm/lib/debian-root.sh")
+make_tmpdir work remaster-stickcmd
+stick=$work/stick.img
+
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --default-boot persist
+
+# args: command...; runs it with the stick's data partition mounted read-only at $work/d
+with_data() {
+  local dev rc=0
+  dev=$(losetup --find --show --read-only "$stick")
+  partx -a "$dev" 2>/dev/null || :
+  mkdir -p "$work/d"
+  mount -o ro "${dev}p3" "$work/d"
+  "$@" || rc=$?
+  umount "$work/d"
+  partx -d "$dev" 2>/dev/null || :
+  losetup -d "$dev"
+  return "$rc"
+}
+menu_has() { with_data grep -q -- "$1" "$work/d/boot/grub/grub.cfg"; }
+menu_lacks() { ! menu_has "$1"; }
+fails() { ! "$@" 2>/dev/null; }
+snapshots() { "$REMASTER" list --on "$stick" | awk '/^  2/ {print $1}'; }
+
+check "verify passes on a fresh stick" "$REMASTER" verify --on "$stick" --quiet
+check "the menu defaults to the persistent entry" menu_has "set default=persist-default"
+for id in live persist-default ram check; do
+  check "menu entry '$id' exists" menu_has "--id $id "
+done
+
+check "profile add" "$REMASTER" profile add --on "$stick" work
+check "profile add refuses a duplicate" fails "$REMASTER" profile add --on "$stick" work
+check "profile list shows it" grep -q '^work' <<<"$("$REMASTER" profile list --on "$stick")"
+check "its menu entry persists into its own store" menu_has "rd.remaster.persist=work"
+check "profile reset" "$REMASTER" profile reset --on "$stick" work
+check "profile remove" "$REMASTER" profile remove --on "$stick" work
+check "its entry is gone" menu_lacks "persist=work"
+
+check "remove refuses the only snapshot" fails "$REMASTER" remove --on "$stick" "$(snapshots)"
+sleep 1
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet
+check "list shows two snapshots" test "$(snapshots | wc -l)" -eq 2
+check "remove an older snapshot" "$REMASTER" remove --on "$stick" "$(snapshots | tail -n 1)"
+check "one snapshot left" test "$(snapshots | wc -l)" -eq 1
+
+# One byte changed in the image: verify names the file and fails.
+dev=$(losetup --find --show "$stick")
+push_cleanup losetup -d "$dev"
+partx -a "$dev" 2>/dev/null || :
+mkdir -p "$work/w"
+mount "${dev}p3" "$work/w"
+sq=$(ls "$work"/w/remaster/*/filesystem.squashfs)
+printf '\xff' | dd of="$sq" bs=1 seek=$(($(stat -c %s "$sq") / 2)) conv=notrunc status=none
+umount "$work/w"
+partx -d "$dev" 2>/dev/null || :
+losetup -d "$dev"
+out=$("$REMASTER" verify --on "$stick" 2>&1) && rc=0 || rc=$?
+check "verify fails after one byte changed" test "$rc" -ne 0
+check "verify names the damaged file" grep -q "filesystem.squashfs: checksum mismatch" <<<"$out"
+
+check "no loop device left on the stick" bash -c "! losetup -a | grep -qF '$stick'"
+summary
