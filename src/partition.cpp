@@ -120,19 +120,23 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
 namespace remaster {
 namespace {
 
-std::string probe_value(const std::string& dev, const char* name) {
+}  // namespace
+
+FsProbe probe_filesystem(const std::string& dev) {
+    FsProbe out;
     blkid_probe pr = blkid_new_probe_from_filename(dev.c_str());
-    if (!pr) return "";
+    if (!pr) return out;
     blkid_probe_enable_superblocks(pr, 1);
     blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID);
-    std::string value;
-    const char* v = nullptr;
-    if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, name, &v, nullptr) == 0 && v) value = v;
+    if (blkid_do_safeprobe(pr) == 0) {
+        const char* v = nullptr;
+        if (blkid_probe_lookup_value(pr, "TYPE", &v, nullptr) == 0 && v) out.type = v;
+        if (blkid_probe_lookup_value(pr, "LABEL", &v, nullptr) == 0 && v) out.label = v;
+        if (blkid_probe_lookup_value(pr, "UUID", &v, nullptr) == 0 && v) out.uuid = v;
+    }
     blkid_free_probe(pr);
-    return value;
+    return out;
 }
-
-}  // namespace
 
 std::string probe_existing_stick(const std::string& disk) {
     std::unique_ptr<fdisk_context, ContextDeleter> cxt(fdisk_new_context());
@@ -152,9 +156,8 @@ std::string probe_existing_stick(const std::string& disk) {
         for (int t = 0; ::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0 && t < 100; ++t)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    const std::string part = partition_path(disk, kDataPartition);
-    if (probe_value(part, "TYPE") != "ext4" || probe_value(part, "LABEL") != "REMASTER") return "";
-    return probe_value(part, "UUID");
+    const FsProbe fs = probe_filesystem(partition_path(disk, kDataPartition));
+    return fs.type == "ext4" && fs.label == "REMASTER" ? fs.uuid : "";
 }
 
 }  // namespace remaster

@@ -38,6 +38,12 @@ uint64_t device_size(const std::string& path);
 
 namespace remaster {
 
+// A filesystem's TYPE, LABEL and UUID as libblkid probes them ("" when none).
+struct FsProbe {
+    std::string type, label, uuid;
+};
+FsProbe probe_filesystem(const std::string& device);
+
 // If `disk` already is a remaster stick (GPT, data partition named
 // "remaster" holding ext4 labelled REMASTER), makes sure the kernel knows its
 // partitions (BLKPG) and returns the data partition's filesystem UUID;

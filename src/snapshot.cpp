@@ -168,8 +168,14 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
         uuid = new_uuid();
     }
     StickPaths paths = stick_paths(plan, stick->disk(), uuid, view.path());
-    if (!add_to_existing)
+    if (!add_to_existing) {
         for (const auto& c : format_commands(paths)) runner.run(c);
+        // The boot entries find the stick by this UUID: make sure it is there.
+        const FsProbe fs = probe_filesystem(paths.data);
+        if (fs.type != "ext4" || fs.uuid != uuid)
+            throw Error(Exit::failure, "The data partition '" + paths.data + "' does not carry the filesystem just made (" +
+                                           fs.type + " " + fs.uuid + ")");
+    }
     const std::string target = run.make_dir("target");
     Mount data = Mount::mount(paths.data, target, "ext4", "");
     for (const auto& id : remove_incomplete_snapshots(target))

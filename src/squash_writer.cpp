@@ -19,9 +19,7 @@
 // after step 2 is complete.
 #include "squash_writer.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <sched.h>
 #include <sqfs/block.h>
 #include <sqfs/block_processor.h>
@@ -66,7 +64,7 @@ constexpr size_t kReadChunk = 1024 * 1024;
 // or for its turn on a busy CPU (the processor hands blocks back strictly in
 // order, so one slow block holds up the rest), little enough to stay a small
 // part of our memory.
-constexpr size_t kBacklogBytes = 16 * 1024 * 1024;
+constexpr size_t kBacklogBytes = 12 * 1024 * 1024;
 // How far the read-ahead thread runs ahead of the reader, in page cache.
 constexpr uint64_t kPrefetchBytes = 64 * 1024 * 1024;
 
@@ -127,26 +125,6 @@ unsigned usable_cpus() {
     if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
         return static_cast<unsigned>(CPU_COUNT(&set));
     return std::max(1u, std::thread::hardware_concurrency());
-}
-
-std::vector<pid_t> thread_ids() {
-    std::vector<pid_t> out;
-    DIR* d = ::opendir("/proc/self/task");
-    if (!d) return out;
-    while (struct dirent* e = ::readdir(d))
-        if (e->d_name[0] != '.') out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
-    ::closedir(d);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-void yield_to_reader(const std::vector<pid_t>& before, int delta) {
-    for (pid_t tid : thread_ids()) {
-        if (std::binary_search(before.begin(), before.end(), tid)) continue;
-        errno = 0;
-        int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
-        if (errno == 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), std::min(19, nice + delta));
-    }
 }
 
 // Losses, one row per kind, in a stable order.
@@ -280,11 +258,9 @@ private:
         desc.file = file_.get();
         desc.uncmp = uncmp_.get();
         sqfs_block_processor_t* proc = nullptr;
-        const std::vector<pid_t> before = thread_ids();
         ret = sqfs_block_processor_create_ex(&desc, &proc);
         if (ret) throw_sqfs("start the compression threads", ret);
         proc_.reset(proc);
-        if (getenv("RM_NICE")) yield_to_reader(before, atoi(getenv("RM_NICE")));
 
         ids_.reset(sqfs_id_table_create(0));
         xattrs_.reset(sqfs_xattr_writer_create(0));
@@ -418,10 +394,13 @@ private:
     }
 
     // Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
-    // processor; holes become zeros, which it stores as sparse blocks.
+    // processor; holes become zeros, which it stores as sparse blocks. Files
+    // of one read chunk are simply read: most files are small, and for them
+    // the three extra calls cost more than reading a rare hole as zeros,
+    // which gives the processor the same bytes.
     void copy_contents(int fd, uint64_t size, const std::string& rel) {
-        ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        bool seek = true;
+        bool seek = size > buf_.size();
+        if (seek) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         uint64_t pos = 0;
         while (pos < size) {
             check_interrupt();
