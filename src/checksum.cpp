@@ -12,6 +12,7 @@
 #include "fd.hpp"
 #include "file_copy.hpp"
 #include "interrupt.hpp"
+#include "text.hpp"
 
 namespace remaster {
 namespace {
@@ -54,12 +55,7 @@ void write_manifest(const std::string& dir, const std::vector<std::string>& file
 
 std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
     std::vector<std::pair<std::string, std::string>> out;
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        const std::string line = text.substr(pos, end - pos);
-        pos = end + 1;
+    for (const std::string& line : split_lines(text)) {
         if (line.size() < 67 || line.compare(64, 2, "  ") != 0) continue;
         const std::string hash = line.substr(0, 64);
         const std::string name = line.substr(66);

@@ -11,6 +11,7 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
+#include "text.hpp"
 
 namespace remaster {
 namespace {
@@ -39,12 +40,7 @@ bool is_our_temp_file(const std::string& name) {
 
 SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text) {
     SnapshotInfo info{id, {}};
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        const std::string line = text.substr(pos, end - pos);
-        pos = end + 1;
+    for (const std::string& line : split_lines(text)) {
         const size_t eq = line.find('=');
         if (eq != std::string::npos && eq > 0) info.fields[line.substr(0, eq)] = line.substr(eq + 1);
     }
