@@ -13,6 +13,7 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "partition.hpp"
 
 namespace remaster {
 
@@ -53,6 +54,13 @@ LoopDevice LoopDevice::attach(const std::string& file) {
 
 void LoopDevice::detach() {
     if (path_.empty()) return;
+    // Partitions added with BLKPG outlive the loop device otherwise and would
+    // confuse its next user.
+    try {
+        drop_kernel_partitions(path_);
+    } catch (const Error& e) {
+        log::debug() << e.what();
+    }
     int err = 0;
     // A just-unmounted partition may hold the device for a moment.
     for (int i = 0; i < 50; ++i) {

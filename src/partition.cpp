@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <libfdisk/libfdisk.h>
+#include <dirent.h>
+#include <linux/blkpg.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -56,6 +59,32 @@ uint64_t disk_size_for(uint64_t data_bytes) {
     return (fixed + data_bytes + kMiB - 1) / kMiB * kMiB;
 }
 
+void drop_kernel_partitions(const std::string& disk) {
+    const std::string name = disk.substr(disk.rfind('/') + 1);
+    const std::string sys = "/sys/class/block/" + name;
+    std::vector<int> numbers;
+    if (DIR* d = ::opendir(sys.c_str())) {
+        while (dirent* e = ::readdir(d)) {
+            std::ifstream f(sys + "/" + e->d_name + "/partition");
+            int n = 0;
+            if (e->d_name[0] != '.' && f >> n && n > 0) numbers.push_back(n);
+        }
+        ::closedir(d);
+    }
+    if (numbers.empty()) return;
+    Fd fd = open_or_throw(disk.c_str(), O_RDONLY);
+    for (int n : numbers) {
+        struct blkpg_partition part {};
+        part.pno = n;
+        struct blkpg_ioctl_arg arg {};
+        arg.op = BLKPG_DEL_PARTITION;
+        arg.datalen = sizeof part;
+        arg.data = &part;
+        if (::ioctl(fd.get(), BLKPG, &arg) != 0 && errno != ENXIO)
+            throw_errno("remove partition " + std::to_string(n) + " of '" + disk + "' from the kernel", errno);
+    }
+}
+
 uint64_t device_size(const std::string& path) {
     Fd fd = open_or_throw(path.c_str(), O_RDONLY);
     struct stat st;
@@ -70,10 +99,6 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
     std::unique_ptr<fdisk_context, ContextDeleter> cxt(fdisk_new_context());
     if (!cxt) throw Error(Exit::failure, "Failed to create a libfdisk context");
     check(fdisk_assign_device(cxt.get(), disk.c_str(), 0), "open for partitioning", disk);
-    // What the kernel knows now, so fdisk_reread_changes() can remove stale partitions.
-    fdisk_table* old_raw = nullptr;
-    if (fdisk_has_label(cxt.get())) check(fdisk_get_partitions(cxt.get(), &old_raw), "read the old partitions", disk);
-    std::unique_ptr<fdisk_table, TableDeleter> old(old_raw ? old_raw : fdisk_new_table());
 
     // Wipe old filesystem and RAID signatures so nothing probes a ghost of them.
     fdisk_enable_wipe(cxt.get(), 1);
@@ -98,8 +123,12 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
         check(fdisk_add_partition(cxt.get(), pa.get(), &partno), "add partition '" + spec.name + "'", disk);
     }
     check(fdisk_write_disklabel(cxt.get()), "write the partition table", disk);
-    // BLKPG add/remove for each changed partition: no full rescan needed.
-    check(fdisk_reread_changes(cxt.get(), old.get()), "tell the kernel about the new partitions", disk);
+    // Whatever the kernel knew goes (it may not match even the old table: a
+    // loop device keeps partitions from its previous user), then BLKPG adds
+    // each new partition: no full rescan needed.
+    drop_kernel_partitions(disk);
+    std::unique_ptr<fdisk_table, TableDeleter> none(fdisk_new_table());
+    check(fdisk_reread_changes(cxt.get(), none.get()), "tell the kernel about the new partitions", disk);
     check(fdisk_deassign_device(cxt.get(), 0), "close", disk);
 
     // devtmpfs creates the nodes; give it a moment.
@@ -149,13 +178,16 @@ std::string probe_existing_stick(const std::string& disk) {
     fdisk_partition* data = fdisk_table_get_partition_by_partno(parts.get(), kDataPartition - 1);
     if (!data || !fdisk_partition_get_name(data) || std::string(fdisk_partition_get_name(data)) != "remaster")
         return "";
-    // Kernels that do not scan partition tables (and loop devices) need to be told.
-    if (::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0) {
+    // Kernels that do not scan partition tables, and loop devices, need to be
+    // told; a loop device's partitions may be stale, left by its previous user.
+    const bool loop = disk.rfind("/dev/loop", 0) == 0;
+    if (loop || ::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0) {
+        drop_kernel_partitions(disk);
         std::unique_ptr<fdisk_table, TableDeleter> none(fdisk_new_table());
         check(fdisk_reread_changes(cxt.get(), none.get()), "register the partitions", disk);
-        for (int t = 0; ::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0 && t < 100; ++t)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    for (int t = 0; ::access(partition_path(disk, kDataPartition).c_str(), F_OK) != 0 && t < 100; ++t)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const FsProbe fs = probe_filesystem(partition_path(disk, kDataPartition));
     return fs.type == "ext4" && fs.label == "REMASTER" ? fs.uuid : "";
 }

@@ -31,6 +31,10 @@ uint64_t disk_size_for(uint64_t data_bytes);
 // partitions with the kernel. Throws Error on failure.
 void write_partition_table(const std::string& disk, const std::vector<PartitionSpec>& layout);
 
+// Removes every partition the kernel knows on `disk` (BLKPG), e.g. stale ones
+// a loop device kept from its previous user. Fails if one is in use.
+void drop_kernel_partitions(const std::string& disk);
+
 // Size of a block device or file in bytes.
 uint64_t device_size(const std::string& path);
 

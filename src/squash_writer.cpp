@@ -52,7 +52,6 @@
 #include "log.hpp"
 #include "sqfs_objects.hpp"
 #include "squash_prefetch.hpp"
-#include "squash_probe.hpp"
 
 namespace remaster {
 namespace {
@@ -241,16 +240,6 @@ private:
         if (ret < 0) throw_sqfs("write the compressor options", ret, &file_);
         if (ret > 0) super_.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
 
-        // Data blocks skip the slow compressors when zstd:1 finds them
-        // incompressible (squash_probe.hpp); metadata always uses cmp_.
-        if (probe_pays(opt_.compressor, opt_.level)) {
-            raw = nullptr;
-            cfg.flags &= ~SQFS_COMP_FLAG_UNCOMPRESS;
-            ret = sqfs_compressor_create(&cfg, &raw);
-            if (ret) throw_sqfs("create the " + opt_.compressor + " compressor", ret);
-            data_cmp_ = make_probing_compressor(SqfsPtr<sqfs_compressor_t>(raw), opt_.block_size);
-        }
-
         blkwr_.reset(sqfs_block_writer_create(file_.get(), kDevBlockSize, 0));
         if (!blkwr_) throw_sqfs("create the block writer", SQFS_ERROR_ALLOC);
         frag_.reset(sqfs_frag_table_create(0));
@@ -263,7 +252,7 @@ private:
         desc.max_block_size = opt_.block_size;
         desc.num_workers = jobs;
         desc.max_backlog = std::max<size_t>(kBacklogBytes / opt_.block_size, 4 * jobs);
-        desc.cmp = data_cmp_ ? data_cmp_.get() : cmp_.get();
+        desc.cmp = cmp_.get();
         desc.wr = blkwr_.get();
         desc.tbl = frag_.get();
         desc.file = file_.get();
@@ -649,7 +638,7 @@ private:
     // comes first: the block processor points into it until destroyed.
     FileInodes files_;
     FdFile file_;
-    SqfsPtr<sqfs_compressor_t> cmp_, uncmp_, data_cmp_;
+    SqfsPtr<sqfs_compressor_t> cmp_, uncmp_;
     SqfsPtr<sqfs_block_writer_t> blkwr_;
     SqfsPtr<sqfs_frag_table_t> frag_;
     SqfsPtr<sqfs_block_processor_t> proc_;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A stick with room for one snapshot: the second run fails with "no space"
+# (exit 6) and says how to go on (--replace), and the first snapshot is left
+# exactly as it was: same menu, files verified, nothing half-written on it.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmds losetup partx
+REMASTER=$BUILD_DIR/remaster
+ROOT=$("$REPO_DIR/tests/vm/lib/debian-root.sh")
+make_tmpdir work remaster-full
+stick=$work/stick.img
+
+# Big enough for one snapshot of the test root, not for two.
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --size 480M
+state() {  # the menu and the stick's file list
+  local dev
+  dev=$(losetup --find --show --read-only "$stick")
+  partx -a "$dev" 2>/dev/null || :
+  mkdir -p "$work/d"
+  mount -o ro "${dev}p3" "$work/d"
+  (cd "$work/d" && cat boot/grub/grub.cfg && find remaster | sort)
+  umount "$work/d"
+  partx -d "$dev" 2>/dev/null || :
+  losetup -d "$dev"
+}
+before=$(state)
+sleep 1
+out=$("$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes 2>&1) && rc=0 || rc=$?
+check "second snapshot on a full stick exits 6" test "$rc" -eq 6
+check "the message says the stick is full" grep -q "No space left" <<<"$out"
+check "the message says how to go on" grep -q -- "--replace" <<<"$out"
+check "the stick is exactly as before" test "$before" = "$(state)"
+check "the first snapshot still verifies" "$REMASTER" verify --on "$stick" --quiet
+check "no loop device left" bash -c "! losetup -a | grep -qF '$stick'"
+summary
