@@ -13,11 +13,11 @@ scripts/install-deps.sh || exit 1
 scripts/build.sh || exit 1
 
 passed=0 failed=0 failures=()
-run() {  # args: name command...
-  local name=$1 start=$SECONDS
-  shift
+run() {  # args: name seconds command...; a test that hangs is stopped and fails
+  local name=$1 limit=$2 start=$SECONDS
+  shift 2
   echo "=== $name"
-  if "$@"; then
+  if timeout --kill-after=30 "$limit" "$@"; then
     passed=$((passed + 1))
     echo "=== PASS $name ($((SECONDS - start)) s)"
   else
@@ -30,15 +30,15 @@ run() {  # args: name command...
 for tier in "${tiers[@]}"; do
   case $tier in
     unit)
-      run unit build/unit_tests
+      run unit 600 build/unit_tests
       ;;
     fuzz)
-      run fuzz scripts/fuzz.sh "${REMASTER_FUZZ_SECONDS:-20}"
+      run fuzz 900 scripts/fuzz.sh "${REMASTER_FUZZ_SECONDS:-20}"
       ;;
     root|vm)
       for t in tests/"$tier"/test_*.sh; do
         [[ -e $t ]] || continue
-        run "$tier/$(basename "$t" .sh)" bash "$t"
+        run "$tier/$(basename "$t" .sh)" 1500 bash "$t"
       done
       ;;
     *) echo "unknown tier '$tier' (unit, fuzz, root, vm)" >&2; exit 2 ;;
