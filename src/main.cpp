@@ -53,6 +53,7 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
                  "Allow a target that is not removable (not USB/MMC/loop): an internal disk");
     cmd.add_flag("-q,--quiet", o.quiet, "Print only warnings and errors");
     cmd.add_flag("-v,--verbose", o.verbose, "Log every command and mount");
+    cmd.add_flag("--timings", o.timings, "Print how long each phase took (view, scan, squash, initramfs, install)");
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ struct Options {
     std::string default_boot;  // live, persist, ram, check or a profile: the menu's default  // wipe a remaster stick instead of adding a snapshot to it
     bool quiet = false;
     bool verbose = false;
+    bool timings = false;  // print the wall time of each phase
 };
 
 }  // namespace remaster

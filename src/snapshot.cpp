@@ -13,6 +13,7 @@
 #include "menu.hpp"
 #include "mount.hpp"
 #include "output_file.hpp"
+#include "phase_clock.hpp"
 #include "partition.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
@@ -110,25 +111,29 @@ uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const 
     return disk_size_for(t.data_bytes / 2 + static_cast<uint64_t>(st.st_size) + (96ull << 20) + (32ull << 20));
 }
 
-void to_squashfs(const Plan& plan, const Options& opt) {
+void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
     RuntimeDir run;
     // View: an overlay of the root whose changes go to a tmpfs of ours.
+    clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
     // Scrub: live fstab and mtab (and identity in --mode clean), in the view only.
     apply_scrub(view.path(), plan.scrub);
     // Squash: the view minus exclusions, to a temporary name renamed when complete.
+    clock.start("scan");
     log::info() << "Scanning " << plan.root << " ...";
     const auto tree = scan_tree(view.path(), plan.exclusions.filter());
     check_interrupt();
+    clock.start("squash");
     OutputFile out(plan.squashfs_out);
     const SquashReport report = squash(*tree, view, plan, out.fd(), opt.quiet);
     out.commit();
+    clock.start("cleanup");
     view.close();  // now, so a failure to unmount is reported, not just logged
     log::info() << "Wrote " << plan.squashfs_out << ": " << Progress::human_bytes(report.image_bytes) << ", "
                 << report.inodes << " inodes";
 }
 
-void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
+void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
     const StickPlan& sp = plan.stick;
     const bool add_to_existing = !sp.existing_uuid.empty();
     const std::string datadir = data_dir();
@@ -137,14 +142,17 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
 
     RuntimeDir run;
     // View and scrub, as for --squashfs.
+    clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
     apply_scrub(view.path(), plan.scrub);
+    clock.start("scan");
     log::info() << "Scanning " << plan.root << " ...";
     const auto tree = scan_tree(view.path(), plan.exclusions.filter());
     const ScanTotals totals_ = totals(*tree);
     check_interrupt();
 
     // Target: add to a remaster stick, or partition and format a new one.
+    clock.start("partition");
     std::unique_ptr<Stick> stick;
     std::string uuid;
     if (add_to_existing) {
@@ -187,11 +195,13 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
 
     try {
         // Squash straight onto the stick.
+        clock.start("squash");
         OutputFile out(snapdir + "/filesystem.squashfs");
         squash(*tree, view, plan, out.fd(), opt.quiet);
         out.commit();
 
         // Adapt: the generic initramfs with our module, built by the root's dracut in the view.
+        clock.start("initramfs");
         view.prepare_chroot();
         install_dracut_module(datadir, view.path());
         log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
@@ -208,6 +218,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
 
     // Install: GRUB for BIOS and UEFI from the root's own GRUB (a reused
     // stick keeps its loaders: they find the data partition by its UUID).
+    clock.start("install");
     if (!add_to_existing) {
         log::info() << "Installing GRUB for BIOS and UEFI ...";
         make_dirs(view.at(kTargetInView), 0755);
@@ -219,6 +230,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
 
     // Checksums for the verified boot and `remaster verify`, the default
     // persistence profile, and the default entry if one was asked for.
+    clock.start("checksums");
     log::info() << "Writing checksums ...";
     write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"});
     create_profile(target, kDefaultProfile);
@@ -232,6 +244,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner) {
     unfinished.dismiss();
     write_stick_menu(templates, target, paths.uuid);
 
+    clock.start("sync");
     data.unmount();
     stick->commit();
     view.close();
@@ -248,10 +261,13 @@ void snapshot(const Options& opt, Runner& runner) {
     if (opt.dry_run) return dry_run(plan);
     // What a killed run left (mounts, loop devices, temporary images) goes first.
     recover_stale_runs();
+    PhaseClock clock;
     if (plan.to_stick)
-        to_stick(plan, opt, runner);
+        to_stick(plan, opt, runner, clock);
     else
-        to_squashfs(plan, opt);
+        to_squashfs(plan, opt, clock);
+    clock.stop();
+    if (opt.timings) std::cerr << "remaster: timings: " << clock.summary() << "\n";
     log::info() << "Done in " << static_cast<int>(seconds_since(start) + 0.5) << " s";
 }
 
