@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "interrupt.hpp"
 #include "kernel_modules.hpp"
 #include "partition.hpp"
 #include "plan.hpp"
@@ -263,6 +264,7 @@ void confirm_wipe(const std::string& device, bool yes) {
               << Progress::human_bytes(static_cast<double>(size)) << ".\nType 'yes' to continue: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
+    check_interrupt();  // Ctrl-C at the prompt is an interrupt, not a "no"
     if (answer != "yes")
         throw Error(Exit::unsafe_target, "Not confirmed; '" + device + "' was not touched");
 }

@@ -35,20 +35,30 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The paths of a stick: real ones, or placeholders for a dry run of an image file.
-StickPaths stick_paths(const Plan& plan, const std::string& disk, const std::string& uuid, const std::string& view) {
+StickPaths stick_paths(const std::string& snapshot_id, const std::string& disk, const std::string& uuid,
+                       const std::string& view) {
     return {disk,
             partition_path(disk, kEspPartition),
             partition_path(disk, kDataPartition),
             uuid,
             view,
             kTargetInView,
-            "/remaster/" + plan.stick.snapshot_id};
+            "/remaster/" + snapshot_id};
+}
+
+// The planned id, or with a suffix if a snapshot of that second exists: a
+// failed run removes its own directory, and must never remove another's.
+std::string unused_snapshot_id(const std::string& data_mount, const std::string& planned) {
+    std::string id = planned;
+    struct stat st;
+    for (int n = 2; ::stat((data_mount + "/remaster/" + id).c_str(), &st) == 0; ++n) id = planned + "-" + std::to_string(n);
+    return id;
 }
 
 void print_stick_commands(const Plan& plan, std::ostream& os) {
     const StickPlan& s = plan.stick;
     const std::string disk = s.image_file ? "/dev/loopN" : s.target;
-    const StickPaths p = stick_paths(plan, disk, "<new-uuid>", "<view>");
+    const StickPaths p = stick_paths(s.snapshot_id, disk, "<new-uuid>", "<view>");
     os << "Stick layout (GPT on " << disk << "):\n";
     int n = 1;
     for (const auto& part : stick_layout())
@@ -175,23 +185,25 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         write_partition_table(stick->disk(), stick_layout());
         uuid = new_uuid();
     }
-    StickPaths paths = stick_paths(plan, stick->disk(), uuid, view.path());
     if (!add_to_existing) {
-        for (const auto& c : format_commands(paths)) runner.run(c);
+        for (const auto& c : format_commands(stick_paths("", stick->disk(), uuid, view.path()))) runner.run(c);
         // The boot entries find the stick by this UUID: make sure it is there.
-        const FsProbe fs = probe_filesystem(paths.data);
+        const std::string data_part = partition_path(stick->disk(), kDataPartition);
+        const FsProbe fs = probe_filesystem(data_part);
         if (fs.type != "ext4" || fs.uuid != uuid)
-            throw Error(Exit::failure, "The data partition '" + paths.data + "' does not carry the filesystem just made (" +
+            throw Error(Exit::failure, "The data partition '" + data_part + "' does not carry the filesystem just made (" +
                                            fs.type + " " + fs.uuid + ")");
     }
     const std::string target = run.make_dir("target");
-    Mount data = Mount::mount(paths.data, target, "ext4", "");
+    Mount data = Mount::mount(partition_path(stick->disk(), kDataPartition), target, "ext4", "");
     for (const auto& id : remove_incomplete_snapshots(target))
         log::info() << "Removed the unfinished snapshot " << id << " left by an interrupted run";
+    const std::string snapshot_id = unused_snapshot_id(target, sp.snapshot_id);
+    const StickPaths paths = stick_paths(snapshot_id, stick->disk(), uuid, view.path());
     const std::string snapdir = target + paths.snapshot_dir;
     make_dirs(target + "/boot/grub", 0755);
     make_dirs(snapdir, 0755);
-    SnapshotGuard unfinished(target, sp.snapshot_id);
+    SnapshotGuard unfinished(target, snapshot_id);
 
     try {
         // Squash straight onto the stick.
@@ -238,7 +250,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
     // Complete: snapshot.info after everything is on the stick, then the menu,
     // atomically: until this rename the stick boots what it booted before.
-    write_snapshot_info(target, {sp.snapshot_id,
+    write_snapshot_info(target, {snapshot_id,
                                  {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
                                   {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"}}});
     unfinished.dismiss();
@@ -249,7 +261,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     stick->commit();
     view.close();
     log::info() << "Wrote a live stick to " << sp.target << " (data partition UUID " << paths.uuid << ", snapshot "
-                << sp.snapshot_id << ")";
+                << snapshot_id << ")";
 }
 
 }  // namespace
