@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
-#include <map>
 
 #include "error.hpp"
+#include "runner.hpp"
 
 namespace remaster {
+
+std::string Adapter::grub_bios_setup(const std::string& root) const {
+    return find_program(grub_tool("bios-setup"), root);
+}
 
 bool exists_in(const std::string& root, const std::string& rel) {
     struct stat st;
@@ -39,25 +42,56 @@ std::vector<std::string> module_versions(const std::string& root) {
     return versions;
 }
 
+namespace {
+
+// The families and the os-release IDs that belong to each. The derivatives'
+// own IDs are listed too: ID_LIKE usually names the parent, but not always
+// (it is optional, and some respins drop it).
+struct Family {
+    const char* name;
+    std::unique_ptr<Adapter> (*make)();
+    std::vector<std::string> ids;
+};
+
+const std::vector<Family>& families() {
+    static const std::vector<Family> table = {
+        {"debian", make_debian_adapter, {"debian", "ubuntu", "linuxmint", "pop"}},
+        {"arch", make_arch_adapter, {"arch", "manjaro", "endeavouros"}},
+        {"fedora", make_fedora_adapter, {"fedora", "rhel", "rocky", "almalinux", "centos"}},
+    };
+    return table;
+}
+
+const Family* family_of(const std::string& id) {
+    for (const auto& f : families())
+        if (std::find(f.ids.begin(), f.ids.end(), id) != f.ids.end()) return &f;
+    return nullptr;
+}
+
+// "debian" or "ubuntu, a derivative of debian".
+std::string describe(const std::string& id, const Family& f) {
+    return id == f.name ? id : id + ", a derivative of " + f.name;
+}
+
+}  // namespace
+
 AdapterChoice choose_adapter(const OsRelease& os) {
-    using Factory = std::function<std::unique_ptr<Adapter>()>;
-    const std::map<std::string, Factory> families = {
-        {"debian", make_debian_adapter},
-    };
-    auto pick = [&](const std::string& id) -> std::unique_ptr<Adapter> {
-        auto it = families.find(id);
-        return it == families.end() ? nullptr : it->second();
-    };
-    if (auto a = pick(os.id())) return {std::move(a), "ID=" + os.id()};
+    const std::string id = os.get("ID");
+    if (const Family* f = family_of(id)) return {f->make(), "ID=" + describe(id, *f)};
     for (const auto& like : os.id_like())
-        if (auto a = pick(like)) return {std::move(a), "ID_LIKE contains " + like + " (ID=" + os.id() + ")"};
+        if (const Family* f = family_of(like))
+            return {f->make(), "ID_LIKE contains " + describe(like, *f) + ", for ID=" + os.id()};
     std::string supported;
-    for (const auto& f : families) supported += (supported.empty() ? "" : ", ") + f.first;
+    for (const auto& f : families()) {
+        std::string ids;
+        for (const auto& i : f.ids) ids += (ids.empty() ? "" : ", ") + i;
+        supported += (supported.empty() ? "" : "; ") + std::string(f.name) + " (" + ids + ")";
+    }
     throw Error(Exit::bad_input,
                 "The distribution '" + os.pretty_name() + "' (ID=" + os.id() +
                     (os.get("ID_LIKE").empty() ? "" : ", ID_LIKE=" + os.get("ID_LIKE")) + ") is not supported",
-                "remaster supports the " + supported +
-                    " families and their derivatives (by os-release ID or ID_LIKE). Nothing was written.");
+                "remaster supports these families and their derivatives, matched by os-release ID or ID_LIKE: " +
+                    supported + ". Nothing was written.");
 }
 
 }  // namespace remaster

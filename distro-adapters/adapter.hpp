@@ -26,6 +26,9 @@ public:
     virtual std::vector<Kernel> kernels(const std::string& root) const = 0;
     // The GRUB tools of this family (Fedora prefixes them with grub2-).
     virtual std::string grub_tool(const std::string& name) const { return "grub-" + name; }
+    // Where grub-bios-setup is inside `root` ("" when missing): some
+    // families keep it out of PATH.
+    virtual std::string grub_bios_setup(const std::string& root) const;
     // How to install what provides `what` ("dracut", "grub-install",
     // "grub-mkimage", "grub-i386-pc", "grub-x86_64-efi", "kernel"): the
     // command a user of this family types.
@@ -48,5 +51,7 @@ std::vector<std::string> module_versions(const std::string& root);
 bool exists_in(const std::string& root, const std::string& rel);
 
 std::unique_ptr<Adapter> make_debian_adapter();
+std::unique_ptr<Adapter> make_arch_adapter();
+std::unique_ptr<Adapter> make_fedora_adapter();
 
 }  // namespace remaster

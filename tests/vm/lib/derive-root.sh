@@ -8,7 +8,8 @@
 # proves is that the pipeline finds everything through the adapter.
 #
 #   arch    ID=arch; /boot/vmlinuz-linux with /usr/lib/modules/KVER/pkgbase =
-#           linux (no /boot/vmlinuz-KVER); mkinitcpio's initramfs name; every
+#           linux (no /boot/vmlinuz-KVER) and the package's copy at
+#           /usr/lib/modules/KVER/vmlinuz; mkinitcpio's initramfs name; every
 #           GRUB tool in /usr/bin, as the grub package has them.
 #   fedora  ID=fedora, VERSION_ID=39; GRUB tools renamed grub2-* with
 #           grub2-bios-setup in /usr/sbin (no grub-* name left); /boot/grub2;
@@ -75,7 +76,10 @@ ANSI_COLOR="38;2;23;147;209"
 HOME_URL="https://archlinux.org/"
 LOGO=archlinux-logo'
 	# Kernels are named after their package; the modules tree says which.
+	# The package ships the image in the modules tree; a pacman hook copies
+	# it to /boot under the package's name.
 	mv "boot/vmlinuz-$kver" boot/vmlinuz-linux
+	cp -a boot/vmlinuz-linux "usr/lib/modules/$kver/vmlinuz"
 	echo linux >"usr/lib/modules/$kver/pkgbase"
 	if [[ -e "boot/initrd.img-$kver" ]]; then mv "boot/initrd.img-$kver" boot/initramfs-linux.img; fi
 	# Arch's grub package has every tool in /usr/bin.
