@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <string>
 #include <utility>
 
 namespace remaster {
@@ -35,5 +36,10 @@ private:
 // open(2) that throws Error naming the path on failure.
 Fd open_or_throw(const char* path, int flags, unsigned mode = 0);
 Fd openat_or_throw(int dirfd, const char* path, int flags, unsigned mode = 0);
+
+// Opens `rel` below the directory `root_fd` with every symlink resolved as
+// if root_fd were / (openat2 RESOLVE_IN_ROOT): a root's absolute links never
+// lead to the host's files. Returns an invalid Fd and sets errno on failure.
+Fd open_in_root(int root_fd, const std::string& rel, int flags);
 
 }  // namespace remaster

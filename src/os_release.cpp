@@ -1,5 +1,10 @@
 #include "os_release.hpp"
 
+#include "fd.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -54,10 +59,16 @@ OsRelease parse_os_release(const std::string& text) {
 }
 
 OsRelease read_os_release(const std::string& root) {
-    const std::string base = root == "/" ? "" : root;
+    // /etc/os-release is often a link; an absolute one must resolve inside the root.
+    Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return {};
     for (const char* p : {"/etc/os-release", "/usr/lib/os-release"}) {
-        std::ifstream f(base + p);
-        if (f) return parse_os_release(std::string(std::istreambuf_iterator<char>(f), {}));
+        Fd f = open_in_root(dir.get(), p, O_RDONLY);
+        if (!f) continue;
+        std::string text;
+        char buf[4096];
+        for (ssize_t n; (n = ::read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+        return parse_os_release(text);
     }
     return {};
 }

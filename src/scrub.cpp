@@ -1,9 +1,7 @@
 #include "scrub.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -29,13 +27,9 @@ bool lstat_in(const std::string& root, const std::string& rel, struct stat& st) 
 
 // Opens a directory of the view with every component resolved inside it.
 Fd open_dir_in(int root_fd, const std::string& rel_dir) {
-    struct open_how how = {};
-    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-    std::string p = rel_dir == "/" ? "." : rel_dir.substr(1);
-    long fd = ::syscall(SYS_openat2, root_fd, p.c_str(), &how, sizeof how);
-    if (fd < 0) throw_errno("open '" + rel_dir + "' in the view", errno);
-    return Fd(static_cast<int>(fd));
+    Fd fd = open_in_root(root_fd, rel_dir, O_PATH | O_DIRECTORY);
+    if (!fd) throw_errno("open '" + rel_dir + "' in the view", errno);
+    return fd;
 }
 
 // The SELinux label of `name` in directory `dir`, "" when it has none. A file

@@ -97,3 +97,21 @@ TEST_CASE("os-release: a relative /etc/os-release symlink resolves inside the ro
     fs::create_symlink("../usr/lib/os-release", r.path / "etc/os-release");
     CHECK(read_os_release(r.path.string()).id() == "arch");
 }
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+TEST_CASE("an absolute os-release link resolves inside the root, not on the host") {
+    char tmpl[] = "/tmp/remaster-osrel-XXXXXX";
+    const std::string root = ::mkdtemp(tmpl);
+    ::mkdir((root + "/etc").c_str(), 0755);
+    ::mkdir((root + "/usr").c_str(), 0755);
+    ::mkdir((root + "/usr/lib").c_str(), 0755);
+    std::ofstream(root + "/usr/lib/os-release") << "ID=arch\n";
+    REQUIRE(::symlink("/usr/lib/os-release", (root + "/etc/os-release").c_str()) == 0);
+    CHECK(remaster::read_os_release(root).id() == "arch");
+    std::system(("rm -rf '" + root + "'").c_str());
+}
