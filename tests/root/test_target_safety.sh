@@ -38,17 +38,20 @@ refused() {
 
 # 1. The disk the source root lives on.
 new_loop src_dev 1G
-mkfs.ext4 -q "$src_dev"
+mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$src_dev"
 mkdir "$work/src"
 mount "$src_dev" "$work/src"
-push_cleanup umount "$work/src"
 mkdir -p "$work/src/root"
 cp -a "$ROOT/etc" "$work/src/root/"
+umount "$work/src"
+# Read-only from here: the filesystem's own writeback must not look like ours.
+mount -o ro "$src_dev" "$work/src"
+push_cleanup umount "$work/src"
 SOURCE=$work/src/root check "refuses the source root's own disk" refused "$src_dev" "is mounted on $work/src" --yes
 
 # 2. A disk with a mounted partition.
 new_loop part_dev 512M
-printf 'size=100MiB\n' | sfdisk -q "$part_dev"
+printf 'size=100MiB\n' | sfdisk -q "$part_dev" 2>/dev/null
 partx -a "$part_dev" 2>/dev/null || :
 mkfs.ext4 -q "${part_dev}p1"
 mkdir "$work/part"
@@ -111,7 +114,7 @@ first_state() {
   mount -o ro "${dev}p3" "$work/ab"
   grep -E '^set default|linux ' "$work/ab/boot/grub/grub.cfg"
   ls "$work/ab/remaster"
-  sha256sum "$work"/ab/remaster/*/* | sed "s|$work/ab||"
+  (cd "$work/ab" && find remaster -type f -exec sha256sum {} + | sort)
   umount "$work/ab"
   partx -d "$dev" 2>/dev/null || :
   losetup -d "$dev"
