@@ -16,6 +16,8 @@ stick=$work/stick.img
 state() {  # the menu and the stick's file list
   local dev
   dev=$(losetup --find --show --read-only "$stick")
+  # Runs in $(...): undo this function's own mount and loop device even if it fails.
+  trap 'umount "$work/d" 2>/dev/null; partx -d "$dev" 2>/dev/null; losetup -d "$dev" 2>/dev/null' EXIT
   partx -a "$dev" 2>/dev/null || :
   mkdir -p "$work/d"
   mount -o ro "${dev}p3" "$work/d"

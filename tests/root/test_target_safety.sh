@@ -109,6 +109,8 @@ stick=$work/ab.img
 first_state() {
   local dev
   dev=$(losetup --find --show --read-only "$stick")
+  # Runs in $(...): undo this function's own mount and loop device even if it fails.
+  trap 'umount "$work/ab" 2>/dev/null; partx -d "$dev" 2>/dev/null; losetup -d "$dev" 2>/dev/null' EXIT
   partx -a "$dev" 2>/dev/null || :
   mkdir -p "$work/ab"
   mount -o ro "${dev}p3" "$work/ab"
