@@ -20,6 +20,7 @@
 #include "fd.hpp"
 #include "log.hpp"
 #include "loop_device.hpp"
+#include "partition.hpp"
 #include "runtime_dir.hpp"
 #include "system_mounts.hpp"
 
@@ -55,6 +56,11 @@ void detach_loops_of(int pid) {
         if (tag != reinterpret_cast<const char*>(info.lo_file_name)) continue;
         std::string backing;
         std::getline(std::ifstream("/sys/block/" + name + "/loop/backing_file"), backing);
+        try {
+            drop_kernel_partitions("/dev/" + name);  // or they outlive the device
+        } catch (const Error& e) {
+            log::debug() << e.what();
+        }
         if (::ioctl(fd.get(), LOOP_CLR_FD, 0) != 0) {
             log::warn() << "could not detach /dev/" << name << " left by a killed run; try: losetup -d /dev/" << name;
             continue;
