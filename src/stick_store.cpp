@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <regex>
 
 #include "error.hpp"
 #include "file_copy.hpp"
@@ -16,6 +17,13 @@
 namespace remaster {
 namespace {
 
+// Snapshot ids are UTC times, "20261124-233000", with "-2"... for a second
+// snapshot in the same second. Nothing else in /remaster (persist/) is one.
+bool is_snapshot_id(const std::string& name) {
+    static const std::regex id("[0-9]{8}-[0-9]{6}(-[0-9]+)?");
+    return std::regex_match(name, id);
+}
+
 std::vector<std::string> snapshot_dirs(const std::string& data_mount) {
     std::vector<std::string> ids;
     DIR* d = ::opendir((data_mount + "/remaster").c_str());
@@ -23,7 +31,7 @@ std::vector<std::string> snapshot_dirs(const std::string& data_mount) {
     while (dirent* e = ::readdir(d)) {
         const std::string name = e->d_name;
         struct stat st;
-        if (name[0] != '.' && ::stat((data_mount + "/remaster/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        if (is_snapshot_id(name) && ::stat((data_mount + "/remaster/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
             ids.push_back(name);
     }
     ::closedir(d);

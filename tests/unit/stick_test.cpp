@@ -79,12 +79,14 @@ TEST_CASE("only complete snapshots are listed, newest first; incomplete ones are
     s.snapshot("20260101-000000");
     s.snapshot("20260301-000000");
     s.snapshot("20260201-000000", false);
+    create_profile(s.dir, "default");  // /remaster/persist is no snapshot
     const auto snaps = list_snapshots(s.dir);
     REQUIRE(snaps.size() == 2);
     CHECK(snaps[0].id == "20260301-000000");
     CHECK(remove_incomplete_snapshots(s.dir) == std::vector<std::string>{"20260201-000000"});
     struct stat st;
     CHECK(::stat((s.dir + "/remaster/20260201-000000").c_str(), &st) != 0);
+    CHECK(::stat((s.dir + "/remaster/persist/default/upper").c_str(), &st) == 0);
 }
 
 TEST_CASE("the menu: options and profiles for the newest snapshot, a plain entry for older ones") {
