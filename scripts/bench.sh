@@ -2,12 +2,13 @@
 # Squashes the same root with remaster and with mksquashfs, same compressor,
 # level and block size, interleaved, several pairs, and prints median wall
 # time, CPU time, peak RSS, output size and the ratios side by side. Then a
-# phase breakdown of `snapshot --to IMAGE`.
+# phase breakdown of `snapshot --to IMAGE` (its --timings).
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
 #   machine disturbs the comparison less; NICE=0 to run as is),
-#   PHASES=1 (0 skips the `snapshot --to IMAGE` breakdown).
+#   PHASES=1 (0 skips the `snapshot --to IMAGE` breakdown),
+#   REMASTER=build/remaster (the binary; a copy keeps a rebuild from changing it mid-run).
 #
 # Fairness: mksquashfs gets the paths remaster leaves out in this root (taken
 # from `snapshot --dry-run`), so both compress the same files; remaster fsyncs
@@ -15,10 +16,11 @@
 # too (`sync FILE`) inside its timed run. Caches are dropped before each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -x build/remaster ]] || scripts/build.sh >/dev/null
+remaster=${REMASTER:-build/remaster}
+[[ -x $remaster ]] || scripts/build.sh >/dev/null
 root=${1:-$(tests/vm/lib/debian-root.sh)}
 pairs=${2:-3}
-levels=${LEVELS:-3 15}
+levels=${LEVELS-3 15}
 block=${BLOCK:-131072}
 jobs=${JOBS:-$(nproc)}
 nice=${NICE:--10}
@@ -29,7 +31,7 @@ trap 'rm -rf "$out"' EXIT
 # What remaster leaves out of this root, as mksquashfs -wildcards patterns:
 # "empty /dev (why)" keeps /dev but not what is in it; "exclude /x (why)"
 # drops /x. The listing is "  ACTION PATH  (REASON)".
-build/remaster snapshot --dry-run --root "$root" --squashfs "$out/dry.sqfs" |
+"$remaster" snapshot --dry-run --root "$root" --squashfs "$out/dry.sqfs" |
   sed -n '/^Excluded in this root:/,$p' | sed -nE 's/^  (empty|exclude) +(.*)  \(.*\)$/\1 \2/p' |
   while read -r action path; do
     path=${path#/}
@@ -62,7 +64,7 @@ echo "mksquashfs leaves out what remaster does: $(paste -sd' ' "$out/excludes")"
 printf '%-10s %-10s %9s %9s %10s %12s\n' level tool wall_s cpu_s rss_MiB size_MiB
 for level in $levels; do
   for ((i = 0; i < pairs; i++)); do
-    measure "remaster-$level" build/remaster snapshot --root "$root" --compress "zstd:$level" --block-size "$block" \
+    measure "remaster-$level" "$remaster" snapshot --root "$root" --compress "zstd:$level" --block-size "$block" \
       --jobs "$jobs" --quiet --squashfs OUT
     measure "mksquashfs-$level" sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
       -quiet -comp zstd -Xcompression-level "$level" -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
@@ -81,28 +83,14 @@ for level in $levels; do
 done
 
 [[ $phases == 1 ]] || exit 0
-# Phase breakdown: one `snapshot -v --to IMAGE` (default compression), its log
-# lines timestamped as they arrive; a phase runs from its first line to the
-# next phase's first line.
+# Phase breakdown: one `snapshot --timings --to IMAGE` with the default
+# compression, its "remaster: timings: view 0.1 s, scan 0.3 s, ..." line one
+# phase per row.
 echo
 echo "snapshot --to IMAGE, phases (one run, caches dropped, default compression):"
-rm -f "$out/img"
 sync
 echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
-start=$(date +%s.%N)
-nice -n "$nice" build/remaster snapshot -v --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" 2>&1 |
-  START=$start perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } next if /\d%/; printf "%.2f %s", time - $ENV{START}, $_' \
-    >"$out/phases.log" || { cat "$out/phases.log" >&2; exit 1; }
-awk '
-  function mark(name) { if (cur != "") { t[cur] += $1 - since; } cur = name; since = $1 }
-  BEGIN { cur = "view"; since = 0; n = split("view scan target squash initramfs install", order, " ") }
-  /remaster: Scanning /                { mark("scan") }
-  /remaster: attached /                { if (cur == "scan") mark("target") }
-  /remaster: Squashing /               { mark("squash") }
-  /remaster: Building the initramfs/   { mark("initramfs") }
-  /remaster: Installing GRUB/          { mark("install") }
-  /remaster: Done in /                 { mark(""); total = $1 }
-  END {
-    for (i = 1; i <= n; i++) printf "  %-10s %7.2f s\n", order[i], t[order[i]]
-    printf "  %-10s %7.2f s\n", "total", total
-  }' "$out/phases.log"
+nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
+  2>"$out/phases.log" || { cat "$out/phases.log" >&2; exit 1; }
+sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ *//' |
+  awk '{ printf "  %-10s %7s s\n", $1, $2 }'

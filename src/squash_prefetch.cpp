@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace remaster {
@@ -72,7 +73,10 @@ void Prefetcher::run() {
         int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
         Fd fd(::openat(root_.get(), f.rel.c_str() + 1, flags | O_NOATIME));
         if (!fd) fd.reset(::openat(root_.get(), f.rel.c_str() + 1, flags));
-        if (fd) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_WILLNEED);
+        // A big file only up to the window: the writer's own sequential
+        // read-ahead takes it from there, and nothing is loaded so early
+        // that memory pressure could drop it again before it is read.
+        if (fd) ::posix_fadvise(fd.get(), 0, static_cast<off_t>(std::min(f.bytes, window_)), POSIX_FADV_WILLNEED);
     }
 }
 

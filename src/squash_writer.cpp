@@ -2,9 +2,10 @@
 //
 //   1. super block placeholder and compressor options at offset 0;
 //   2. file data: one regular-file inode after the other in sorted pre-order,
-//      read here and compressed by the block processor's worker threads; the
-//      processor writes blocks in submission order, so the bytes do not depend
-//      on the number of threads;
+//      read here (a helper thread loads the next files into the page cache
+//      ahead of us, squash_prefetch.hpp) and compressed by the block
+//      processor's worker threads; the processor writes blocks in submission
+//      order, so the bytes do not depend on the number of threads;
 //   3. the inode table, in inode-number order. Numbers are handed out
 //      post-order (subdirectories first, then the entries of a directory,
 //      then the directory itself), so every directory is serialized after all

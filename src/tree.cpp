@@ -9,8 +9,9 @@
 // block and inode table block in turn; so a few helper threads walk the same
 // tree ahead of it, only reading directories and stat-ing entries, to load
 // them into the kernel's caches while the disk can serve several requests at
-// once. They call no filter and keep nothing; whatever fails for them is left
-// to the real walk.
+// once. They call no filter (so they may visit an excluded directory too) and
+// keep nothing; whatever fails for them is left to the real walk, and they
+// stop when it ends.
 #include "tree.hpp"
 
 #include <dirent.h>

@@ -24,6 +24,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "sqfs_objects.hpp"
+#include "squash_prefetch.hpp"
 #include "squash_writer.hpp"
 #include "tree.hpp"
 
@@ -428,4 +429,58 @@ TEST_CASE("write_squashfs turns ENOSPC into Exit::no_space", "[squash]") {
         CHECK(e.code() == Exit::no_space);
         CHECK(std::string(e.what()).find("No space left") != std::string::npos);
     }
+}
+
+TEST_CASE("write_squashfs reads small sparse files and many small files the same with any thread count", "[squash]") {
+    TempDir t;
+    std::string root = t / "root";
+    REQUIRE(::mkdir(root.c_str(), 0755) == 0);
+    // Under one read chunk, so read whole rather than hole by hole: the
+    // image must hold the same bytes, zeros where the hole is.
+    std::string head = random_bytes(1000, 7), tail = random_bytes(3000, 8);
+    {
+        Fd fd = open_or_throw((root + "/small-sparse").c_str(), O_CREAT | O_WRONLY, 0644);
+        REQUIRE(::pwrite(fd.get(), head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()));
+        REQUIRE(::pwrite(fd.get(), tail.data(), tail.size(), 600000) == static_cast<ssize_t>(tail.size()));
+    }
+    // Many small files: each a fragment, so the read-ahead thread and the
+    // writer take turns often.
+    REQUIRE(::mkdir((root + "/many").c_str(), 0755) == 0);
+    for (int i = 0; i < 300; ++i) write_file(root + "/many/f" + std::to_string(i), random_bytes(i * 37 % 5000, i));
+
+    write_image(root, t / "j1.sqfs", parse_compression("zstd", 131072, 1));
+    write_image(root, t / "j3.sqfs", parse_compression("zstd", 131072, 3));
+    CHECK(read_file(t / "j1.sqfs") == read_file(t / "j3.sqfs"));
+    ImageReader img(t / "j3.sqfs");
+    std::string want = head + std::string(600000 - head.size(), '\0') + tail;
+    CHECK(img.entries.at("/small-sparse").content == want);
+    for (int i = 0; i < 300; ++i) {
+        INFO(i);
+        CHECK(img.entries.at("/many/f" + std::to_string(i)).content == random_bytes(i * 37 % 5000, i));
+    }
+}
+
+TEST_CASE("Prefetcher stops whether the writer finished, stopped early or files are missing", "[squash]") {
+    TempDir t;
+    std::vector<Prefetcher::File> files;
+    for (int i = 0; i < 50; ++i) {
+        std::string name = "f" + std::to_string(i);
+        if (i % 7 != 0) write_file(t / name, random_bytes(4096, i));  // every 7th is missing
+        files.push_back({"/" + name, 4096});
+    }
+    files.push_back({"/" + std::string(5000, 'x'), 10});  // beyond PATH_MAX: skipped
+    {
+        // A window smaller than one file: it goes one file at a time.
+        Prefetcher p(t.path, files, 1);
+        for (size_t i = 1; i <= files.size(); ++i) p.consumed(i);
+    }
+    {
+        Prefetcher p(t.path, files, 8192);
+        p.consumed(3);  // the writer gave up here: the destructor must not hang
+    }
+    {
+        Prefetcher p(t / "no-such-dir", files, 8192);  // no root: does nothing
+        p.consumed(files.size());
+    }
+    SUCCEED();
 }

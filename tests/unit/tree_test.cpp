@@ -202,3 +202,32 @@ TEST_CASE("scan_tree names the directory it cannot open", "[tree]") {
         CHECK(std::string(e.what()).find("/nonexistent/remaster-test") != std::string::npos);
     }
 }
+
+TEST_CASE("scan_tree of a wide and deep tree finds everything in order", "[tree]") {
+    // Enough directories that the cache-warming threads run alongside the
+    // walk; they must change nothing in what it finds.
+    TempDir t;
+    int files = 0;
+    for (int a = 0; a < 12; ++a) {
+        std::string da = t / ("d" + std::to_string(a));
+        REQUIRE(::mkdir(da.c_str(), 0755) == 0);
+        for (int b = 0; b < 12; ++b) {
+            std::string db = da + "/e" + std::to_string(b);
+            REQUIRE(::mkdir(db.c_str(), 0755) == 0);
+            for (int c = 0; c < 3; ++c, ++files) write_file(db + "/f" + std::to_string(c), "x");
+        }
+    }
+    auto tree = scan_tree(t.path, nullptr);
+    ScanTotals tot = totals(*tree);
+    CHECK(tot.files == static_cast<uint64_t>(files));
+    CHECK(tot.dirs == 1 + 12 + 12 * 12);
+    std::string prev;
+    bool sorted = true;
+    for_each_node(*tree, [&](const Node& n) {
+        if (n.parent && n.parent == tree->root.get()) {
+            if (!prev.empty() && !(prev < n.name)) sorted = false;
+            prev = n.name;
+        }
+    });
+    CHECK(sorted);
+}
