@@ -121,18 +121,24 @@ uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const 
     return disk_size_for(t.data_bytes / 2 + static_cast<uint64_t>(st.st_size) + (96ull << 20) + (32ull << 20));
 }
 
+// Scrubs the view, then scans it minus the exclusions.
+std::unique_ptr<Tree> scrub_and_scan(const View& view, const Plan& plan, PhaseClock& clock) {
+    apply_scrub(view.path(), plan.scrub);
+    clock.start("scan");
+    log::info() << "Scanning " << plan.root << " ...";
+    auto tree = scan_tree(view.path(), plan.exclusions.filter());
+    check_interrupt();
+    return tree;
+}
+
 void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
     RuntimeDir run;
     // View: an overlay of the root whose changes go to a tmpfs of ours.
     clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
     // Scrub: live fstab and mtab (and identity in --mode clean), in the view only.
-    apply_scrub(view.path(), plan.scrub);
+    const auto tree = scrub_and_scan(view, plan, clock);
     // Squash: the view minus exclusions, to a temporary name renamed when complete.
-    clock.start("scan");
-    log::info() << "Scanning " << plan.root << " ...";
-    const auto tree = scan_tree(view.path(), plan.exclusions.filter());
-    check_interrupt();
     clock.start("squash");
     OutputFile out(plan.squashfs_out);
     const SquashReport report = squash(*tree, view, plan, out.fd(), opt.quiet);
@@ -154,12 +160,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // View and scrub, as for --squashfs.
     clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
-    apply_scrub(view.path(), plan.scrub);
-    clock.start("scan");
-    log::info() << "Scanning " << plan.root << " ...";
-    const auto tree = scan_tree(view.path(), plan.exclusions.filter());
+    const auto tree = scrub_and_scan(view, plan, clock);
     const ScanTotals totals_ = totals(*tree);
-    check_interrupt();
 
     // Target: add to a remaster stick, or partition and format a new one.
     clock.start("partition");

@@ -28,23 +28,11 @@
 #include "squash_writer.hpp"
 #include "tree.hpp"
 
+#include "temp_dir.hpp"
+
 using namespace remaster;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/remaster-squash-test.XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string operator/(const std::string& rel) const { return path + "/" + rel; }
-};
 
 void write_file(const std::string& path, const std::string& data) {
     std::ofstream(path, std::ios::binary) << data;
