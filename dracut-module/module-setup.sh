@@ -31,7 +31,10 @@ installkernel() {
 # moddir is set by dracut.
 # shellcheck disable=SC2154
 install() {
-    inst_multiple mount umount losetup mkdir modprobe sleep tr
+    # dd, stat: rd.remaster.ram (copy with progress, size); sha256sum:
+    # rd.remaster.check.
+    inst_multiple mount umount losetup mkdir modprobe sleep tr \
+        dd stat sha256sum
     inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
     inst_hook cmdline 35 "$moddir/parse-remaster.sh"
     # Mounts the root in the shell initramfs (from init, after the initqueue

@@ -37,6 +37,13 @@ remaster_parse() {
     rootok=1
     root=remaster
 
+    # Said now, not only when mounting: a typo in a GRUB entry should not
+    # cost the wait for the stick. After rootok, so that dracut adds no
+    # "Don't know how to handle" of its own; before the stick's emergency
+    # hook, which would blame a stick that had no time to appear yet. The
+    # mount step checks it again.
+    remaster_get_persist || return 1
+
     # The initqueue gives up after rd.retry; make that our timeout unless the
     # user set it, so a missing stick ends in the emergency shell in time.
     if [ -z "$(getarg rd.retry=)" ]; then

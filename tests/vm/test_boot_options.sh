@@ -1,0 +1,269 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Boot test of the boot options (docs/kernel-args.md): rd.remaster.persist,
+# rd.remaster.ram and rd.remaster.check do what they promise on a stick made
+# by `remaster snapshot --to`.
+#
+# The test root is the cached Debian root (lib/debian-root.sh) seen through an
+# overlay whose only change is a richer remaster-proof: besides root, fstab
+# and host, its line says what the live system sees of the boot options:
+#   marker=   /var/lib/remaster-test/marker at boot (none if absent); with
+#             remaster.test.write=WORD on the command line it then writes WORD
+#   medium=   source:ro|rw of /run/remaster/medium, or none (unmounted)
+#   rw=       file system type of /run/remaster/rw (tmpfs, or ext4 = stick)
+#   lowerfile= backing file of the squashfs loop device
+# The cached root itself is never written.
+#
+# Each boot runs the kernel and initramfs of the stick's default GRUB entry
+# (lib/stick.sh) with the arguments of the stick's own menu entry for the
+# option (ids persist-<profile>, ram, check, as remaster writes them); when
+# the stick has no such entry, the default entry's arguments plus the option,
+# which is what those entries add. Persistence boots write a copy of the
+# image; all others use qemu -snapshot.
+#
+# Needs root, loop devices, qemu-system-x86_64, build/remaster. About 12 min
+# under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
+# REMASTER_TEST_IMAGE=IMG reuses a stick made by an earlier run (KEEP_WORK=1
+# keeps the work directory and prints it).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/stick.sh
+. "$HERE/lib/stick.sh"
+
+KERNEL_ARGS="console=ttyS0,115200"
+REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
+# What a refused boot does instead of waiting in the emergency shell.
+NO_SHELL="rd.shell=0 rd.emergency=poweroff"
+
+passed=0
+failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+summary() {
+	echo "$passed passed, $failed failed"
+	[[ $failed -eq 0 ]]
+}
+
+WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-options.XXXXXX")
+cleanup() {
+	local m l back
+	stick_release_all
+	findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r m; do
+		umount -l "$m" || echo "cleanup: cannot unmount '$m'" >&2
+	done
+	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
+		case $back in "$WORK"/*) losetup -d "$l" || echo "cleanup: cannot detach '$l'" >&2 ;; esac
+	done
+	if [[ -n "${KEEP_WORK:-}" ]]; then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf --one-file-system "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# args: source root, dir. Prints a root under dir: the source through an
+# overlay with the options-aware remaster-proof in its upper layer.
+make_test_root() {
+	local src=$1 dir=$2
+	mkdir -p "$dir/upper/usr/local/sbin" "$dir/work" "$dir/root"
+	cat >"$dir/upper/usr/local/sbin/remaster-proof" <<'PROOF'
+#!/bin/sh
+# Test-only (test_boot_options.sh): report how this system was booted and
+# what it sees of the boot options, then power off.
+fstype=$(findmnt -n -o FSTYPE /)
+fstab=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /etc/fstab 2>/dev/null | head -n 1)
+[ -n "$fstab" ] || fstab=none
+marker=/var/lib/remaster-test/marker
+seen=$(cat "$marker" 2>/dev/null)
+[ -n "$seen" ] || seen=none
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	remaster.test.write=*)
+		mkdir -p /var/lib/remaster-test
+		echo "${arg#*=}" >"$marker"
+		sync
+		;;
+	esac
+done
+medium=$(findmnt -n -o SOURCE,OPTIONS /run/remaster/medium | awk '{ split($2, o, ","); print $1 ":" o[1] }')
+[ -n "$medium" ] || medium=none
+rw=$(findmnt -n -o FSTYPE /run/remaster/rw)
+lowerdev=$(findmnt -n -o SOURCE /run/remaster/lower)
+lowerfile=$(losetup -n -O BACK-FILE "$lowerdev" 2>/dev/null | tr -d ' ')
+line="REMASTER-PROOF root=$fstype fstab=$fstab host=$(hostname) marker=$seen medium=$medium rw=${rw:-none} lowerfile=${lowerfile:-none}"
+for tty in /dev/ttyS0 /dev/console; do
+	echo "$line" >"$tty" 2>/dev/null || :
+done
+echo "$line"
+systemctl --no-block poweroff
+PROOF
+	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
+	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
+	echo "$dir/root"
+}
+
+# args: log. The proof line without carriage returns, or nothing.
+proof() {
+	grep -a -m 1 -o 'REMASTER-PROOF .*' "$1" | tr -d '\r'
+}
+
+# args: name log. Shows the end of a serial log after a failed check.
+show_log() {
+	echo "  --- $1: last lines of $2"
+	tail -n 25 "$2" | tr -d '\r' | sed 's/^/  | /'
+}
+
+# args: entry-id option-args. Prints the kernel arguments of menu entry id,
+# or the default entry's followed by option-args when there is no such entry.
+# Says on stderr which of the two it was.
+entry_args() {
+	local args
+	if [[ -n "$1" ]] && args=$(stick_grub_entry "$WORK/entry/grub.cfg" "$1" | sed -n 3p) && [[ -n "$args" ]]; then
+		echo "  (menu entry '$1' of the stick)" >&2
+		echo "$args"
+	else
+		echo "  (no menu entry '${1:-}': the live entry's arguments + '$2')" >&2
+		echo "$(cat "$WORK/entry/args") $2"
+	fi
+}
+
+# args: name image entry-id option-args [test-args]. Boots with the
+# arguments of entry_args plus test-args; prints the proof line (empty: none).
+boot() {
+	local name=$1 image=$2 log=$WORK/boot-$1.log start=$SECONDS args
+	args="$(entry_args "$3" "$4") ${5:-}"
+	echo "boot $name: $args" >&2
+	boot_direct "$image" "$WORK/entry" "$log" "$args" "$TIMEOUT" || :
+	echo "boot $name ($((SECONDS - start)) s): $(proof "$log")" >&2
+	proof "$log"
+}
+
+# args: name line pattern... Every pattern (a glob) must match the line.
+expect() {
+	local name=$1 line=$2 p
+	shift 2
+	for p in "$@"; do
+		# shellcheck disable=SC2027,SC2053 # $p unquoted: a glob on purpose
+		if [[ " $line " != *" "$p" "* ]]; then
+			fail "$name: expected '$p' in: ${line:-no proof line (the boot did not reach multi-user)}"
+			show_log "$name" "$WORK/boot-$name.log"
+			return 1
+		fi
+	done
+	ok "$name"
+}
+
+# args: name pattern. The serial log of boot name contains the fixed string.
+expect_console() {
+	if grep -aqF -- "$2" "$WORK/boot-$1.log"; then
+		ok "$1: console says '$2'"
+	else
+		fail "$1: console says '$2'"
+		show_log "$1" "$WORK/boot-$1.log"
+	fi
+}
+
+# --- the stick ----------------------------------------------------------------
+if [[ -n "${REMASTER_TEST_IMAGE:-}" ]]; then
+	IMAGE=$REMASTER_TEST_IMAGE
+	echo "reusing the stick $IMAGE"
+else
+	ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit; }
+	TROOT=$(make_test_root "$ROOT" "$WORK/troot") || { fail "test root overlay"; summary; exit; }
+	IMAGE=$WORK/stick.img
+	start=$SECONDS
+	if "$REMASTER_BIN" snapshot --root "$TROOT" --to "$IMAGE" --kernel-args "$KERNEL_ARGS" --yes --quiet &&
+		[[ -s "$IMAGE" ]]; then
+		ok "stick made ($((SECONDS - start)) s)"
+	else
+		fail "stick made"
+		summary
+		exit
+	fi
+	umount "$TROOT"
+fi
+# The plain live entry is the base (the default entry may be a persistent one).
+stick_extract "$IMAGE" "$WORK/entry" live 2>/dev/null || stick_extract "$IMAGE" "$WORK/entry" || { fail "kernel, initramfs and arguments from the stick's grub.cfg"; summary; exit; }
+SNAPDIR=$(cat "$WORK/entry/snapdir")
+echo "live entry: $(cat "$WORK/entry/args")"
+
+# --- 1, 2: persistence, on a copy that the boots write --------------------------
+PIMAGE=$WORK/persist.img
+cp --sparse=always "$IMAGE" "$PIMAGE"
+export REMASTER_VM_WRITE=1
+line=$(boot persist-write "$PIMAGE" persist-default "rd.remaster.persist=default" "remaster.test.write=alpha")
+expect persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
+line=$(boot persist-read "$PIMAGE" persist-default "rd.remaster.persist=default")
+expect "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
+line=$(boot persist-off "$PIMAGE" live "")
+expect "no persistence without rd.remaster.persist" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
+line=$(boot profile-write "$PIMAGE" persist-work "rd.remaster.persist=work" "remaster.test.write=beta")
+expect "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
+line=$(boot profile-read "$PIMAGE" persist-work "rd.remaster.persist=work")
+expect "a second profile keeps its own state" "$line" root=overlay marker=beta rw=ext4
+unset REMASTER_VM_WRITE
+# The first profile's change is still its own, on the stick itself.
+if stick_mount "$PIMAGE" "$WORK/pmnt" ro; then
+	got_default=$(cat "$WORK/pmnt/remaster/persist/default/upper/var/lib/remaster-test/marker" 2>/dev/null)
+	got_work=$(cat "$WORK/pmnt/remaster/persist/work/upper/var/lib/remaster-test/marker" 2>/dev/null)
+	stick_umount "$WORK/pmnt"
+	if [[ "$got_default" == alpha && "$got_work" == beta ]]; then
+		ok "profiles on the stick: persist/default has alpha, persist/work has beta"
+	else
+		fail "profiles on the stick: persist/default has '$got_default', persist/work has '$got_work'"
+	fi
+else
+	fail "mounting the persistence copy after the boots"
+fi
+line=$(boot persist-badname "$IMAGE" "" "rd.remaster.persist=../x" "$NO_SHELL")
+if [[ -z "$line" ]]; then ok "a bad profile name is refused"; else fail "a bad profile name is refused: $line"; fi
+expect_console persist-badname "rd.remaster.persist='../x' is not a profile name"
+
+# --- 3: copy to RAM --------------------------------------------------------------
+# One boot for both (the vm tier gives a test 25 min): the ram entry plus a
+# persistence argument, which must be ignored with a message.
+line=$(boot ram "$IMAGE" ram "rd.remaster.ram=1" "rd.remaster.persist=default")
+expect "copy to RAM: the stick is unmounted, no persistence" "$line" root=overlay medium=none rw=tmpfs marker=none lowerfile=/run/remaster/ram/filesystem.squashfs
+expect_console ram "copying the system into RAM: 100%"
+expect_console ram "the system runs from RAM; the stick can be removed"
+expect_console ram "rd.remaster.persist=default is ignored"
+# 512 MiB of RAM: MemAvailable in the initramfs is below the image + 256 MiB.
+line=$(REMASTER_VM_MEM=512 boot ram-fallback "$IMAGE" ram "rd.remaster.ram=1")
+expect "copy to RAM without the memory for it boots from the stick" "$line" root=overlay "medium=*:ro" "lowerfile=/run/remaster/medium/*"
+expect_console ram-fallback "not enough memory to copy the system into RAM"
+
+# --- 4: checksums ----------------------------------------------------------------
+# The C++ side writes SHA256SUMS; a stick without one gets it here, from the
+# files as written, so the check has something to verify.
+if stick_mount "$IMAGE" "$WORK/cmnt" rw; then
+	if [[ ! -s "$WORK/cmnt$SNAPDIR/SHA256SUMS" ]]; then
+		echo "note: the stick has no $SNAPDIR/SHA256SUMS; the test writes it"
+		(cd "$WORK/cmnt$SNAPDIR" && sha256sum filesystem.squashfs vmlinuz initrd.img >SHA256SUMS)
+	fi
+	stick_umount "$WORK/cmnt"
+fi
+line=$(boot check "$IMAGE" check "rd.remaster.check=1")
+expect "checked boot of a good stick" "$line" root=overlay
+expect_console check "remaster: verified 3 files"
+BAD=$WORK/bad.img
+cp --sparse=always "$IMAGE" "$BAD"
+if stick_mount "$BAD" "$WORK/bmnt" rw; then
+	sq=$WORK/bmnt$SNAPDIR/filesystem.squashfs
+	off=$(($(stat -c %s "$sq") / 2))
+	byte=$(od -An -tu1 -j "$off" -N1 "$sq" | tr -d ' ')
+	printf '%b' "\\0$(printf '%03o' $((byte ^ 255)))" | dd of="$sq" bs=1 seek="$off" conv=notrunc status=none
+	stick_umount "$WORK/bmnt"
+	line=$(boot check-bad "$BAD" check "rd.remaster.check=1" "$NO_SHELL")
+	if [[ -z "$line" ]]; then ok "checked boot refuses a changed squashfs"; else fail "checked boot refuses a changed squashfs: $line"; fi
+	expect_console check-bad "filesystem.squashfs is corrupted"
+else
+	fail "changing a byte of filesystem.squashfs on a copy"
+fi
+rm -f "$BAD" "$PIMAGE"
+
+summary
