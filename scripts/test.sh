@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine and runs every test tier: unit (Catch2, no
-# root), fuzz (libFuzzer on the parsers, bounded), root (loop devices, real
+# Sets up a fresh Debian machine and runs every test tier: lint (ShellCheck),
+# unit (Catch2, no root), fuzz (libFuzzer on the parsers, bounded), root (loop devices, real
 # mounts), VM (mmdebstrap root booted in QEMU).
 # Prints one line per test and a final "N passed, M failed".
-#   scripts/test.sh [unit|fuzz|root|vm]...   (default: all tiers)
+#   scripts/test.sh [lint|unit|fuzz|root|vm]...   (default: all tiers)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 tiers=("$@")
-((${#tiers[@]})) || tiers=(unit fuzz root vm)
+((${#tiers[@]})) || tiers=(lint unit fuzz root vm)
 
 scripts/install-deps.sh || exit 1
 scripts/build.sh || exit 1
@@ -32,6 +32,9 @@ for tier in "${tiers[@]}"; do
     unit)
       run unit 600 build/unit_tests
       ;;
+    lint)
+      run lint 300 scripts/lint.sh
+      ;;
     fuzz)
       run fuzz 900 scripts/fuzz.sh "${REMASTER_FUZZ_SECONDS:-20}"
       ;;
@@ -41,7 +44,7 @@ for tier in "${tiers[@]}"; do
         run "$tier/$(basename "$t" .sh)" 1500 bash "$t"
       done
       ;;
-    *) echo "unknown tier '$tier' (unit, fuzz, root, vm)" >&2; exit 2 ;;
+    *) echo "unknown tier '$tier' (lint, unit, fuzz, root, vm)" >&2; exit 2 ;;
   esac
 done
 
