@@ -56,6 +56,10 @@ TEST_CASE("manifests verify good files and name changed or missing ones") {
     const auto r = verify_manifest(d, "/x");
     CHECK(r.ok == std::vector<std::string>{"filesystem.squashfs"});
     CHECK(r.bad == std::vector<std::string>{"vmlinuz: checksum mismatch", "initrd.img: missing"});
+    std::ofstream(d + "/SHA256SUMS", std::ios::app) << "garbage\n";
+    CHECK(verify_manifest(d, "/x").bad.front() == "SHA256SUMS: 1 malformed line(s)");
+    std::ofstream(d + "/SHA256SUMS") << "";
+    CHECK(verify_manifest(d, "/x").bad == std::vector<std::string>{"filesystem.squashfs: not listed in SHA256SUMS"});
     ::unlink((d + "/SHA256SUMS").c_str());
     CHECK_THROWS_AS(verify_manifest(d, "/x"), Error);
 }
