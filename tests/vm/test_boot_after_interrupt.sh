@@ -1,0 +1,85 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# A/B: a second snapshot onto a stick, cut off by SIGINT while its initramfs
+# is being built, leaves the first snapshot as the default and booting; the
+# next run completes the second and the stick boots that one.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/boot.sh
+. "$HERE/lib/boot.sh"
+REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+
+passed=0
+failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# args: description condition...
+expect() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-ab.XXXXXX")
+cleanup() {
+	local m l back
+	findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r m; do umount -l "$m"; done
+	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
+		case $back in "$WORK"/*) losetup -d "$l" ;; esac
+	done
+	rm -rf --one-file-system "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# args: none. Prints the default entry id, then how many snapshots there are.
+stick_state() {
+	local dev
+	dev=$(losetup --find --show --read-only "$IMAGE")
+	partx -a "$dev" 2>/dev/null || :
+	mkdir -p "$WORK/d"
+	mount -o ro "${dev}p3" "$WORK/d"
+	sed -n 's/^set default=//p' "$WORK/d/boot/grub/grub.cfg"
+	find "$WORK/d/remaster" -mindepth 1 -maxdepth 1 -name '2*' | wc -l
+	umount "$WORK/d"
+	partx -d "$dev" 2>/dev/null || :
+	losetup -d "$dev"
+}
+
+ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; echo "$passed passed, $failed failed"; exit 1; }
+IMAGE=$WORK/stick.img
+"$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --yes --quiet ||
+	fail "first snapshot"
+first=$(stick_state)
+
+sleep 1
+"$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --yes -v 2>"$WORK/second.log" &
+pid=$!
+for _ in $(seq 1200); do grep -q "Building the initramfs" "$WORK/second.log" && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+expect "second snapshot interrupted (exit 130, got $rc)" test "$rc" -eq 130
+expect "menu and snapshots as before the cut-off run" test "$(stick_state)" = "$first"
+
+if boot_image "$IMAGE" bios "$WORK/boot1.log" "${REMASTER_VM_TIMEOUT:-300}"; then
+	ok "the first snapshot still boots: $(proof_line "$WORK/boot1.log")"
+else
+	fail "the first snapshot does not boot after the cut-off run"
+	tail -n 30 "$WORK/boot1.log" | tr -d '\r'
+fi
+
+"$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --yes --quiet ||
+	fail "third run"
+expect "the next run adds the second snapshot" test "$(stick_state | tail -n 1)" -eq 2
+if boot_image "$IMAGE" uefi "$WORK/boot2.log" "${REMASTER_VM_TIMEOUT:-300}"; then
+	ok "the stick boots its new snapshot: $(proof_line "$WORK/boot2.log")"
+else
+	fail "the stick does not boot after the second snapshot"
+	tail -n 30 "$WORK/boot2.log" | tr -d '\r'
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))
