@@ -202,6 +202,13 @@ line=$(boot persist-read "$PIMAGE" persist-default "rd.remaster.persist=default"
 expect "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
 line=$(boot persist-off "$PIMAGE" live "")
 expect "no persistence without rd.remaster.persist" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
+# A profile added the way a user adds one: its own menu entry on the stick.
+if "$REMASTER_BIN" profile add --on "$PIMAGE" work && stick_extract "$PIMAGE" "$WORK/entry" live 2>/dev/null &&
+	stick_grub_entry "$WORK/entry/grub.cfg" persist-work >/dev/null; then
+	ok "remaster profile add --on IMAGE work: the stick's menu has entry persist-work"
+else
+	fail "remaster profile add --on IMAGE work: no persist-work entry in the stick's menu"
+fi
 line=$(boot profile-write "$PIMAGE" persist-work "rd.remaster.persist=work" "remaster.test.write=beta")
 expect "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
 line=$(boot profile-read "$PIMAGE" persist-work "rd.remaster.persist=work")

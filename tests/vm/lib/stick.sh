@@ -30,11 +30,15 @@ declare -A STICK_LOOP=()
 # args: image dir [ro|rw]
 stick_mount() {
 	local image=$1 dir=$2 mode=${3:-ro} loop i
-	loop=$(losetup --find --show "$image") || return 1
+	loop=$(losetup --find --show --partscan "$image") || return 1
 	STICK_LOOP[$dir]=$loop
-	partx -a "$loop" 2>/dev/null || :
+	# This VM's kernel may not scan the table, and a loop device can keep
+	# stale partitions from its previous user: drop them, add ours (BLKPG),
+	# and try again while waiting for the nodes.
+	[[ -b ${loop}p3 ]] || partx -d "$loop" 2>/dev/null || :
 	for ((i = 0; i < 50; i++)); do
 		[[ -b ${loop}p3 ]] && break
+		partx -a "$loop" 2>/dev/null || :
 		sleep 0.1
 	done
 	mkdir -p "$dir"
