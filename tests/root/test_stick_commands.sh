@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmds losetup partx
+# shellcheck source=../vm/lib/stick.sh
+. "$REPO_DIR/tests/vm/lib/stick.sh"
 REMASTER=$BUILD_DIR/remaster
 ROOT=$("$REPO_DIR/tests/vm/lib/debian-root.sh")
 make_tmpdir work remaster-stickcmd
@@ -14,20 +16,7 @@ stick=$work/stick.img
 
 "$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --default-boot persist
 
-# args: command...; runs it with the stick's data partition mounted read-only at $work/d
-with_data() {
-  local dev rc=0
-  dev=$(losetup --find --show --read-only "$stick")
-  partx -a "$dev" 2>/dev/null || :
-  mkdir -p "$work/d"
-  mount -o ro "${dev}p3" "$work/d"
-  "$@" || rc=$?
-  umount "$work/d"
-  partx -d "$dev" 2>/dev/null || :
-  losetup -d "$dev"
-  return "$rc"
-}
-menu_has() { with_data grep -q -- "$1" "$work/d/boot/grub/grub.cfg"; }
+menu_has() { with_stick "$stick" "$work/d" grep -q -- "$1" boot/grub/grub.cfg; }
 menu_lacks() { ! menu_has "$1"; }
 fails() { ! "$@" 2>/dev/null; }
 snapshots() { "$REMASTER" list --on "$stick" | awk '/^  2/ {print $1}'; }

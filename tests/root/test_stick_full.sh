@@ -8,6 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmds losetup partx
+# shellcheck source=../vm/lib/stick.sh
+. "$REPO_DIR/tests/vm/lib/stick.sh"
 REMASTER=$BUILD_DIR/remaster
 ROOT=$("$REPO_DIR/tests/vm/lib/debian-root.sh")
 make_tmpdir work remaster-full
@@ -16,17 +18,7 @@ stick=$work/stick.img
 # Big enough for one snapshot of the test root, not for two.
 "$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --size 480M
 state() {  # the menu and the stick's file list
-  local dev
-  dev=$(losetup --find --show --read-only "$stick")
-  # Runs in $(...): undo this function's own mount and loop device even if it fails.
-  trap 'umount "$work/d" 2>/dev/null; partx -d "$dev" 2>/dev/null; losetup -d "$dev" 2>/dev/null' EXIT
-  partx -a "$dev" 2>/dev/null || :
-  mkdir -p "$work/d"
-  mount -o ro "${dev}p3" "$work/d"
-  (cd "$work/d" && cat boot/grub/grub.cfg && find remaster | sort)
-  umount "$work/d"
-  partx -d "$dev" 2>/dev/null || :
-  losetup -d "$dev"
+  with_stick "$stick" "$work/d" sh -c 'cat boot/grub/grub.cfg && find remaster | sort'
 }
 before=$(state)
 sleep 1

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmds losetup mkswap swapon sfdisk mkfs.ext4 partx sha256sum
+# shellcheck source=../vm/lib/stick.sh
+. "$REPO_DIR/tests/vm/lib/stick.sh"
 REMASTER=$BUILD_DIR/remaster
 ROOT=$("$REPO_DIR/tests/vm/lib/debian-root.sh")
 
@@ -106,20 +108,9 @@ done
 # A second snapshot cut off half way leaves the first one bootable.
 stick=$work/ab.img
 "$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet
-first_state() {
-  local dev
-  dev=$(losetup --find --show --read-only "$stick")
-  # Runs in $(...): undo this function's own mount and loop device even if it fails.
-  trap 'umount "$work/ab" 2>/dev/null; partx -d "$dev" 2>/dev/null; losetup -d "$dev" 2>/dev/null' EXIT
-  partx -a "$dev" 2>/dev/null || :
-  mkdir -p "$work/ab"
-  mount -o ro "${dev}p3" "$work/ab"
-  grep -E '^set default|linux ' "$work/ab/boot/grub/grub.cfg"
-  ls "$work/ab/remaster"
-  (cd "$work/ab" && find remaster -type f -exec sha256sum {} + | sort)
-  umount "$work/ab"
-  partx -d "$dev" 2>/dev/null || :
-  losetup -d "$dev"
+first_state() {  # the menu's default and kernel lines, the snapshots, their files' hashes
+  with_stick "$stick" "$work/ab" sh -c \
+    "grep -E '^set default|linux ' boot/grub/grub.cfg; ls remaster; find remaster -type f -exec sha256sum {} + | sort"
 }
 before=$(first_state)
 sleep 1  # a new snapshot id

@@ -9,6 +9,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib/boot.sh
 . "$HERE/lib/boot.sh"
+# shellcheck source=lib/stick.sh
+. "$HERE/lib/stick.sh"
 REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 
 passed=0
@@ -36,16 +38,8 @@ trap 'exit 130' INT TERM
 
 # args: none. Prints the default entry id, then how many snapshots there are.
 stick_state() {
-	local dev
-	dev=$(losetup --find --show --read-only "$IMAGE")
-	partx -a "$dev" 2>/dev/null || :
-	mkdir -p "$WORK/d"
-	mount -o ro "${dev}p3" "$WORK/d"
-	sed -n 's/^set default=//p' "$WORK/d/boot/grub/grub.cfg"
-	find "$WORK/d/remaster" -mindepth 1 -maxdepth 1 -name '2*' | wc -l
-	umount "$WORK/d"
-	partx -d "$dev" 2>/dev/null || :
-	losetup -d "$dev"
+	with_stick "$IMAGE" "$WORK/d" sh -c \
+		"sed -n 's/^set default=//p' boot/grub/grub.cfg; find remaster -mindepth 1 -maxdepth 1 -name '2*' | wc -l"
 }
 
 ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; echo "$passed passed, $failed failed"; exit 1; }

@@ -6,6 +6,9 @@
 #                                   since this kernel does not scan loop
 #                                   partitions itself)
 #   stick_umount DIR                undoes stick_mount
+#   with_stick IMAGE DIR CMD...     CMD run inside DIR with p3 of IMAGE
+#                                   mounted there read-only, unmounted after
+#                                   whatever CMD returns; CMD's status
 #   stick_release_all               undoes every stick_mount still active;
 #                                   call it from the caller's EXIT trap
 #   stick_grub_entry CFG [ID]       kernel, initrd and arguments of the
@@ -59,6 +62,16 @@ stick_umount() {
 		losetup -d "$loop" || echo "stick_umount: cannot detach '$loop'" >&2
 	fi
 	unset "STICK_LOOP[$dir]"
+}
+
+# args: image dir command...
+with_stick() {
+	local image=$1 dir=$2 rc=0
+	shift 2
+	stick_mount "$image" "$dir" ro || return 1
+	(cd "$dir" && "$@") || rc=$?
+	stick_umount "$dir"
+	return "$rc"
 }
 
 # args: none
