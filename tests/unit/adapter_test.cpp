@@ -9,29 +9,16 @@
 
 #include "adapter.hpp"
 #include "error.hpp"
+#include "temp_dir.hpp"
 
 using namespace remaster;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempRoot {
-    fs::path path;
-    TempRoot() {
-        char tmpl[] = "/tmp/remaster-adapter-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempRoot() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string str() const { return path.string(); }
-    void file(const std::string& rel, const std::string& content = "", mode_t mode = 0644) {
-        const fs::path p = path / rel.substr(1);
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << content;
-        ::chmod(p.c_str(), mode);
-    }
+struct TempRoot : TempDir {
+    TempRoot() : TempDir("remaster-adapter") {}
+    std::string str() const { return path; }
     // A modules tree that module_versions() accepts.
     void modules(const std::string& kver, const std::string& pkgbase = "") {
         file("/usr/lib/modules/" + kver + "/modules.dep");

@@ -5,27 +5,11 @@
 #include <string>
 
 #include "os_release.hpp"
+#include "temp_dir.hpp"
 
 using namespace remaster;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempRoot {
-    fs::path path;
-    TempRoot() {
-        char tmpl[] = "/tmp/remaster-osrel-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempRoot() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    void file(const std::string& rel, const std::string& content) {
-        fs::create_directories((path / rel.substr(1)).parent_path());
-        std::ofstream(path / rel.substr(1)) << content;
-    }
-};
-}  // namespace
 
 TEST_CASE("os-release: plain, double- and single-quoted values") {
     const OsRelease os = parse_os_release(
@@ -80,38 +64,29 @@ TEST_CASE("os-release: fallbacks for missing fields") {
 }
 
 TEST_CASE("os-release: read from a root, /etc first, then /usr/lib") {
-    TempRoot r;
-    CHECK(read_os_release(r.path.string()).fields.empty());  // missing file: empty, no throw
+    TempDir r;
+    CHECK(read_os_release(r.path).fields.empty());  // missing file: empty, no throw
 
     r.file("/usr/lib/os-release", "ID=fedora\n");
-    CHECK(read_os_release(r.path.string()).id() == "fedora");
+    CHECK(read_os_release(r.path).id() == "fedora");
 
     r.file("/etc/os-release", "ID=debian\n");
-    CHECK(read_os_release(r.path.string()).id() == "debian");
+    CHECK(read_os_release(r.path).id() == "debian");
 }
 
 TEST_CASE("os-release: a relative /etc/os-release symlink resolves inside the root") {
-    TempRoot r;
+    TempDir r;
     r.file("/usr/lib/os-release", "ID=arch\n");
-    fs::create_directories(r.path / "etc");
-    fs::create_symlink("../usr/lib/os-release", r.path / "etc/os-release");
-    CHECK(read_os_release(r.path.string()).id() == "arch");
+    fs::create_directories(fs::path(r.path) / "etc");
+    fs::create_symlink("../usr/lib/os-release", fs::path(r.path) / "etc/os-release");
+    CHECK(read_os_release(r.path).id() == "arch");
 }
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
 
 TEST_CASE("an absolute os-release link resolves inside the root, not on the host") {
-    char tmpl[] = "/tmp/remaster-osrel-XXXXXX";
-    const std::string root = ::mkdtemp(tmpl);
-    ::mkdir((root + "/etc").c_str(), 0755);
-    ::mkdir((root + "/usr").c_str(), 0755);
-    ::mkdir((root + "/usr/lib").c_str(), 0755);
-    std::ofstream(root + "/usr/lib/os-release") << "ID=arch\n";
-    REQUIRE(::symlink("/usr/lib/os-release", (root + "/etc/os-release").c_str()) == 0);
-    CHECK(remaster::read_os_release(root).id() == "arch");
-    std::system(("rm -rf '" + root + "'").c_str());
+    TempDir root;
+    root.file("/usr/lib/os-release", "ID=arch\n");
+    fs::create_directories(fs::path(root.path) / "etc");
+    fs::create_symlink("/usr/lib/os-release", fs::path(root.path) / "etc/os-release");
+    CHECK(remaster::read_os_release(root.path).id() == "arch");
 }
