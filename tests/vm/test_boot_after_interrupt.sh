@@ -26,11 +26,7 @@ expect() {
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-ab.XXXXXX")
 cleanup() {
-	local m l back
-	findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r m; do umount -l "$m"; done
-	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
-		case $back in "$WORK"/*) losetup -d "$l" ;; esac
-	done
+	release_below "$WORK"
 	rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT

@@ -35,13 +35,7 @@ WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm.XXXXXX")
 # Safety net behind the stick maker's own cleanup: nothing that refers to our
 # work directory may survive the test, whatever failed.
 cleanup() {
-	local m l
-	findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r m; do
-		umount -l "$m" || echo "cleanup: cannot unmount '$m'" >&2
-	done
-	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
-		case $back in "$WORK"/*) losetup -d "$l" || echo "cleanup: cannot detach '$l'" >&2 ;; esac
-	done
+	release_below "$WORK"
 	[[ -n "${KEEP_WORK:-}" ]] || rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT

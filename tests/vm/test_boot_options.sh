@@ -29,6 +29,8 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/boot.sh
+. "$HERE/lib/boot.sh"
 # shellcheck source=lib/stick.sh
 . "$HERE/lib/stick.sh"
 
@@ -49,14 +51,8 @@ summary() {
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-options.XXXXXX")
 cleanup() {
-	local m l back
 	stick_release_all
-	findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r m; do
-		umount -l "$m" || echo "cleanup: cannot unmount '$m'" >&2
-	done
-	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
-		case $back in "$WORK"/*) losetup -d "$l" || echo "cleanup: cannot detach '$l'" >&2 ;; esac
-	done
+	release_below "$WORK"
 	if [[ -n "${KEEP_WORK:-}" ]]; then
 		echo "work directory kept: $WORK"
 	else

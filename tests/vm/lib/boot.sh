@@ -59,3 +59,15 @@ boot_image() {
 proof_line() {
 	grep -a -m 1 -o 'REMASTER-PROOF .*' "$1" | tr -d '\r'
 }
+
+# args: dir. Safety net behind each mount's own cleanup: nothing mounted or
+# attached below dir survives, whatever failed.
+release_below() {
+	local dir=$1 m l back
+	findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do
+		umount -l "$m" || echo "cleanup: cannot unmount '$m'" >&2
+	done
+	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
+		case $back in "$dir"/*) losetup -d "$l" || echo "cleanup: cannot detach '$l'" >&2 ;; esac
+	done
+}

@@ -23,18 +23,6 @@ KERNEL_ARGS="console=ttyS0,115200"
 REMASTER_BIN=${REMASTER_BIN:-$BUILD_DIR/remaster}
 CACHE=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests}
 
-# args: dir. Safety net behind each mount's own cleanup: nothing mounted or
-# attached below dir survives, whatever failed.
-release_below() {
-	local dir=$1 m l back
-	findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r m; do
-		umount -l "$m" || echo "cleanup: cannot unmount '$m'" >&2
-	done
-	losetup -nl -O NAME,BACK-FILE | while read -r l back; do
-		case $back in "$dir"/*) losetup -d "$l" || echo "cleanup: cannot detach '$l'" >&2 ;; esac
-	done
-}
-
 # args: root. One line per file with times, size and mode, hashed.
 root_state() {
 	find "$1" -xdev -printf '%P %T@ %C@ %s %m\n' | LC_ALL=C sort | sha256sum
