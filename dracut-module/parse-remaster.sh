@@ -41,8 +41,10 @@ remaster_parse() {
     # cost the wait for the stick. After rootok, so that dracut adds no
     # "Don't know how to handle" of its own; before the stick's emergency
     # hook, which would blame a stick that had no time to appear yet. The
-    # mount step checks it again.
+    # mount step checks them again (rd.remaster.persist and
+    # rd.remaster.layers), and also that every layer is on the stick.
     remaster_get_persist || return 1
+    remaster_get_layers || return 1
 
     # The initqueue gives up after rd.retry; make that our timeout unless the
     # user set it, so a missing stick ends in the emergency shell in time.

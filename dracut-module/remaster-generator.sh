@@ -12,6 +12,13 @@ type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 
 remaster_is_ours || exit 0
 
+# From the command line alone: nothing is mounted yet. A malformed
+# rd.remaster.layers still gets the unit (with the top alone), so that the
+# root stays ours: remaster-lower.service fails on the same argument (as the
+# cmdline hook does, which says what is wrong), and sysroot.mount, which
+# requires it, is never mounted.
+REMASTER_OPTS=$(remaster_overlay_opts) || REMASTER_OPTS=$(remaster_overlay_opts_n 0)
+
 GENERATOR_DIR=${2:-/run/systemd/generator.early}
 mkdir -p "$GENERATOR_DIR/initrd-root-fs.target.requires"
 cat > "$GENERATOR_DIR/sysroot.mount" << UNIT
@@ -26,7 +33,7 @@ After=remaster-lower.service
 What=remaster
 Where=/sysroot
 Type=overlay
-Options=$REMASTER_OVERLAY_OPTS
+Options=$REMASTER_OPTS
 UNIT
 ln -sf ../sysroot.mount "$GENERATOR_DIR/initrd-root-fs.target.requires/sysroot.mount"
 exit 0

@@ -3,22 +3,33 @@
 # Sourced after dracut-lib.sh, which sets hookdir and NEWROOT.
 # shellcheck disable=SC2154
 #
-# The live root is built from three mounts under /run/remaster and an overlay:
+# The live root is built from mounts under /run/remaster and an overlay:
 #
 #   /run/remaster/medium  the stick's data partition: read-only (ro,noload),
 #                         read-write only for rd.remaster.persist, unmounted
 #                         again after a successful rd.remaster.ram copy
-#   /run/remaster/ram     tmpfs with the copy of filesystem.squashfs
-#                         (rd.remaster.ram only)
+#   /run/remaster/ram     tmpfs with the copies of the squashfs images
+#                         (rd.remaster.ram only): filesystem.squashfs for
+#                         rd.remaster.dir, <i>.squashfs for layer i
 #   /run/remaster/lower   filesystem.squashfs from rd.remaster.dir (or its
-#                         copy in RAM), loop, ro
+#                         copy in RAM), loop, ro: the top of the stack
+#   /run/remaster/lower.<i>
+#                         filesystem.squashfs of the i-th (1-based) snapshot
+#                         dir of rd.remaster.layers (or its copy in RAM),
+#                         loop, ro; only for a snapshot that is a delta layer
 #   /run/remaster/rw      upper/ and work/ of the overlay: a tmpfs, or with
 #                         rd.remaster.persist=<profile> a bind mount of
 #                         <medium>/remaster/persist/<profile>
-#   $NEWROOT (/sysroot)   overlay lower=lower upper=rw/upper
+#   $NEWROOT (/sysroot)   overlay lowerdir=lower:lower.1:...:lower.<N>
+#                         upper=rw/upper
 #
-# The overlay options are the same in every mode (rw is always the place of
-# upper/ and work/), so the generator needs to know nothing about the mode.
+# rd.remaster.layers=/remaster/<idA>,/remaster/<idB>,... names the snapshot
+# dirs below rd.remaster.dir, nearest first (the last is the full base);
+# their squashfs images hold only what changed, with overlayfs whiteouts and
+# opaque dirs. Without it (or empty) there is one layer, lower, as before.
+# The overlay options depend only on the command line (the number of layers;
+# rw is always the place of upper/ and work/), so the generator can write
+# them before anything is mounted, and knows nothing about the mode.
 # Everything lives under /run, which switch-root moves into the new root, so
 # the live system still sees these mounts at /run/remaster.
 
@@ -27,7 +38,9 @@ REMASTER_LOG=/run/initramfs/remaster-debug.log
 # Free memory that must be left after the copy for rd.remaster.ram: the live
 # system's own tmpfs upper and page cache live in RAM too.
 REMASTER_RAM_MARGIN_MIB=256
-REMASTER_OVERLAY_OPTS="lowerdir=$REMASTER_RUN/lower,upperdir=$REMASTER_RUN/rw/upper,workdir=$REMASTER_RUN/rw/work"
+# Most entries accepted in rd.remaster.layers (overlayfs itself takes 500;
+# the kernel command line is the tighter limit).
+REMASTER_MAX_LAYERS=64
 
 # args: none. True when the kernel command line asks for a remaster boot.
 remaster_is_ours() {
@@ -75,6 +88,115 @@ remaster_get_persist() {
             ;;
     esac
     REMASTER_PERSIST=$_p
+}
+
+# args: message. For remaster_layers_parse: a malformed rd.remaster.layers.
+_remaster_layers_bad() {
+    REMASTER_LAYERS=
+    REMASTER_NLAYERS=0
+    REMASTER_LAYERS_ERROR="rd.remaster.layers: $*; want the snapshot dirs below rd.remaster.dir, nearest first, comma-separated, each /remaster/<id> with digits and '-' only (e.g. rd.remaster.layers=/remaster/20261124-090000,/remaster/20261120-070000)"
+    return 1
+}
+
+# args: none. Reads rd.remaster.layers=<dir>,<dir>,... from the command line
+# alone (nothing mounted, nothing checked on the stick: the generator uses
+# it). Sets REMASTER_LAYERS to the dirs, space-separated, in that order
+# (nearest below rd.remaster.dir first), and REMASTER_NLAYERS to their
+# number; absent or empty means no layers below the top. Each entry must be
+# /remaster/<[0-9-]+> exactly (no '..', no other characters, no trailing
+# '/'), at most REMASTER_MAX_LAYERS of them, none twice and none equal to
+# rd.remaster.dir. Otherwise sets REMASTER_LAYERS_ERROR, clears the two others
+# and returns 1 without failing the boot: remaster_get_layers does that.
+remaster_layers_parse() {
+    REMASTER_LAYERS=
+    REMASTER_NLAYERS=0
+    REMASTER_LAYERS_ERROR=
+    _larg=$(getarg rd.remaster.layers=)
+    [ -n "$_larg" ] || return 0
+    _ltop=$(getarg rd.remaster.dir=)
+    _ln=0
+    _lrest=$_larg,
+    while [ -n "$_lrest" ]; do
+        _lent=${_lrest%%,*}
+        _lrest=${_lrest#*,}
+        _ln=$((_ln + 1))
+        if [ "$_ln" -gt "$REMASTER_MAX_LAYERS" ]; then
+            _remaster_layers_bad "more than $REMASTER_MAX_LAYERS layers listed, which is more than this initramfs supports"
+            return 1
+        fi
+        _lid=
+        case "$_lent" in
+            /remaster/*) _lid=${_lent#/remaster/} ;;
+        esac
+        case "$_lid" in
+            '' | *[!0-9-]*)
+                _remaster_layers_bad "layer $_ln '$_lent' is not a snapshot dir"
+                return 1
+                ;;
+        esac
+        case " $REMASTER_LAYERS " in
+            *" $_lent "*)
+                _remaster_layers_bad "layer $_ln '$_lent' is listed twice"
+                return 1
+                ;;
+        esac
+        if [ "$_lent" = "${_ltop%/}" ]; then
+            _remaster_layers_bad "layer $_ln '$_lent' is rd.remaster.dir itself"
+            return 1
+        fi
+        REMASTER_LAYERS="${REMASTER_LAYERS:+$REMASTER_LAYERS }$_lent"
+        REMASTER_NLAYERS=$_ln
+    done
+}
+
+# args: none. remaster_layers_parse, failing (message, status 1) on a
+# malformed rd.remaster.layers. Not a $(...) helper: remaster_fail may run
+# the emergency shell, which must not have its output captured.
+remaster_get_layers() {
+    remaster_layers_parse && return 0
+    remaster_fail "$REMASTER_LAYERS_ERROR"
+    return 1
+}
+
+# args: number of layers below the top. Prints the overlay's mount options
+# for that many: lowerdir=lower:lower.1:...:lower.<N> and the upper and work
+# dirs under rw.
+remaster_overlay_opts_n() {
+    _olower=$REMASTER_RUN/lower
+    _oi=1
+    while [ "$_oi" -le "$1" ]; do
+        _olower=$_olower:$REMASTER_RUN/lower.$_oi
+        _oi=$((_oi + 1))
+    done
+    echo "lowerdir=$_olower,upperdir=$REMASTER_RUN/rw/upper,workdir=$REMASTER_RUN/rw/work"
+}
+
+# args: none. Prints the overlay's mount options for this command line
+# (computed from it alone: the generator runs before anything is mounted).
+# Prints nothing and returns 1 on a malformed rd.remaster.layers.
+remaster_overlay_opts() {
+    remaster_layers_parse || return 1
+    remaster_overlay_opts_n "$REMASTER_NLAYERS"
+}
+
+# args: index: 0 for rd.remaster.dir (the top), i for the i-th dir of
+# rd.remaster.layers. Prints where its squashfs is mounted.
+remaster_lower_dir() {
+    if [ "$1" -eq 0 ]; then
+        echo "$REMASTER_RUN/lower"
+    else
+        echo "$REMASTER_RUN/lower.$1"
+    fi
+}
+
+# args: index as for remaster_lower_dir. Prints the path of the copy of its
+# squashfs in RAM (rd.remaster.ram): distinct names in one tmpfs.
+remaster_ram_image() {
+    if [ "$1" -eq 0 ]; then
+        echo "$REMASTER_RUN/ram/filesystem.squashfs"
+    else
+        echo "$REMASTER_RUN/ram/$1.squashfs"
+    fi
 }
 
 # args: message. A progress or status line on the console (the unit's
@@ -186,55 +308,115 @@ remaster_verify() {
     remaster_say "verified $_vn files in $_vrel"
 }
 
-# args: file on the stick. rd.remaster.ram: copies it into a tmpfs on
-# /run/remaster/ram with a progress line every 5 %, after checking that
-# it fits in MemAvailable with REMASTER_RAM_MARGIN_MIB to spare. Prints the
-# path of the copy; prints nothing (and leaves nothing behind) when it does
-# not fit or the copy fails, and the boot goes on from the stick.
+# args: medium (mount point of the stick), then the snapshot dirs:
+# rd.remaster.dir first, then those of rd.remaster.layers in their order.
+# rd.remaster.ram: copies each dir's filesystem.squashfs into a tmpfs on
+# /run/remaster/ram (the i-th dir, 0-based, to remaster_ram_image i) with a
+# progress line every 5 % of the whole, after checking that all of them
+# together fit in MemAvailable with REMASTER_RAM_MARGIN_MIB to spare.
+# Returns 0 when every image is in RAM. All or nothing: returns 1, leaving
+# nothing behind, when they do not fit or a copy fails, and the boot goes on
+# from the stick for every layer.
 remaster_copy_to_ram() {
-    _csrc=$1
+    _cmed=$1
+    shift
     _cram=$REMASTER_RUN/ram
-    _cdst=$_cram/filesystem.squashfs
-    _csize=$(stat -c %s "$_csrc") || return 0
-    _cmib=$(((_csize + 1048575) / 1048576))
+    # The sum, before anything is copied.
+    _cmib=0
+    for _cd in "$@"; do
+        if ! _csize=$(stat -c %s "$_cmed$_cd/filesystem.squashfs"); then
+            remaster_say "rd.remaster.ram: cannot read the size of $_cd/filesystem.squashfs; booting from the stick instead"
+            return 1
+        fi
+        _cmib=$((_cmib + (_csize + 1048575) / 1048576))
+    done
+    # Left over by an earlier attempt (dracut retries mount hooks): nothing
+    # is mounted from it yet, and it would count against MemAvailable.
+    if remaster_mounted "$_cram" && ! umount "$_cram"; then
+        remaster_say "rd.remaster.ram: cannot unmount the earlier $_cram; booting from the stick instead"
+        return 1
+    fi
     _cavail=0
     while read -r _ck _cv _cu; do
         [ "$_ck" = MemAvailable: ] && _cavail=$((_cv / 1024))
     done < /proc/meminfo
     if [ "$_cavail" -lt "$((_cmib + REMASTER_RAM_MARGIN_MIB))" ]; then
         remaster_say "rd.remaster.ram: not enough memory to copy the system into RAM (needs $_cmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $_cavail MiB available); booting from the stick instead, keep it plugged in"
-        return 0
+        return 1
     fi
     mkdir -p "$_cram"
-    if ! remaster_mounted "$_cram" &&
-        ! mount -t tmpfs -o "mode=0700,size=$((_cmib + 1))m" remaster-ram "$_cram"; then
+    if ! mount -t tmpfs -o "mode=0700,size=$((_cmib + 1))m" remaster-ram "$_cram"; then
         remaster_say "rd.remaster.ram: cannot mount a tmpfs on $_cram; booting from the stick instead"
-        return 0
+        return 1
     fi
-    # dd in 20 slices instead of status=progress: one whole line per step,
-    # readable on a serial console and in the journal.
+    # dd in slices of 1/20 of the whole instead of status=progress: one
+    # whole line per step, readable on a serial console and in the journal.
+    # A line each time the total crosses a multiple of 5 %: with one image
+    # that is every slice, with several at most 20 lines too.
     _cstep=$(((_cmib + 19) / 20))
     _cdone=0
-    while [ "$_cdone" -lt "$_cmib" ]; do
-        if ! dd if="$_csrc" of="$_cdst" bs=1M skip="$_cdone" seek="$_cdone" \
-            count="$_cstep" conv=notrunc 2> /dev/null; then
-            _cdone=-1
-            break
+    _cshown=0
+    _ci=0
+    for _cd in "$@"; do
+        _csrc=$_cmed$_cd/filesystem.squashfs
+        _cdst=$(remaster_ram_image "$_ci")
+        _csize=$(stat -c %s "$_csrc")
+        _cfmib=$(((_csize + 1048575) / 1048576))
+        _cf=0
+        while [ "$_cf" -lt "$_cfmib" ]; do
+            if ! dd if="$_csrc" of="$_cdst" bs=1M skip="$_cf" seek="$_cf" \
+                count="$_cstep" conv=notrunc 2> /dev/null; then
+                _cf=-1
+                break
+            fi
+            _cf=$((_cf + _cstep))
+            [ "$_cf" -le "$_cfmib" ] || _cf=$_cfmib
+            _cpct=$(((_cdone + _cf) * 100 / _cmib))
+            if [ "$((_cpct / 5))" -gt "$((_cshown / 5))" ]; then
+                _cshown=$_cpct
+                remaster_say "copying the system into RAM: $_cpct% ($((_cdone + _cf))/$_cmib MiB)"
+            fi
+        done
+        if [ "$_cf" -lt 0 ] || [ "$(stat -c %s "$_cdst" 2> /dev/null)" != "$_csize" ]; then
+            umount "$_cram" 2> /dev/null
+            remaster_say "rd.remaster.ram: copying $_csrc into RAM failed; booting from the stick instead"
+            return 1
         fi
-        _cdone=$((_cdone + _cstep))
-        [ "$_cdone" -le "$_cmib" ] || _cdone=$_cmib
-        remaster_say "copying the system into RAM: $((_cdone * 100 / _cmib))% ($_cdone/$_cmib MiB)"
+        _cdone=$((_cdone + _cfmib))
+        _ci=$((_ci + 1))
     done
-    if [ "$_cdone" -lt 0 ] || [ "$(stat -c %s "$_cdst" 2> /dev/null)" != "$_csize" ]; then
-        umount "$_cram" 2> /dev/null
-        remaster_say "rd.remaster.ram: copying $_csrc into RAM failed; booting from the stick instead"
-        return 0
-    fi
-    echo "$_cdst"
 }
 
-# args: none. Mounts medium, (ram,) lower and rw; each step is skipped when
-# already done, so this can run again (dracut retries mount hooks).
+# args: index (as for remaster_lower_dir), image on the stick, 1 when the
+# images are in RAM (else empty). Mounts the image, or its copy in RAM,
+# read-only on the index's lower dir; nothing when something is mounted
+# there already.
+remaster_mount_image() {
+    _mdir=$(remaster_lower_dir "$1")
+    _mimg=$2
+    [ -z "$3" ] || _mimg=$(remaster_ram_image "$1")
+    remaster_mounted "$_mdir" && return 0
+    mkdir -p "$_mdir"
+    if ! mount -t squashfs -o ro,loop "$_mimg" "$_mdir"; then
+        remaster_fail "cannot mount $_mimg (squashfs, loop) on $_mdir"
+        return 1
+    fi
+}
+
+# args: none. True when the squashfs of any dir of rd.remaster.layers is
+# mounted (REMASTER_NLAYERS set by remaster_get_layers).
+remaster_layers_mounted() {
+    _ui=1
+    while [ "$_ui" -le "$REMASTER_NLAYERS" ]; do
+        remaster_mounted "$(remaster_lower_dir "$_ui")" && return 0
+        _ui=$((_ui + 1))
+    done
+    return 1
+}
+
+# args: none. Mounts medium, (ram,) the layers, lower and rw; each step is
+# skipped when already done, so this can run again (dracut retries mount
+# hooks). lower, the top, is mounted last: once it is, every layer is.
 remaster_mount_lower() {
     _uuid=$(remaster_uuid)
     _dir=$(getarg rd.remaster.dir=)
@@ -246,6 +428,7 @@ remaster_mount_lower() {
 
     remaster_get_persist || return 1
     _persist=$REMASTER_PERSIST
+    remaster_get_layers || return 1
     _ram=
     getargbool 0 rd.remaster.ram && _ram=1
     if [ -n "$_ram" ] && [ -n "$_persist" ]; then
@@ -286,22 +469,52 @@ remaster_mount_lower() {
     fi
 
     if ! remaster_mounted "$_lower"; then
+        # Every image must be on the stick before anything is copied,
+        # checked or mounted.
         _img="$_medium$_dir/filesystem.squashfs"
         if [ ! -f "$_img" ]; then
             remaster_fail "$_dir/filesystem.squashfs not found on the stick (UUID $_uuid); check rd.remaster.dir"
             return 1
         fi
-        _ramimg=
-        [ -z "$_ram" ] || _ramimg=$(remaster_copy_to_ram "$_img")
+        _i=0
+        for _l in $REMASTER_LAYERS; do
+            _i=$((_i + 1))
+            if [ ! -f "$_medium$_l/filesystem.squashfs" ]; then
+                remaster_fail "rd.remaster.layers: layer $_i, $_l/filesystem.squashfs, not found on the stick (UUID $_uuid); $_dir is a delta layer and cannot boot without it. Was that snapshot removed from the stick? Check rd.remaster.layers."
+                return 1
+            fi
+        done
+        _inram=
+        if [ -n "$_ram" ]; then
+            # REMASTER_LAYERS is split on purpose, as in the loops: checked
+            # entries, /remaster/<[0-9-]+> each, nothing to glob or split.
+            # shellcheck disable=SC2086
+            if remaster_layers_mounted; then
+                # An earlier attempt mounted some layers: they stay where
+                # they came from. They came from RAM when its tmpfs is still
+                # there (it is unmounted on any failure of the copy, which
+                # precedes every mount).
+                remaster_mounted "$REMASTER_RUN/ram" && _inram=1
+            elif remaster_copy_to_ram "$_medium" "$_dir" $REMASTER_LAYERS; then
+                _inram=1
+            fi
+        fi
         if getargbool 0 rd.remaster.check; then
-            remaster_verify "$_dir" "$_medium$_dir" "$_ramimg" || return 1
+            _i=0
+            for _d in "$_dir" $REMASTER_LAYERS; do
+                _vr=
+                [ -z "$_inram" ] || _vr=$(remaster_ram_image "$_i")
+                remaster_verify "$_d" "$_medium$_d" "$_vr" || return 1
+                _i=$((_i + 1))
+            done
         fi
-        [ -z "$_ramimg" ] || _img=$_ramimg
-        if ! mount -t squashfs -o ro,loop "$_img" "$_lower"; then
-            remaster_fail "cannot mount $_img (squashfs, loop) on $_lower"
-            return 1
-        fi
-        if [ -n "$_ramimg" ]; then
+        _i=0
+        for _l in $REMASTER_LAYERS; do
+            _i=$((_i + 1))
+            remaster_mount_image "$_i" "$_medium$_l/filesystem.squashfs" "$_inram" || return 1
+        done
+        remaster_mount_image 0 "$_img" "$_inram" || return 1
+        if [ -n "$_inram" ]; then
             # Nothing refers to the stick any more: it can be pulled out.
             if umount "$_medium"; then
                 remaster_say "the system runs from RAM; the stick can be removed"
@@ -341,9 +554,13 @@ remaster_mount_lower() {
 # args: none. The whole root, for the shell initramfs (mount hook).
 remaster_mount_root() {
     remaster_mount_lower || return 1
-    if ! mount -t overlay -o "$REMASTER_OVERLAY_OPTS" remaster "$NEWROOT"; then
-        remaster_fail "cannot mount the overlay ($REMASTER_OVERLAY_OPTS) on $NEWROOT"
+    # Cannot fail here: remaster_mount_lower checked rd.remaster.layers.
+    _opts=$(remaster_overlay_opts) || return 1
+    if ! mount -t overlay -o "$_opts" remaster "$NEWROOT"; then
+        remaster_fail "cannot mount the overlay ($_opts) on $NEWROOT"
         return 1
     fi
-    info "remaster: live root from UUID=$(remaster_uuid)$(getarg rd.remaster.dir=)/filesystem.squashfs"
+    _on=
+    [ "$REMASTER_NLAYERS" -eq 0 ] || _on=" on $REMASTER_NLAYERS more layers ($(getarg rd.remaster.layers=))"
+    info "remaster: live root from UUID=$(remaster_uuid)$(getarg rd.remaster.dir=)/filesystem.squashfs$_on"
 }
