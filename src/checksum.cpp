@@ -15,36 +15,43 @@
 #include "text.hpp"
 
 namespace remaster {
-namespace {
-struct MdDeleter {
-    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
-};
-}  // namespace
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+        EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+        throw Error(Exit::failure, "Failed to start a SHA-256 digest");
+    }
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256::update(const void* data, size_t size) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size); }
+
+std::string Sha256::hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), md, &len);
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out += digits[md[i] >> 4];
+        out += digits[md[i] & 15];
+    }
+    return out;
+}
 
 std::string sha256_file(const std::string& path) {
     Fd fd = open_or_throw(path.c_str(), O_RDONLY);
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    std::unique_ptr<EVP_MD_CTX, MdDeleter> ctx(EVP_MD_CTX_new());
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-        throw Error(Exit::failure, "Failed to start a SHA-256 digest");
+    Sha256 digest;
     std::vector<unsigned char> buf(1 << 20);
     for (;;) {
         check_interrupt();
         ssize_t n = ::read(fd.get(), buf.data(), buf.size());
         if (n < 0) throw_errno("read '" + path + "'", errno);
         if (n == 0) break;
-        EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+        digest.update(buf.data(), static_cast<size_t>(n));
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_DigestFinal_ex(ctx.get(), md, &len);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
+    return digest.hex();
 }
 
 void write_manifest(const std::string& dir, const std::vector<std::string>& files) {

@@ -2,10 +2,25 @@
 // initramfs checks them with coreutils and `remaster verify` with OpenSSL.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace remaster {
+
+// A SHA-256 fed piece by piece.
+class Sha256 {
+public:
+    Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    ~Sha256();
+    void update(const void* data, size_t size);
+    std::string hex();  // finishes the digest
+
+private:
+    void* ctx_;  // EVP_MD_CTX, kept out of this header
+};
 
 // Hex SHA-256 of a file's content; throws Error naming the file.
 std::string sha256_file(const std::string& path);

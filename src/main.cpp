@@ -49,6 +49,9 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
     cmd.add_flag("--replace", o.replace,
                  "Start the stick afresh even if it already holds remaster snapshots (they are erased)");
+    cmd.add_flag("--full", o.full,
+                 "Write a complete snapshot even if the stick holds one of this system that a layer of changes "
+                 "could build on (the default: only what changed is written)");
     cmd.add_flag("--allow-fixed-disk", o.allow_fixed_disk,
                  "Allow a target that is not removable (not USB/MMC/loop): an internal disk");
     cmd.add_flag("-q,--quiet", o.quiet, "Print only warnings and errors");

@@ -21,9 +21,11 @@ struct MenuEntry {
 // is left unfilled or a value would break the file (newline, quote in title).
 std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values);
 
-// The kernel arguments of a live entry: how the initramfs finds the stick
-// and the snapshot, then the user's --kernel-args.
-std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra);
+// The kernel arguments of a live entry: how the initramfs finds the stick,
+// the snapshot and the layers below it (directories, nearest first), then
+// the user's --kernel-args.
+std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra,
+                             const std::vector<std::string>& layers_below = {});
 
 struct MenuTemplates {
     std::string grub_cfg, entry, early;

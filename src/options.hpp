@@ -24,8 +24,9 @@ struct Options {
     bool dry_run = false;
     bool yes = false;
     bool allow_fixed_disk = false;
-    bool replace = false;
-    std::string default_boot;  // live, persist, ram, check or a profile: the menu's default  // wipe a remaster stick instead of adding a snapshot to it
+    bool replace = false;      // wipe a remaster stick instead of adding a snapshot to it
+    bool full = false;         // a fresh base instead of a layer on the newest snapshot
+    std::string default_boot;  // live, persist, ram, check or a profile: the menu's default
     bool quiet = false;
     bool verbose = false;
     bool timings = false;  // print the wall time of each phase

@@ -180,6 +180,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     // The distribution and its kernel.
     const OsRelease os = read_os_release(root);
     sp.os_name = os.pretty_name();
+    sp.os_id = os.id();
     if (os.fields.empty()) {
         problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
         return sp;

@@ -21,6 +21,7 @@ struct StickPlan {
     std::shared_ptr<Adapter> adapter;
     std::string adapter_why;
     std::string os_name;
+    std::string os_id;  // os-release ID
     Kernel kernel;
     std::string grub_bios_setup;  // path inside the root
     std::string snapshot_id;  // directory name on the stick

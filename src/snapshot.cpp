@@ -1,14 +1,19 @@
 #include "snapshot.hpp"
 
 #include <chrono>
+#include <cstring>
+#include <ctime>
 #include <iostream>
 
 #include "boot_install.hpp"
 #include "checksum.hpp"
 #include "data_dir.hpp"
+#include "delta.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
+#include "file_manifest.hpp"
 #include "interrupt.hpp"
+#include "layering.hpp"
 #include "log.hpp"
 #include "menu.hpp"
 #include "mount.hpp"
@@ -92,12 +97,13 @@ void report_dropped(const SquashReport& report) {
 }
 
 // Writes the scanned view to `out_fd`.
-SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int out_fd, bool quiet) {
+SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int out_fd, bool quiet,
+                    ContentDigests* digests = nullptr) {
     const ScanTotals t = totals(tree);
     log::info() << "Squashing " << t.entries << " entries, " << Progress::human_bytes(t.data_bytes) << " of data";
     Progress bar("squash", t.data_bytes, quiet);
     SquashReport report = write_squashfs(tree, view.path(), out_fd, plan.squash,
-                                         [&](uint64_t done, uint64_t) { bar.update(done); });
+                                         [&](uint64_t done, uint64_t) { bar.update(done); }, digests);
     bar.finish();
     report_dropped(report);
     return report;
@@ -121,14 +127,27 @@ uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const 
     return disk_size_for(t.data_bytes / 2 + static_cast<uint64_t>(st.st_size) + (96ull << 20) + (32ull << 20));
 }
 
-// Scrubs the view, then scans it minus the exclusions.
-std::unique_ptr<Tree> scrub_and_scan(const View& view, const Plan& plan, PhaseClock& clock) {
-    apply_scrub(view.path(), plan.scrub);
+int64_t realtime_ns() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+// Scans the view minus the exclusions; `scanned_ns` is set to when the
+// scan began (the file manifest's reference for racy files).
+std::unique_ptr<Tree> scan_view(const View& view, const Plan& plan, PhaseClock& clock, int64_t& scanned_ns) {
     clock.start("scan");
     log::info() << "Scanning " << plan.root << " ...";
+    scanned_ns = realtime_ns();
     auto tree = scan_tree(view.path(), plan.exclusions.filter());
     check_interrupt();
     return tree;
+}
+
+// Scrubs the view, then scans it.
+std::unique_ptr<Tree> scrub_and_scan(const View& view, const Plan& plan, PhaseClock& clock, int64_t& scanned_ns) {
+    apply_scrub(view.path(), plan.scrub);
+    return scan_view(view, plan, clock, scanned_ns);
 }
 
 void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
@@ -137,7 +156,8 @@ void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
     clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
     // Scrub: live fstab and mtab (and identity in --mode clean), in the view only.
-    const auto tree = scrub_and_scan(view, plan, clock);
+    int64_t scanned_ns = 0;
+    const auto tree = scrub_and_scan(view, plan, clock, scanned_ns);
     // Squash: the view minus exclusions, to a temporary name renamed when complete.
     clock.start("squash");
     OutputFile out(plan.squashfs_out);
@@ -147,6 +167,108 @@ void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
     view.close();  // now, so a failure to unmount is reported, not just logged
     log::info() << "Wrote " << plan.squashfs_out << ": " << Progress::human_bytes(report.image_bytes) << ", "
                 << report.inodes << " inodes";
+}
+
+// What the new snapshot writes: a layer on `parent` (whose layers are
+// `below`), or a fresh base; and the file manifest of the whole new state.
+struct Layer {
+    bool delta = false;
+    std::string parent;
+    std::vector<std::string> below;  // base first; empty for a base
+    std::string system;
+    FileManifest manifest;
+    uint64_t data_bytes = 0;
+    std::string initramfs_inputs;
+};
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+Layer plan_layer(const std::vector<SnapshotInfo>& snaps, const std::string& target, const StickPlan& sp,
+                 const std::string& root, bool force_full, const Tree& tree, int64_t scanned_ns) {
+    Layer layer;
+    layer.system = system_id(root, sp.os_id);
+    const bool has_manifest = !snaps.empty() && file_exists(target + "/remaster/" + snaps.front().id + "/manifest");
+    const LayerChoice choice = choose_parent(snaps, layer.system, force_full, has_manifest);
+    layer.manifest = manifest_of(tree, scanned_ns);
+    if (!choice.delta) {
+        if (!snaps.empty()) log::info() << "Writing a complete snapshot: " << choice.why;
+        return layer;
+    }
+    layer.delta = true;
+    layer.parent = choice.parent;
+    layer.below = choice.layers;
+    return layer;
+}
+
+// The SnapshotInfos of `ids`, in that order.
+std::vector<SnapshotInfo> infos_of(const std::vector<SnapshotInfo>& snaps, const std::vector<std::string>& ids) {
+    std::vector<SnapshotInfo> out;
+    for (const auto& id : ids)
+        for (const auto& s : snaps)
+            if (s.id == id) out.push_back(s);
+    return out;
+}
+
+// Prunes the tree to what changed since the parent. False when the layer
+// turned into a fresh base (the parent's manifest cannot be read, or the
+// stack would grow too large): the tree may be half pruned then.
+bool prune_layer(Layer& layer, Tree& tree, const View& view, const std::vector<SnapshotInfo>& snaps,
+                 const std::string& target) {
+    FileManifest before;
+    try {
+        before = read_manifest_file(target + "/remaster/" + layer.parent + "/manifest");
+    } catch (const Error& e) {
+        log::warn() << e.what() << "; writing a complete snapshot instead";
+        layer = Layer{false, "", {}, layer.system, {}, 0, ""};
+        return false;
+    }
+    const std::string root = view.path();
+    const DeltaSummary d = prune_to_delta(tree, before, layer.manifest, [&](const std::string& rel) {
+        return sha256_file(root + rel);
+    });
+    const uint64_t data = totals(tree).data_bytes;
+    if (deltas_too_large(infos_of(snaps, layer.below), data)) {
+        log::info() << "Writing a complete snapshot: with this one, the layers above the base would hold more than "
+                    << static_cast<int>(kMaxDeltaShare * 100) << "% of its data";
+        layer = Layer{false, "", {}, layer.system, {}, 0, ""};
+        return false;
+    }
+    log::info() << "Writing a layer on " << layer.parent << ": " << d.added << " new, " << d.changed << " changed, "
+                << d.removed << " removed (" << Progress::human_bytes(static_cast<double>(data)) << " of data)";
+    return true;
+}
+
+// Racy files (see file_manifest.hpp): their content is hashed as it is read.
+ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
+    ContentDigests d;
+    for_each_node(tree, [&](const Node& n) {
+        if (S_ISREG(n.mode) && !n.link && n.ctime_ns >= scanned_ns - kRacyWindowNs) d.wanted.insert(&n);
+    });
+    return d;
+}
+
+// Hard-links the parent's kernel and initramfs into the new snapshot when
+// its initramfs was built from the same inputs: no copy, and each snapshot
+// still owns its boot files (removing one leaves the other's).
+bool reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& parent, const std::string& inputs,
+                      const std::string& target, const std::string& snapdir) {
+    const auto parents = infos_of(snaps, {parent});
+    if (parents.empty()) return false;
+    auto it = parents.front().fields.find("initramfs_inputs");
+    if (it == parents.front().fields.end() || it->second != inputs) return false;
+    const std::string from = target + "/remaster/" + parent;
+    for (const char* f : {"vmlinuz", "initrd.img"}) {
+        if (::link((from + "/" + f).c_str(), (snapdir + "/" + f).c_str()) != 0) {
+            log::warn() << "could not reuse " << parent << "/" << f << " (" << std::strerror(errno)
+                        << "); building the initramfs again";
+            ::unlink((snapdir + "/vmlinuz").c_str());
+            return false;
+        }
+    }
+    return true;
 }
 
 void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
@@ -160,7 +282,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // View and scrub, as for --squashfs.
     clock.start("view");
     View view(run, plan.root, plan.view_mounts.composed);
-    const auto tree = scrub_and_scan(view, plan, clock);
+    int64_t scanned_ns = 0;
+    auto tree = scrub_and_scan(view, plan, clock, scanned_ns);
     const ScanTotals totals_ = totals(*tree);
 
     // Target: add to a remaster stick, or partition and format a new one.
@@ -207,26 +330,47 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     make_dirs(snapdir, 0755);
     SnapshotGuard unfinished(target, snapshot_id);
 
+    // A layer of changes on the newest snapshot of this system, or a fresh base.
+    const auto snaps = list_snapshots(target);
+    Layer layer = plan_layer(snaps, target, sp, plan.root, opt.full || !add_to_existing, *tree, scanned_ns);
+    if (layer.delta) {
+        clock.start("diff");
+        if (!prune_layer(layer, *tree, view, snaps, target)) {
+            tree = scan_view(view, plan, clock, scanned_ns);  // the pruned one is no longer whole
+            layer.manifest = manifest_of(*tree, scanned_ns);
+        }
+    }
+
     try {
         // Squash straight onto the stick.
         clock.start("squash");
         OutputFile out(snapdir + "/filesystem.squashfs");
-        squash(*tree, view, plan, out.fd(), opt.quiet);
+        ContentDigests digests = racy_files(*tree, scanned_ns);
+        squash(*tree, view, plan, out.fd(), opt.quiet, &digests);
         out.commit();
+        for (const auto& [node, hash] : digests.got) layer.manifest.records.at(node->rel_path()).content = hash;
+        layer.data_bytes = totals(*tree).data_bytes;
 
-        // Adapt: the generic initramfs with our module, built by the root's dracut in the view.
+        // Adapt: the generic initramfs with our module, built by the root's
+        // dracut in the view, unless the parent's was built from the same inputs.
         clock.start("initramfs");
-        view.prepare_chroot();
-        install_dracut_module(datadir, view.path());
-        log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
-        runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
-        copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
-        copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
+        const std::string inputs = initramfs_fingerprint(layer.manifest, sp.kernel.version, datadir + "/dracut-module");
+        if (layer.delta && reuse_boot_files(snaps, layer.parent, inputs, target, snapdir)) {
+            log::info() << "Kernel and initramfs unchanged since " << layer.parent << ": reused";
+        } else {
+            view.prepare_chroot();
+            install_dracut_module(datadir, view.path());
+            log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
+            runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
+            copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
+            copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
+        }
+        layer.initramfs_inputs = inputs;
     } catch (const Error& e) {
         if (e.code() == Exit::no_space && add_to_existing)
             throw Error(Exit::no_space, std::string(e.what()) + " (the stick cannot hold the new snapshot beside the old ones)",
-                        "The previous snapshot is untouched and still boots. To start the stick afresh, run again "
-                        "with --replace (its snapshots are erased).");
+                        "The previous snapshot is untouched and still boots. Free space with `remaster remove --on " +
+                            sp.target + " SNAPSHOT`, or start the stick afresh with --replace (its snapshots are erased).");
         throw;
     }
 
@@ -247,14 +391,22 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     clock.start("checksums");
     log::info() << "Writing checksums ...";
     write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"});
+    write_manifest_file(snapdir + "/manifest", layer.manifest);
     create_profile(target, kDefaultProfile);
     if (!opt.default_boot.empty()) write_default_entry(target, default_entry_id(opt.default_boot));
 
     // Complete: snapshot.info after everything is on the stick, then the menu,
     // atomically: until this rename the stick boots what it booted before.
-    write_snapshot_info(target, {snapshot_id,
-                                 {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
-                                  {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"}}});
+    SnapshotInfo info{snapshot_id,
+                      {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
+                       {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"},
+                       {"system", layer.system}, {"layer_data", std::to_string(layer.data_bytes)},
+                       {"initramfs_inputs", layer.initramfs_inputs}}};
+    std::string layers;
+    for (const auto& id : layer.below) layers += id + " ";
+    info.fields["layers"] = layers + snapshot_id;
+    if (layer.delta) info.fields["parent"] = layer.parent;
+    write_snapshot_info(target, info);
     unfinished.dismiss();
     write_stick_menu(templates, target, paths.uuid);
 

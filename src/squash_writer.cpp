@@ -47,6 +47,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "checksum.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "interrupt.hpp"
@@ -169,8 +170,8 @@ struct FileInodes {
 class ImageWriter {
 public:
     ImageWriter(const Tree& tree, const std::string& root_dir, int out_fd, const SquashOptions& opt,
-                const ProgressFn& progress)
-        : tree_(tree), root_dir_(root_dir), opt_(opt), progress_(progress), file_(out_fd) {}
+                const ProgressFn& progress, ContentDigests* digests)
+        : tree_(tree), root_dir_(root_dir), opt_(opt), progress_(progress), digests_(digests), file_(out_fd) {}
 
     SquashReport run() {
         if (!tree_.root || !tree_.root->is_dir())
@@ -340,6 +341,7 @@ private:
     }
 
     void append(const void* data, size_t size, const std::string& rel) {
+        if (digest_) digest_->update(data, size);
         int ret = sqfs_block_processor_append(proc_.get(), data, size);
         if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
     }
@@ -380,6 +382,7 @@ private:
         int ret = sqfs_block_processor_begin_file(proc_.get(), &files_.slots[idx], nullptr, 0);
         if (ret) throw_sqfs("start file '" + rel + "' in the image", ret, &file_);
 
+        if (digests_ && digests_->wanted.count(&n)) digest_ = std::make_unique<Sha256>();
         struct stat st;
         Fd fd = dirfd >= 0 ? open_file(dirfd, n, rel, &st) : Fd();
         if (fd) {
@@ -391,6 +394,10 @@ private:
         }
         ret = sqfs_block_processor_end_file(proc_.get());
         if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
+        if (digest_) {
+            digests_->got[&n] = digest_->hex();
+            digest_.reset();
+        }
         if (prefetch_) prefetch_->consumed(++files_read_);
     }
 
@@ -632,6 +639,8 @@ private:
     uint64_t done_ = 0, total_ = 0;
     std::chrono::steady_clock::time_point last_progress_{};
     std::vector<char> zeros_, buf_;
+    ContentDigests* digests_;
+    std::unique_ptr<Sha256> digest_;  // of the file being read, when wanted
     std::unique_ptr<Prefetcher> prefetch_;  // while file data is read
     size_t files_read_ = 0;
 
@@ -695,11 +704,11 @@ SquashOptions parse_compression(const std::string& spec, uint32_t block_size, un
 }
 
 SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int out_fd, const SquashOptions& opt,
-                            const ProgressFn& progress) {
+                            const ProgressFn& progress, ContentDigests* digests) {
     // Validate what a caller may have filled in by hand.
     parse_compression(opt.compressor + (opt.level ? ":" + std::to_string(opt.level) : ""), opt.block_size,
                       opt.jobs);
-    return ImageWriter(tree, root_dir, out_fd, opt, progress).run();
+    return ImageWriter(tree, root_dir, out_fd, opt, progress, digests).run();
 }
 
 }  // namespace remaster

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tree.hpp"
@@ -37,6 +39,13 @@ struct SquashReport {
 // at the end, with file bytes read so far and the expected total.
 using ProgressFn = std::function<void(uint64_t bytes_done, uint64_t bytes_total)>;
 
+// SHA-256 of what the writer read for chosen files (the file manifest's
+// content hashes): the bytes that went into the image, not a second read.
+struct ContentDigests {
+    std::unordered_set<const Node*> wanted;  // inode-owning Nodes of regular files
+    std::unordered_map<const Node*, std::string> got;
+};
+
 // Reads file contents below root_dir (the directory the tree was scanned
 // from) and writes the image to out_fd from offset 0 (O_RDWR, empty). Same
 // tree and options give the same bytes whatever opt.jobs is: the superblock
@@ -44,7 +53,7 @@ using ProgressFn = std::function<void(uint64_t bytes_done, uint64_t bytes_total)
 // libsquashfs failure; ENOSPC gives Exit::no_space; check_interrupt() runs
 // while reading files.
 SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int out_fd,
-                            const SquashOptions& opt, const ProgressFn& progress);
+                            const SquashOptions& opt, const ProgressFn& progress, ContentDigests* digests = nullptr);
 
 // "zstd", "zstd:19", "xz", "xz:6", "gzip:9", "lz4", "lzo" ... into options.
 // Throws Error(Exit::bad_input) naming the valid choices for anything else,

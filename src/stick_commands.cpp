@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "checksum.hpp"
 #include "data_dir.hpp"
 #include "error.hpp"
+#include "layering.hpp"
 #include "log.hpp"
 #include "mount.hpp"
 #include "partition.hpp"
@@ -155,13 +157,64 @@ void profile_list(const std::string& target) {
     s.close();
 }
 
+namespace {
+
+// The snapshots other than `id` that stack `id` as one of their layers.
+std::vector<std::string> dependents(const std::vector<SnapshotInfo>& snaps, const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& s : snaps) {
+        if (s.id == id) continue;
+        const auto layers = layers_of(s);
+        if (std::find(layers.begin(), layers.end(), id) != layers.end()) out.push_back(s.id);
+    }
+    return out;
+}
+
+// Bytes only this snapshot's directory holds: files linked from another
+// snapshot (a reused kernel and initramfs) are not freed by removing it.
+uint64_t own_bytes(const std::string& dir) {
+    static uint64_t total;
+    total = 0;
+    ::nftw(dir.c_str(),
+           [](const char*, const struct stat* st, int type, struct FTW*) {
+               if (type == FTW_F && st->st_nlink == 1) total += static_cast<uint64_t>(st->st_blocks) * 512;
+               return 0;
+           },
+           8, FTW_PHYS | FTW_MOUNT);
+    return total;
+}
+
+std::string file_size(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? Progress::human_bytes(static_cast<double>(st.st_size)) : std::string("?");
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+}  // namespace
+
 void list_stick(const std::string& target) {
     OpenStick s(target, false);
+    const auto snaps = list_snapshots(s.dir());
     std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
-    for (const auto& snap : list_snapshots(s.dir())) {
+    for (const auto& snap : snaps) {
         auto f = [&](const char* k) { return snap.fields.count(k) ? snap.fields.at(k) : std::string("?"); };
-        std::cout << "  " << snap.id << "  " << f("os") << ", kernel " << f("kernel") << ", "
-                  << Progress::human_bytes(static_cast<double>(tree_bytes(s.dir() + "/remaster/" + snap.id))) << "\n";
+        const std::string dir = s.dir() + "/remaster/" + snap.id;
+        const auto layers = layers_of(snap);
+        const auto users = dependents(snaps, snap.id);
+        std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << f("os") << ", kernel "
+                  << f("kernel") << "\n      "
+                  << (layers.size() > 1 ? "layer on " + layers[layers.size() - 2] + " (" + std::to_string(layers.size()) +
+                                              " layers stacked)"
+                                        : std::string("full snapshot"))
+                  << ", squashfs " << file_size(dir + "/filesystem.squashfs") << ", "
+                  << Progress::human_bytes(static_cast<double>(own_bytes(dir))) << " of its own";
+        if (!users.empty()) std::cout << "; a layer of " << joined(users);
+        std::cout << "\n";
     }
     std::cout << "Profiles:";
     for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
@@ -179,10 +232,17 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
     if (!found) throw Error(Exit::bad_input, "There is no snapshot '" + id + "' on the stick (see `remaster list --on`)");
     if (snaps.size() == 1)
         throw Error(Exit::bad_input, "'" + id + "' is the only snapshot on the stick; removing it would leave nothing to boot");
+    const auto users = dependents(snaps, id);
+    if (!users.empty())
+        throw Error(Exit::bad_input,
+                    "'" + id + "' is a layer of " + joined(users) + ", which would not boot without it; nothing was removed",
+                    "Remove those first, or write a fresh base with `remaster snapshot --full --to " + target +
+                        "` and then remove the older snapshots.");
+    const uint64_t freed = own_bytes(s.dir() + "/remaster/" + id);
     remove_snapshot(s.dir(), id);
     s.rewrite_menu();
     s.close();
-    log::info() << "Removed the snapshot " << id;
+    log::info() << "Removed the snapshot " << id << " (" << Progress::human_bytes(static_cast<double>(freed)) << " freed)";
 }
 
 }  // namespace remaster

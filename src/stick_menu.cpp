@@ -9,18 +9,12 @@
 
 #include "error.hpp"
 #include "file_copy.hpp"
+#include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
 
 namespace remaster {
 namespace {
-
-// "20261124-235247" -> "2026-11-24 23:52 UTC"
-std::string readable_id(const std::string& id) {
-    if (id.size() < 15) return id;
-    return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " + id.substr(9, 2) + ":" +
-           id.substr(11, 2) + " UTC";
-}
 
 std::string field(const SnapshotInfo& s, const std::string& key, const std::string& fallback = "") {
     auto it = s.fields.find(key);
@@ -79,8 +73,12 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
     for (size_t i = 0; i < snaps.size(); ++i) {
         const SnapshotInfo& s = snaps[i];
         const std::string dir = "/remaster/" + s.id;
-        const std::string base = live_kernel_args(uuid, dir, field(s, "kernel_args"));
-        const std::string what = field(s, "os", "Linux") + ", " + readable_id(s.id);
+        // The layers under this one, nearest first, as overlayfs stacks them.
+        const auto layers = layers_of(s);
+        std::vector<std::string> below;
+        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back("/remaster/" + *it);
+        const std::string base = live_kernel_args(uuid, dir, field(s, "kernel_args"), below);
+        const std::string what = field(s, "os", "Linux") + ", " + readable_snapshot_time(s.id);
         auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
             entries.push_back({id, title, dir + "/vmlinuz", dir + "/initrd.img", base + (extra.empty() ? "" : " " + extra)});
         };

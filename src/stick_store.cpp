@@ -46,6 +46,12 @@ bool is_our_temp_file(const std::string& name) {
 
 }  // namespace
 
+std::string readable_snapshot_time(const std::string& id) {
+    if (id.size() < 15) return id;
+    return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " + id.substr(9, 2) + ":" +
+           id.substr(11, 2) + " UTC";
+}
+
 SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text) {
     SnapshotInfo info{id, {}};
     for (const std::string& line : split_lines(text)) {
@@ -80,7 +86,7 @@ std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
 void remove_snapshot(const std::string& data_mount, const std::string& id) {
     const std::string dir = data_mount + "/remaster/" + id;
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
-    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img", "SHA256SUMS"})
+    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img", "SHA256SUMS", "manifest"})
         if (::unlink((dir + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + dir + "/" + f + "'", errno);
     if (DIR* d = ::opendir(dir.c_str())) {
         while (dirent* e = ::readdir(d))

@@ -16,6 +16,9 @@ struct SnapshotInfo {
     std::map<std::string, std::string> fields;  // os, kernel, created, ...
 };
 
+// "20261124-235247" -> "2026-11-24 23:52 UTC"
+std::string readable_snapshot_time(const std::string& id);
+
 // snapshot.info is KEY=value lines; others are ignored.
 SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text);
 std::string format_snapshot_info(const SnapshotInfo& info);
