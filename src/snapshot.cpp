@@ -250,25 +250,27 @@ ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
     return d;
 }
 
-// Hard-links the parent's kernel and initramfs into the new snapshot when
-// its initramfs was built from the same inputs: no copy, and each snapshot
-// still owns its boot files (removing one leaves the other's).
-bool reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& parent, const std::string& inputs,
-                      const std::string& target, const std::string& snapdir) {
-    const auto parents = infos_of(snaps, {parent});
-    if (parents.empty()) return false;
-    auto it = parents.front().fields.find("initramfs_inputs");
-    if (it == parents.front().fields.end() || it->second != inputs) return false;
-    const std::string from = target + "/remaster/" + parent;
-    for (const char* f : {"vmlinuz", "initrd.img"}) {
-        if (::link((from + "/" + f).c_str(), (snapdir + "/" + f).c_str()) != 0) {
-            log::warn() << "could not reuse " << parent << "/" << f << " (" << std::strerror(errno)
-                        << "); building the initramfs again";
-            ::unlink((snapdir + "/vmlinuz").c_str());
-            return false;
-        }
+// Hard-links the kernel and initramfs of a snapshot on the stick whose
+// initramfs was built from the same inputs (the newest such): no dracut run,
+// no copy, and each snapshot still owns its boot files (removing one leaves
+// the other's). Returns the snapshot reused, or "".
+std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& inputs,
+                             const std::string& target, const std::string& snapdir) {
+    for (const auto& s : snaps) {
+        auto it = s.fields.find("initramfs_inputs");
+        if (it == s.fields.end() || it->second != inputs) continue;
+        const std::string from = target + "/remaster/" + s.id;
+        bool linked = true;
+        for (const char* f : {"vmlinuz", "initrd.img"})
+            if (linked && ::link((from + "/" + f).c_str(), (snapdir + "/" + f).c_str()) != 0) {
+                log::warn() << "could not reuse " << s.id << "/" << f << " (" << std::strerror(errno) << ")";
+                linked = false;
+            }
+        if (linked) return s.id;
+        ::unlink((snapdir + "/vmlinuz").c_str());
+        ::unlink((snapdir + "/initrd.img").c_str());
     }
-    return true;
+    return "";
 }
 
 void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
@@ -352,11 +354,11 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         layer.data_bytes = totals(*tree).data_bytes;
 
         // Adapt: the generic initramfs with our module, built by the root's
-        // dracut in the view, unless the parent's was built from the same inputs.
+        // dracut in the view, unless one on the stick was built from the same inputs.
         clock.start("initramfs");
         const std::string inputs = initramfs_fingerprint(layer.manifest, sp.kernel.version, datadir + "/dracut-module");
-        if (layer.delta && reuse_boot_files(snaps, layer.parent, inputs, target, snapdir)) {
-            log::info() << "Kernel and initramfs unchanged since " << layer.parent << ": reused";
+        if (const std::string from = reuse_boot_files(snaps, inputs, target, snapdir); !from.empty()) {
+            log::info() << "Kernel and initramfs unchanged since " << from << ": reused";
         } else {
             view.prepare_chroot();
             install_dracut_module(datadir, view.path());

@@ -37,7 +37,7 @@ check "its entry is gone" menu_lacks "persist=work"
 
 check "remove refuses the only snapshot" fails "$REMASTER" remove --on "$stick" "$(snapshots)"
 sleep 1
-"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --full --yes --quiet
 check "list shows two snapshots" test "$(snapshots | wc -l)" -eq 2
 check "remove an older snapshot" "$REMASTER" remove --on "$stick" "$(snapshots | tail -n 1)"
 check "one snapshot left" test "$(snapshots | wc -l)" -eq 1

@@ -114,9 +114,9 @@ first_state() {  # the menu's default and kernel lines, the snapshots, their fil
 }
 before=$(first_state)
 sleep 1  # a new snapshot id
-"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes -v 2>"$work/ab.log" &
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --full --yes -v 2>"$work/ab.log" &
 pid=$!
-for _ in $(seq 600); do grep -q "Building the initramfs" "$work/ab.log" && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q "Squashing" "$work/ab.log" && break; sleep 0.1; done
 kill -INT "$pid"
 wait "$pid" || :
 check "cut-off second snapshot: the stick is as before" test "$before" = "$(first_state)"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
-# A/B: a second snapshot onto a stick, cut off by SIGINT while its initramfs
-# is being built, leaves the first snapshot as the default and booting; the
-# next run completes the second and the stick boots that one.
+# A/B: a second (complete) snapshot onto a stick, cut off by SIGINT while it
+# is being squashed, leaves the first snapshot as the default and
+# booting; the next run adds the second (a layer on the first) and the stick
+# boots that one.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,9 +46,9 @@ IMAGE=$WORK/stick.img
 first=$(stick_state)
 
 sleep 1
-"$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --yes -v 2>"$WORK/second.log" &
+"$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --full --yes -v 2>"$WORK/second.log" &
 pid=$!
-for _ in $(seq 1200); do grep -q "Building the initramfs" "$WORK/second.log" && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -q "Squashing" "$WORK/second.log" && break; sleep 0.1; done
 kill -INT "$pid"
 wait "$pid"
 rc=$?
