@@ -2,7 +2,8 @@
 # Squashes the same root with remaster and with mksquashfs, same compressor,
 # level and block size, interleaved, several pairs, and prints median wall
 # time, CPU time, peak RSS, output size and the ratios side by side. Then a
-# phase breakdown of `snapshot --to IMAGE` (its --timings).
+# phase breakdown of `snapshot --to IMAGE` (its --timings), then the same
+# snapshot again onto that stick (a layer) against the first.
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
@@ -94,3 +95,17 @@ nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jo
   2>"$out/phases.log" || { cat "$out/phases.log" >&2; exit 1; }
 sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ *//' |
   awk '{ printf "  %-10s %7s s\n", $1, $2 }'
+
+# Incremental: the same snapshot again onto that stick. The root is not ours
+# to change, so this is the fixed cost of a layer (view, scan, comparison with
+# the manifest, a layer of the scrubbed files, menu, sync); the VM test
+# test_boot_incremental.sh times one after a real change.
+echo
+echo "snapshot --to the same IMAGE again (a layer; the root unchanged):"
+sync
+echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
+nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
+  2>"$out/layer.log" || { cat "$out/layer.log" >&2; exit 1; }
+total() { sed -n 's/^remaster: timings: .*total \([0-9.]*\) s.*/\1/p' "$1"; }
+printf '  %-22s %7.2f s\n' "first (complete)" "$(total "$out/phases.log")" "second (a layer)" "$(total "$out/layer.log")"
+printf '  %-22s %7.3f\n' "ratio" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)"

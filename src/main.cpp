@@ -96,9 +96,9 @@ int main(int argc, char** argv) {
         if (std::string(verb) != "list") c->add_option("NAME", name, "Profile name")->required();
         profile_cmds[verb] = c;
     }
-    CLI::App* list = app.add_subcommand("list", "Show the snapshots, profiles and free space on a stick");
+    CLI::App* list = app.add_subcommand("list", "Show the snapshots (dates, layers, sizes), profiles and free space on a stick");
     list->add_option("--on", on, "The stick: a device or an image file")->required();
-    CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one)");
+    CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one, nor a layer another one stacks)");
     remove->add_option("--on", on, "The stick: a device or an image file")->required();
     remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
     for (CLI::App* c : {verify, list, remove}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
