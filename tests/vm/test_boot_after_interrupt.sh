@@ -14,16 +14,8 @@ SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/stick.sh"
 REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 
-passed=0
-failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# args: description condition...
-expect() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-ab.XXXXXX")
 cleanup() {
@@ -39,7 +31,7 @@ stick_state() {
 		"sed -n 's/^set default=//p' boot/grub/grub.cfg; find remaster -mindepth 1 -maxdepth 1 -name '2*' | wc -l"
 }
 
-ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; echo "$passed passed, $failed failed"; exit 1; }
+ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit 1; }
 IMAGE=$WORK/stick.img
 "$REMASTER_BIN" snapshot --root "$ROOT" --to "$IMAGE" --kernel-args "console=ttyS0,115200" --yes --quiet ||
 	fail "first snapshot"
@@ -72,5 +64,4 @@ else
 	tail -n 30 "$WORK/boot2.log" | tr -d '\r'
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

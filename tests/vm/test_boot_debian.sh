@@ -26,10 +26,8 @@ if [[ -z "${REMASTER_STICK_MAKER:-}" ]]; then
 	fi
 fi
 
-passed=0
-failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm.XXXXXX")
 # Safety net behind the stick maker's own cleanup: nothing that refers to our
@@ -55,7 +53,7 @@ root_state() {
 	find "$1" -xdev -printf '%P %T@ %C@ %s %m\n' | LC_ALL=C sort | sha256sum
 }
 
-ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; echo "$passed passed, $failed failed"; exit 1; }
+ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit 1; }
 before=$(root_state "$ROOT")
 
 IMAGE=$WORK/stick.img
@@ -99,5 +97,4 @@ for fw in ${REMASTER_VM_FIRMWARES:-bios uefi}; do
 	fi
 done
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

@@ -20,7 +20,9 @@
 # The default entry (the newest snapshot, stacking both layers) boots through
 # the stick's GRUB under SeaBIOS; the older snapshot's entry through GRUB under
 # OVMF, on a copy of the image whose grub.cfg says `set default=snapshot-<id>`
-# (choosing an entry in a headless GRUB menu would mean typing into it).
+# (choosing an entry in a headless GRUB menu would mean typing into it). The
+# newest snapshot's check entry (verifies every layer) and ram entry (copies
+# every layer) boot its kernel line directly.
 #
 # Needs root, loop devices, qemu-system-x86_64, ovmf, build/remaster. About
 # 5 min under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
@@ -43,20 +45,8 @@ MODIFIED=150
 OLD_HOST=remaster-test
 NEW_HOST=remaster-incremental
 
-passed=0
-failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-# args: description condition...
-expect() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
-summary() {
-	echo "$passed passed, $failed failed"
-	[[ $failed -eq 0 ]]
-}
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-incremental.XXXXXX")
 cleanup() {
@@ -252,5 +242,30 @@ else
 	fail "mounting a copy of the stick to choose entry snapshot-$FIRST_ID"
 fi
 rm -f "$OLD_IMAGE"
+
+# --- 5: the layered snapshot's check and RAM entries cover every layer ---------------
+# (their kernel lines booted directly, as test_boot_options.sh does)
+for entry in check ram; do
+	d=$WORK/entry-$entry
+	if ! stick_extract "$IMAGE" "$d" "$entry"; then
+		fail "the menu has entry $entry"
+		continue
+	fi
+	log=$WORK/boot-$entry.log
+	boot_direct "$IMAGE" "$d" "$log" "$(cat "$d/args")" "$TIMEOUT" || :
+	expect_state "entry $entry of the layered snapshot boots the new state" "$log" \
+		root=overlay "host=$NEW_HOST" new=present deleted=absent "digest=$NEW_DIGEST"
+	case $entry in
+	check)
+		expect "check verified both layers" \
+			bash -c "grep -aq 'verified 3 files in /remaster/$SECOND_ID' '$log' &&
+				grep -aq 'verified 3 files in /remaster/$FIRST_ID' '$log'"
+		;;
+	ram)
+		expect "ram copied both layers and runs from RAM" \
+			grep -aq "the system runs from RAM; the stick can be removed" "$log"
+		;;
+	esac
+done
 
 summary

@@ -40,14 +40,8 @@ TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
 # What a refused boot does instead of waiting in the emergency shell.
 NO_SHELL="rd.shell=0 rd.emergency=poweroff"
 
-passed=0
-failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-summary() {
-	echo "$passed passed, $failed failed"
-	[[ $failed -eq 0 ]]
-}
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-options.XXXXXX")
 cleanup() {
@@ -140,7 +134,7 @@ boot() {
 }
 
 # args: name line pattern... Every pattern (a glob) must match the line.
-expect() {
+expect_proof() {
 	local name=$1 line=$2 p
 	shift 2
 	for p in "$@"; do
@@ -193,11 +187,11 @@ PIMAGE=$WORK/persist.img
 cp --sparse=always "$IMAGE" "$PIMAGE"
 export REMASTER_VM_WRITE=1
 line=$(boot persist-write "$PIMAGE" persist-default "rd.remaster.persist=default" "remaster.test.write=alpha")
-expect persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
+expect_proof persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
 line=$(boot persist-read "$PIMAGE" persist-default "rd.remaster.persist=default")
-expect "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
+expect_proof "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
 line=$(boot persist-off "$PIMAGE" live "")
-expect "no persistence without rd.remaster.persist" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
+expect_proof "no persistence without rd.remaster.persist" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
 # A profile added the way a user adds one: its own menu entry on the stick.
 if "$REMASTER_BIN" profile add --on "$PIMAGE" work && stick_extract "$PIMAGE" "$WORK/entry" live 2>/dev/null &&
 	stick_grub_entry "$WORK/entry/grub.cfg" persist-work >/dev/null; then
@@ -206,9 +200,9 @@ else
 	fail "remaster profile add --on IMAGE work: no persist-work entry in the stick's menu"
 fi
 line=$(boot profile-write "$PIMAGE" persist-work "rd.remaster.persist=work" "remaster.test.write=beta")
-expect "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
+expect_proof "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
 line=$(boot profile-read "$PIMAGE" persist-work "rd.remaster.persist=work")
-expect "a second profile keeps its own state" "$line" root=overlay marker=beta rw=ext4
+expect_proof "a second profile keeps its own state" "$line" root=overlay marker=beta rw=ext4
 unset REMASTER_VM_WRITE
 # The first profile's change is still its own, on the stick itself.
 if stick_mount "$PIMAGE" "$WORK/pmnt" ro; then
@@ -231,13 +225,13 @@ expect_console persist-badname "rd.remaster.persist='../x' is not a profile name
 # One boot for both (the vm tier gives a test 25 min): the ram entry plus a
 # persistence argument, which must be ignored with a message.
 line=$(boot ram "$IMAGE" ram "rd.remaster.ram=1" "rd.remaster.persist=default")
-expect "copy to RAM: the stick is unmounted, no persistence" "$line" root=overlay medium=none rw=tmpfs marker=none lowerfile=/run/remaster/ram/filesystem.squashfs
+expect_proof "copy to RAM: the stick is unmounted, no persistence" "$line" root=overlay medium=none rw=tmpfs marker=none lowerfile=/run/remaster/ram/filesystem.squashfs
 expect_console ram "copying the system into RAM: 100%"
 expect_console ram "the system runs from RAM; the stick can be removed"
 expect_console ram "rd.remaster.persist=default is ignored"
 # 512 MiB of RAM: MemAvailable in the initramfs is below the image + 256 MiB.
 line=$(REMASTER_VM_MEM=512 boot ram-fallback "$IMAGE" ram "rd.remaster.ram=1")
-expect "copy to RAM without the memory for it boots from the stick" "$line" root=overlay "medium=*:ro" "lowerfile=/run/remaster/medium/*"
+expect_proof "copy to RAM without the memory for it boots from the stick" "$line" root=overlay "medium=*:ro" "lowerfile=/run/remaster/medium/*"
 expect_console ram-fallback "not enough memory to copy the system into RAM"
 
 # --- 4: checksums ----------------------------------------------------------------
@@ -251,7 +245,7 @@ if stick_mount "$IMAGE" "$WORK/cmnt" rw; then
 	stick_umount "$WORK/cmnt"
 fi
 line=$(boot check "$IMAGE" check "rd.remaster.check=1")
-expect "checked boot of a good stick" "$line" root=overlay
+expect_proof "checked boot of a good stick" "$line" root=overlay
 expect_console check "remaster: verified 3 files"
 BAD=$WORK/bad.img
 cp --sparse=always "$IMAGE" "$BAD"
