@@ -148,6 +148,19 @@ DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest
     return Pruner(before, now, hash).run(tree);
 }
 
+std::unordered_set<const Node*> unchanged_files(const Tree& tree, const FileManifest& before, const FileManifest& now) {
+    std::unordered_set<const Node*> out;
+    for_each_node(tree, [&](const Node& n) {
+        if (!S_ISREG(n.mode) || n.link) return;
+        const std::string path = n.rel_path();
+        const FileRecord* old = before.find(path);
+        const FileRecord* rec = now.find(path);
+        if (old && rec && old->content.empty() && old->same_metadata(*rec) && !is_racy(*rec, now.scanned_ns))
+            out.insert(&n);
+    });
+    return out;
+}
+
 bool is_whiteout(const Node& n) { return S_ISCHR(n.mode) && n.rdev == makedev(0, 0); }
 
 }  // namespace remaster

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_set>
 
 #include "file_manifest.hpp"
 #include "tree.hpp"
@@ -33,6 +34,12 @@ using ContentHasher = std::function<std::string(const std::string& rel)>;
 // the state `before` describes. Racy files whose content proves unchanged get
 // their hash carried into `now`.
 DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest& now, const ContentHasher& hash);
+
+// The inode-owning regular files of `tree` (with `now` its manifest) whose
+// content is what `before` recorded: same metadata, and not racy. A new
+// complete snapshot can copy their compressed blocks from the layers
+// `before` describes.
+std::unordered_set<const Node*> unchanged_files(const Tree& tree, const FileManifest& before, const FileManifest& now);
 
 // The whiteout overlayfs reads in a lower layer: char device 0/0.
 bool is_whiteout(const Node& n);

@@ -13,6 +13,7 @@
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
 #include "interrupt.hpp"
+#include "layer_images.hpp"
 #include "layering.hpp"
 #include "log.hpp"
 #include "menu.hpp"
@@ -98,12 +99,12 @@ void report_dropped(const SquashReport& report) {
 
 // Writes the scanned view to `out_fd`.
 SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int out_fd, bool quiet,
-                    ContentDigests* digests = nullptr) {
+                    ContentDigests* digests = nullptr, BlockSource* reuse = nullptr) {
     const ScanTotals t = totals(tree);
     log::info() << "Squashing " << t.entries << " entries, " << Progress::human_bytes(t.data_bytes) << " of data";
     Progress bar("squash", t.data_bytes, quiet);
     SquashReport report = write_squashfs(tree, view.path(), out_fd, plan.squash,
-                                         [&](uint64_t done, uint64_t) { bar.update(done); }, digests);
+                                         [&](uint64_t done, uint64_t) { bar.update(done); }, digests, reuse);
     bar.finish();
     report_dropped(report);
     return report;
@@ -241,6 +242,39 @@ bool prune_layer(Layer& layer, Tree& tree, const View& view, const std::vector<S
     return true;
 }
 
+// "zstd:3" for the snapshot.info of a layer, so blocks are reused only from
+// images compressed the same way.
+std::string compression_spec(const SquashOptions& o) { return o.compressor + ":" + std::to_string(o.level); }
+
+// For a complete snapshot of a system whose newest snapshot is on the stick:
+// the layers of that snapshot, to copy the compressed blocks of unchanged
+// files from. Null when they were written another way or cannot be read.
+std::unique_ptr<LayerImages> reusable_layers(const std::vector<SnapshotInfo>& snaps, const std::string& target,
+                                             const Layer& layer, const SquashOptions& squash, const Tree& tree) {
+    if (snaps.empty() || layer.delta) return nullptr;
+    const SnapshotInfo& newest = snaps.front();
+    auto field = [](const SnapshotInfo& s, const char* k) {
+        auto it = s.fields.find(k);
+        return it == s.fields.end() ? std::string() : it->second;
+    };
+    if (field(newest, "system") != layer.system) return nullptr;
+    const auto ids = layers_of(newest);
+    const auto infos = infos_of(snaps, ids);
+    if (infos.size() != ids.size()) return nullptr;
+    for (const auto& s : infos)
+        if (field(s, "compress") != compression_spec(squash) || field(s, "block_size") != std::to_string(squash.block_size))
+            return nullptr;
+    try {
+        const FileManifest before = read_manifest_file(target + "/remaster/" + newest.id + "/manifest");
+        std::vector<std::string> files;
+        for (auto it = ids.rbegin(); it != ids.rend(); ++it) files.push_back(target + "/remaster/" + *it + "/filesystem.squashfs");
+        return std::make_unique<LayerImages>(files, unchanged_files(tree, before, layer.manifest));
+    } catch (const Error& e) {
+        log::warn() << "not reusing the blocks of " << newest.id << ": " << e.what();
+        return nullptr;
+    }
+}
+
 // Racy files (see file_manifest.hpp): their content is hashed as it is read.
 ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
     ContentDigests d;
@@ -348,8 +382,12 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         clock.start("squash");
         OutputFile out(snapdir + "/filesystem.squashfs");
         ContentDigests digests = racy_files(*tree, scanned_ns);
-        squash(*tree, view, plan, out.fd(), opt.quiet, &digests);
+        const auto reuse = reusable_layers(snaps, target, layer, plan.squash, *tree);
+        const SquashReport report = squash(*tree, view, plan, out.fd(), opt.quiet, &digests, reuse.get());
         out.commit();
+        if (reuse)
+            log::info() << "Copied the compressed blocks of " << report.reused_files << " unchanged files from the "
+                        << reuse->layers() << " layer(s) of " << snaps.front().id << " instead of compressing them again";
         for (const auto& [node, hash] : digests.got) layer.manifest.records.at(node->rel_path()).content = hash;
         layer.data_bytes = totals(*tree).data_bytes;
 
@@ -403,7 +441,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
                       {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
                        {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"},
                        {"system", layer.system}, {"layer_data", std::to_string(layer.data_bytes)},
-                       {"initramfs_inputs", layer.initramfs_inputs}}};
+                       {"initramfs_inputs", layer.initramfs_inputs},
+                       {"compress", compression_spec(plan.squash)}, {"block_size", std::to_string(plan.squash.block_size)}}};
     std::string layers;
     for (const auto& id : layer.below) layers += id + " ";
     info.fields["layers"] = layers + snapshot_id;

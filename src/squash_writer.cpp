@@ -170,8 +170,9 @@ struct FileInodes {
 class ImageWriter {
 public:
     ImageWriter(const Tree& tree, const std::string& root_dir, int out_fd, const SquashOptions& opt,
-                const ProgressFn& progress, ContentDigests* digests)
-        : tree_(tree), root_dir_(root_dir), opt_(opt), progress_(progress), digests_(digests), file_(out_fd) {}
+                const ProgressFn& progress, ContentDigests* digests, BlockSource* reuse)
+        : tree_(tree), root_dir_(root_dir), opt_(opt), progress_(progress), digests_(digests), reuse_(reuse),
+          file_(out_fd) {}
 
     SquashReport run() {
         if (!tree_.root || !tree_.root->is_dir())
@@ -187,6 +188,7 @@ public:
         SquashReport report;
         report.image_bytes = file_.get()->get_size(file_.get());
         report.inodes = order_.size();
+        report.reused_files = reused_files_;
         report.dropped = dropped_.rows();
         return report;
     }
@@ -303,6 +305,7 @@ private:
         report_progress(true);
         int ret = sqfs_block_processor_finish(proc_.get());
         if (ret) throw_sqfs("write file data to the image", ret, &file_);
+        finish_reused();
     }
 
     // The files write_dir_data reads, in the same order.
@@ -379,6 +382,11 @@ private:
 
     void write_file(const Node& n, int dirfd, const std::string& rel) {
         uint32_t idx = num_.at(&n) - 1;
+        StoredBlocks stored;
+        if (reuse_ && dirfd >= 0 && reuse_->find(n, rel, stored) && write_reused(n, idx, dirfd, rel, stored)) {
+            if (prefetch_) prefetch_->consumed(++files_read_);
+            return;
+        }
         int ret = sqfs_block_processor_begin_file(proc_.get(), &files_.slots[idx], nullptr, 0);
         if (ret) throw_sqfs("start file '" + rel + "' in the image", ret, &file_);
 
@@ -394,11 +402,104 @@ private:
         }
         ret = sqfs_block_processor_end_file(proc_.get());
         if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
+        blocks_in_flight_ = true;
         if (digest_) {
             digests_->got[&n] = digest_->hex();
             digest_.reset();
         }
         if (prefetch_) prefetch_->consumed(++files_read_);
+    }
+
+    // Copies a file's compressed blocks from an older image instead of
+    // compressing it again; only its tail, if the older image kept it in a
+    // fragment, is read from the file and goes through the processor (into a
+    // fragment here too). False, with nothing written, when the file is no
+    // longer what the scan saw: it is then compressed as usual.
+    bool write_reused(const Node& n, uint32_t idx, int dirfd, const std::string& rel, const StoredBlocks& s) {
+        struct stat st;
+        Fd fd = open_file(dirfd, n, rel, &st);
+        if (!fd || static_cast<uint64_t>(st.st_size) != s.file_size ||
+            st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec != n.ctime_ns)
+            return false;
+        const uint64_t blocks_bytes = static_cast<uint64_t>(s.sizes.size()) * opt_.block_size;
+        std::string tail;
+        if (s.has_fragment) {
+            if (blocks_bytes >= s.file_size) return false;
+            tail.resize(static_cast<size_t>(s.file_size - blocks_bytes));
+            size_t got = 0;
+            while (got < tail.size()) {
+                ssize_t r = ::pread(fd.get(), tail.data() + got, tail.size() - got, static_cast<off_t>(blocks_bytes + got));
+                if (r < 0 && errno == EINTR) continue;
+                if (r <= 0) return false;
+                got += static_cast<size_t>(r);
+            }
+        } else if (blocks_bytes < s.file_size) {
+            return false;
+        }
+        // An all-zero tail would be a hole to the processor, not a fragment.
+        if (!tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) { return c == 0; })) return false;
+
+        // The blocks of files before this one go out first (the blocks of
+        // one file must be contiguous); fragments may come in any order.
+        int ret = 0;
+        if (blocks_in_flight_) {
+            ret = sqfs_block_processor_sync(proc_.get());
+            if (ret) throw_sqfs("write file data to the image", ret, &file_);
+            blocks_in_flight_ = false;
+        }
+        sqfs_file_t* f = file_.get();
+        const uint64_t start = f->get_size(f);
+        uint64_t stored = 0;
+        for (uint32_t w : s.sizes) stored += w & ((1u << 24) - 1);
+        for (uint64_t pos = 0; pos < stored;) {
+            check_interrupt();
+            const size_t chunk = static_cast<size_t>(std::min<uint64_t>(stored - pos, buf_.size()));
+            reuse_->read(s, pos, buf_.data(), chunk);
+            ret = f->write_at(f, f->get_size(f), buf_.data(), chunk);
+            if (ret) throw_sqfs("copy the blocks of '" + rel + "' into the image", ret, &file_);
+            pos += chunk;
+        }
+
+        // The processor makes the inode and puts the tail into a fragment;
+        // the block list, start and size are filled in once it is done with
+        // the inode (finish_reused).
+        ret = sqfs_block_processor_begin_file(proc_.get(), &files_.slots[idx], nullptr, 0);
+        if (!ret && !tail.empty()) ret = sqfs_block_processor_append(proc_.get(), tail.data(), tail.size());
+        if (!ret) ret = sqfs_block_processor_end_file(proc_.get());
+        if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &file_);
+        StoredBlocks copied = s;
+        copied.start = start;
+        reused_.emplace_back(idx, std::move(copied));
+        done_ += n.data_bytes;
+        report_progress(false);
+        reused_files_++;
+        return true;
+    }
+
+    // After the processor finished: the copied files' inodes get their block
+    // lists, where the blocks start, and their full size.
+    void finish_reused() {
+        for (auto& [idx, s] : reused_) {
+            const std::string rel = order_[idx]->rel_path();
+            sqfs_inode_generic_t*& inode = files_.slots[idx];
+            const size_t list = s.sizes.size() * sizeof(sqfs_u32);
+            if (inode->payload_bytes_available < list) {
+                auto* grown = static_cast<sqfs_inode_generic_t*>(std::realloc(inode, sizeof(*inode) + list));
+                if (!grown) throw Error(Exit::failure, "Out of memory for the inode of '" + rel + "'");
+                inode = grown;
+                inode->payload_bytes_available = static_cast<sqfs_u32>(list);
+            }
+            std::copy(s.sizes.begin(), s.sizes.end(), inode->extra);
+            inode->payload_bytes_used = static_cast<sqfs_u32>(list);
+            if (s.sparse) {
+                sqfs_inode_make_extended(inode);
+                inode->data.file_ext.sparse = s.sparse;
+            }
+            int ret = sqfs_inode_set_file_size(inode, s.file_size);
+            if (!ret) ret = sqfs_inode_set_file_block_start(inode, s.start);
+            if (ret) throw_sqfs("record the blocks of '" + rel + "'", ret);
+        }
+        reused_.clear();
     }
 
     // Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
@@ -640,6 +741,10 @@ private:
     std::chrono::steady_clock::time_point last_progress_{};
     std::vector<char> zeros_, buf_;
     ContentDigests* digests_;
+    BlockSource* reuse_;
+    uint64_t reused_files_ = 0;
+    bool blocks_in_flight_ = false;  // a compressed file's blocks may not be written yet
+    std::vector<std::pair<uint32_t, StoredBlocks>> reused_;  // inode index, copied blocks
     std::unique_ptr<Sha256> digest_;  // of the file being read, when wanted
     std::unique_ptr<Prefetcher> prefetch_;  // while file data is read
     size_t files_read_ = 0;
@@ -704,11 +809,11 @@ SquashOptions parse_compression(const std::string& spec, uint32_t block_size, un
 }
 
 SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int out_fd, const SquashOptions& opt,
-                            const ProgressFn& progress, ContentDigests* digests) {
+                            const ProgressFn& progress, ContentDigests* digests, BlockSource* reuse) {
     // Validate what a caller may have filled in by hand.
     parse_compression(opt.compressor + (opt.level ? ":" + std::to_string(opt.level) : ""), opt.block_size,
                       opt.jobs);
-    return ImageWriter(tree, root_dir, out_fd, opt, progress, digests).run();
+    return ImageWriter(tree, root_dir, out_fd, opt, progress, digests, reuse).run();
 }
 
 }  // namespace remaster

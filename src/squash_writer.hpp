@@ -32,6 +32,7 @@ struct DroppedAttr {
 struct SquashReport {
     uint64_t image_bytes = 0;  // including the padding to 4 KiB
     uint64_t inodes = 0;
+    uint64_t reused_files = 0;  // whose compressed blocks came from a BlockSource
     std::vector<DroppedAttr> dropped;
 };
 
@@ -46,6 +47,27 @@ struct ContentDigests {
     std::unordered_map<const Node*, std::string> got;
 };
 
+// Where a file's compressed blocks already are: an older image written with
+// the same compressor, level and block size.
+struct StoredBlocks {
+    size_t image = 0;             // which image, for BlockSource::read
+    uint64_t start = 0;           // offset of the first stored block there
+    uint64_t file_size = 0;
+    uint64_t sparse = 0;          // bytes of holes (extended inodes)
+    bool has_fragment = false;    // the tail is in a fragment: read from the file
+    std::vector<uint32_t> sizes;  // on-disk size words: bit 24 = stored raw, 0 = a hole
+};
+
+// Compressed blocks the writer may copy instead of compressing a file again.
+class BlockSource {
+public:
+    virtual ~BlockSource() = default;
+    // Fills `out` and returns true when the file's blocks can be copied.
+    virtual bool find(const Node& n, const std::string& rel, StoredBlocks& out) = 0;
+    // Reads bytes of the stored blocks: `offset` from s.start.
+    virtual void read(const StoredBlocks& s, uint64_t offset, void* buf, size_t size) = 0;
+};
+
 // Reads file contents below root_dir (the directory the tree was scanned
 // from) and writes the image to out_fd from offset 0 (O_RDWR, empty). Same
 // tree and options give the same bytes whatever opt.jobs is: the superblock
@@ -53,7 +75,8 @@ struct ContentDigests {
 // libsquashfs failure; ENOSPC gives Exit::no_space; check_interrupt() runs
 // while reading files.
 SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int out_fd,
-                            const SquashOptions& opt, const ProgressFn& progress, ContentDigests* digests = nullptr);
+                            const SquashOptions& opt, const ProgressFn& progress, ContentDigests* digests = nullptr,
+                            BlockSource* reuse = nullptr);
 
 // "zstd", "zstd:19", "xz", "xz:6", "gzip:9", "lz4", "lzo" ... into options.
 // Throws Error(Exit::bad_input) naming the valid choices for anything else,

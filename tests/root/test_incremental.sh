@@ -7,7 +7,9 @@
 # rd.remaster.layers, mounted here as the initramfs does) is entry by entry
 # the complete snapshot of that state (treecmp); an interrupted layer leaves
 # the stick as it was; remove refuses a base in use and frees space; --full
-# makes a fresh base; a stack that gets too deep is consolidated.
+# makes a fresh base; a stack that gets too deep is consolidated; both copy
+# the compressed blocks of unchanged files from the old layers, and the new
+# base is again exactly the system.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -159,6 +161,8 @@ id4=$(newest)
 state 4  # /root/big came and went: /root has a new mtime
 check "--full makes a base" grep -q "^layers=$id4\$" <<<"$(info "$id4")"
 check "--full reuses the initramfs too" grep -q "Kernel and initramfs unchanged" "$work/full.log"
+check "and the compressed blocks of unchanged files, from both layers" \
+  grep -Eq "Copied the compressed blocks of [0-9]{4,} unchanged files from the 2 layer\(s\) of $id2" "$work/full.log"
 check "remove the old layer" "$REMASTER" remove --on "$stick" "$id2" --quiet
 check "remove the old base" "$REMASTER" remove --on "$stick" "$id1" --quiet
 check "the new base boots the newest state" stack_matches live 4
@@ -166,11 +170,12 @@ check "the new base boots the newest state" stack_matches live 4
 # Consolidation: the stack never grows past 8 layers.
 for n in $(seq 8); do
   echo "$n" >"$R/root/round"
-  snap --quiet
+  snap -v 2>"$work/round.log"
 done
 check "a stack of 8 layers is consolidated into a base" \
   test "$(snapshots | wc -l)" -eq 9
 check "the newest after 8 layers is a base" grep -q "^layers=$(newest)\$" <<<"$(info "$(newest)")"
+check "made from the blocks of the 8 layers" grep -q "unchanged files from the 8 layer(s)" "$work/round.log"
 state 9
 check "and it is exactly the system" stack_matches live 9
 
