@@ -3,7 +3,8 @@
 # level and block size, interleaved, several pairs, and prints median wall
 # time, CPU time, peak RSS, output size and the ratios side by side. Then a
 # phase breakdown of `snapshot --to IMAGE` (its --timings), then the same
-# snapshot again onto that stick (a layer) against the first.
+# snapshot again onto that stick (a layer) and once more with --full (a new
+# base that copies the old blocks), against the first.
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
@@ -106,6 +107,14 @@ sync
 echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
 nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
   2>"$out/layer.log" || { cat "$out/layer.log" >&2; exit 1; }
+# And --full: a new base, its unchanged files' blocks copied from the old layers.
+sync
+echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
+nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" --full \
+  2>"$out/base.log" || { cat "$out/base.log" >&2; exit 1; }
 total() { sed -n 's/^remaster: timings: .*total \([0-9.]*\) s.*/\1/p' "$1"; }
-printf '  %-22s %7.2f s\n' "first (complete)" "$(total "$out/phases.log")" "second (a layer)" "$(total "$out/layer.log")"
-printf '  %-22s %7.3f\n' "ratio" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)"
+squash() { sed -n 's/^remaster: timings: .*squash \([0-9.]*\) s.*/\1/p' "$1"; }
+printf '  %-34s %7.2f s (squash %s s)\n' "first (complete)" "$(total "$out/phases.log")" "$(squash "$out/phases.log")" \
+  "second (a layer)" "$(total "$out/layer.log")" "$(squash "$out/layer.log")" \
+  "third, --full (blocks copied)" "$(total "$out/base.log")" "$(squash "$out/base.log")"
+printf '  %-34s %7.3f\n' "ratio second/first" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)"
