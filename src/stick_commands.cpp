@@ -44,7 +44,11 @@ public:
             throw Error(Exit::bad_input, "'" + target + "' is not a remaster stick",
                         "Make one with: remaster snapshot --to " + target);
         mount_dir_ = run_.make_dir("stick");
-        data_ = Mount::mount(partition_path(stick_->disk(), kDataPartition), mount_dir_, "ext4", writable ? "" : "ro");
+        // Read-only means not even replaying the journal (as at boot): a stick
+        // whose journal was cut off by failing writes still shows, and
+        // verifies, what it held when last written completely.
+        data_ = Mount::mount(partition_path(stick_->disk(), kDataPartition), mount_dir_, "ext4",
+                             writable ? "" : "ro,noload");
     }
     ~OpenStick() = default;
 
