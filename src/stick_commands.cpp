@@ -67,12 +67,17 @@ private:
     Mount data_;
 };
 
-uint64_t tree_bytes(const std::string& dir) {
+// Bytes the files below `dir` take; with only_own, just those with no other
+// name (a kernel and initramfs linked from another snapshot are not freed by
+// removing this one).
+uint64_t tree_bytes(const std::string& dir, bool only_own = false) {
     static uint64_t total;
+    static bool own;
     total = 0;
+    own = only_own;
     ::nftw(dir.c_str(),
            [](const char*, const struct stat* st, int type, struct FTW*) {
-               if (type == FTW_F) total += static_cast<uint64_t>(st->st_blocks) * 512;
+               if (type == FTW_F && (!own || st->st_nlink == 1)) total += static_cast<uint64_t>(st->st_blocks) * 512;
                return 0;
            },
            32, FTW_PHYS | FTW_MOUNT);
@@ -174,20 +179,6 @@ std::vector<std::string> dependents(const std::vector<SnapshotInfo>& snaps, cons
     return out;
 }
 
-// Bytes only this snapshot's directory holds: files linked from another
-// snapshot (a reused kernel and initramfs) are not freed by removing it.
-uint64_t own_bytes(const std::string& dir) {
-    static uint64_t total;
-    total = 0;
-    ::nftw(dir.c_str(),
-           [](const char*, const struct stat* st, int type, struct FTW*) {
-               if (type == FTW_F && st->st_nlink == 1) total += static_cast<uint64_t>(st->st_blocks) * 512;
-               return 0;
-           },
-           8, FTW_PHYS | FTW_MOUNT);
-    return total;
-}
-
 std::string file_size(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 ? Progress::human_bytes(static_cast<double>(st.st_size)) : std::string("?");
@@ -216,7 +207,7 @@ void list_stick(const std::string& target) {
                                               " layers stacked)"
                                         : std::string("full snapshot"))
                   << ", squashfs " << file_size(dir + "/filesystem.squashfs") << ", "
-                  << Progress::human_bytes(static_cast<double>(own_bytes(dir))) << " of its own";
+                  << Progress::human_bytes(static_cast<double>(tree_bytes(dir, true))) << " of its own";
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
@@ -242,7 +233,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
                     "'" + id + "' is a layer of " + joined(users) + ", which would not boot without it; nothing was removed",
                     "Remove those first, or write a fresh base with `remaster snapshot --full --to " + target +
                         "` and then remove the older snapshots.");
-    const uint64_t freed = own_bytes(s.dir() + "/remaster/" + id);
+    const uint64_t freed = tree_bytes(s.dir() + "/remaster/" + id, true);
     remove_snapshot(s.dir(), id);
     s.rewrite_menu();
     s.close();

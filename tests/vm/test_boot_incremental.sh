@@ -48,18 +48,7 @@ NEW_HOST=remaster-incremental
 # shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
 
-WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-incremental.XXXXXX")
-cleanup() {
-	stick_release_all
-	release_below "$WORK"
-	if [[ -n "${KEEP_WORK:-}" ]]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf --one-file-system "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work vm-incremental
 
 # args: root. Chooses the files the change will modify and delete (existing
 # files of the root, none hard-linked, none with blanks in its name) and

@@ -43,18 +43,7 @@ NO_SHELL="rd.shell=0 rd.emergency=poweroff"
 # shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
 
-WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-options.XXXXXX")
-cleanup() {
-	stick_release_all
-	release_below "$WORK"
-	if [[ -n "${KEEP_WORK:-}" ]]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf --one-file-system "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work options
 
 # args: source root, dir. Prints a root under dir: the source through an
 # overlay with the options-aware remaster-proof in its upper layer.

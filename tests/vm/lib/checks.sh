@@ -17,3 +17,23 @@ summary() {
 	echo "$passed passed, $failed failed"
 	[[ $failed -eq 0 ]]
 }
+
+# args: name. Makes the test's work directory $WORK under
+# ${REMASTER_TEST_TMP:-/var/tmp} and arranges that, whatever happens, every
+# stick mount, mount and loop device below it is released and it is removed
+# (kept, and named, with KEEP_WORK=1). Needs lib/boot.sh and lib/stick.sh.
+make_work() {
+	WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-$1.XXXXXX")
+	trap _release_work EXIT
+	trap 'exit 130' INT TERM
+}
+
+_release_work() {
+	stick_release_all
+	release_below "$WORK"
+	if [[ -n "${KEEP_WORK:-}" ]]; then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf --one-file-system "$WORK"
+	fi
+}
