@@ -12,14 +12,9 @@
 namespace remaster {
 namespace {
 
-std::string field(const SnapshotInfo& s, const std::string& key) {
-    auto it = s.fields.find(key);
-    return it == s.fields.end() ? "" : it->second;
-}
-
 uint64_t number(const SnapshotInfo& s, const std::string& key) {
     try {
-        return std::stoull(field(s, key));
+        return std::stoull(s.get(key));
     } catch (const std::exception&) {
         return 0;
     }
@@ -29,7 +24,7 @@ uint64_t number(const SnapshotInfo& s, const std::string& key) {
 
 std::vector<std::string> layers_of(const SnapshotInfo& s) {
     std::vector<std::string> out;
-    std::istringstream in(field(s, "layers"));
+    std::istringstream in(s.get("layers"));
     for (std::string id; in >> id;) out.push_back(id);
     if (out.empty() || out.back() != s.id) out = {s.id};  // missing or damaged: only itself
     return out;
@@ -47,7 +42,7 @@ LayerChoice choose_parent(const std::vector<SnapshotInfo>& snaps, const std::str
         return c;
     }
     const SnapshotInfo& newest = snaps.front();
-    if (field(newest, "system") != system) {
+    if (newest.get("system") != system) {
         c.why = "the newest snapshot on the stick (" + newest.id + ") is of another system";
         return c;
     }

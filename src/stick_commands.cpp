@@ -197,12 +197,11 @@ void list_stick(const std::string& target) {
     const auto snaps = list_snapshots(s.dir());
     std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
     for (const auto& snap : snaps) {
-        auto f = [&](const char* k) { return snap.fields.count(k) ? snap.fields.at(k) : std::string("?"); };
         const std::string dir = s.dir() + "/remaster/" + snap.id;
         const auto layers = layers_of(snap);
         const auto users = dependents(snaps, snap.id);
-        std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << f("os") << ", kernel "
-                  << f("kernel") << "\n      "
+        std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << snap.get("os", "?") << ", kernel "
+                  << snap.get("kernel", "?") << "\n      "
                   << (layers.size() > 1 ? "layer on " + layers[layers.size() - 2] + " (" + std::to_string(layers.size()) +
                                               " layers stacked)"
                                         : std::string("full snapshot"))

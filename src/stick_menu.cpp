@@ -14,15 +14,6 @@
 #include "stick_store.hpp"
 
 namespace remaster {
-namespace {
-
-std::string field(const SnapshotInfo& s, const std::string& key, const std::string& fallback = "") {
-    auto it = s.fields.find(key);
-    return it == s.fields.end() ? fallback : it->second;
-}
-
-}  // namespace
-
 bool valid_profile_name(const std::string& name) {
     static const std::regex ok("[A-Za-z0-9_-]{1,32}");
     return std::regex_match(name, ok);
@@ -51,8 +42,7 @@ void create_profile(const std::string& data_mount, const std::string& name) {
 std::string read_default_entry(const std::string& data_mount) {
     std::ifstream f(data_mount + "/remaster/stick.conf");
     const SnapshotInfo conf = parse_snapshot_info("", std::string(std::istreambuf_iterator<char>(f), {}));
-    auto it = conf.fields.find("default_entry");
-    return it == conf.fields.end() ? kEntryLive : it->second;
+    return conf.get("default_entry", kEntryLive);
 }
 
 void write_default_entry(const std::string& data_mount, const std::string& id) {
@@ -77,8 +67,8 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
         const auto layers = layers_of(s);
         std::vector<std::string> below;
         for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back("/remaster/" + *it);
-        const std::string base = live_kernel_args(uuid, dir, field(s, "kernel_args"), below);
-        const std::string what = field(s, "os", "Linux") + ", " + readable_snapshot_time(s.id);
+        const std::string base = live_kernel_args(uuid, dir, s.get("kernel_args"), below);
+        const std::string what = s.get("os", "Linux") + ", " + readable_snapshot_time(s.id);
         auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
             entries.push_back({id, title, dir + "/vmlinuz", dir + "/initrd.img", base + (extra.empty() ? "" : " " + extra)});
         };

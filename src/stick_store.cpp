@@ -46,6 +46,11 @@ bool is_our_temp_file(const std::string& name) {
 
 }  // namespace
 
+std::string SnapshotInfo::get(const std::string& key, const std::string& fallback) const {
+    auto it = fields.find(key);
+    return it == fields.end() ? fallback : it->second;
+}
+
 std::string readable_snapshot_time(const std::string& id) {
     if (id.size() < 15) return id;
     return id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2) + " " + id.substr(9, 2) + ":" +

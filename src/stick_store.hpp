@@ -14,6 +14,7 @@ namespace remaster {
 struct SnapshotInfo {
     std::string id;  // directory name, "20261124-233000" (UTC), sorts by time
     std::map<std::string, std::string> fields;  // os, kernel, created, ...
+    std::string get(const std::string& key, const std::string& fallback = "") const;
 };
 
 // "20261124-235247" -> "2026-11-24 23:52 UTC"
