@@ -31,6 +31,14 @@ std::string meta_hash(const Node& n) {
     return h.hex().substr(0, 32);
 }
 
+// "mode uid gid size mtime ctime rdev " of a manifest line.
+std::string numeric_fields(const FileRecord& r) {
+    char buf[192];
+    std::snprintf(buf, sizeof buf, "%o %u %u %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " ", r.mode, r.uid, r.gid, r.size,
+                  r.mtime_ns, r.ctime_ns, r.rdev);
+    return buf;
+}
+
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -66,7 +74,7 @@ FileManifest manifest_of(const Tree& tree, int64_t scanned_ns) {
         r.gid = ino.gid;
         // Directory sizes say how the filesystem stores them, not what they hold.
         r.size = ino.is_dir() ? 0 : S_ISLNK(ino.mode) ? ino.target.size() : ino.size;
-        r.mtime_ns = ino.mtime_ns;
+        r.mtime_ns = ino.mtime * 1000000000ll + ino.mtime_nsec;
         r.ctime_ns = ino.ctime_ns;
         r.rdev = ino.rdev;
         r.meta = meta_hash(ino);
@@ -116,13 +124,9 @@ std::string unescape_path(const std::string& text) {
 
 std::string format_manifest(const FileManifest& m) {
     std::string out = std::string(kHeader) + "\nscanned " + std::to_string(m.scanned_ns) + "\n";
-    char buf[192];
     for (const auto& path : m.paths) {
         const FileRecord& r = m.records.at(path);
-        std::snprintf(buf, sizeof buf, "%o %u %u %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " ", r.mode, r.uid, r.gid,
-                      r.size, r.mtime_ns, r.ctime_ns, r.rdev);
-        out += buf;
-        out += r.meta + " " + (r.content.empty() ? "-" : r.content) + " " + (r.link.empty() ? "-" : escape_path(r.link)) +
+        out += numeric_fields(r) + r.meta + " " + (r.content.empty() ? "-" : r.content) + " " + (r.link.empty() ? "-" : escape_path(r.link)) +
                " " + escape_path(path) + "\n";
     }
     return out;
@@ -182,10 +186,7 @@ std::string fingerprint(const FileManifest& m, const std::vector<std::string>& p
     for (const auto& path : m.paths) {
         if (!under(path)) continue;
         const FileRecord& r = m.records.at(path);
-        char buf[192];
-        std::snprintf(buf, sizeof buf, "%o %u %u %" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " ", r.mode, r.uid, r.gid,
-                      r.size, r.mtime_ns, r.ctime_ns, r.rdev);
-        const std::string line = buf + r.meta + " " + r.link + " " + path + "\n";
+        const std::string line = numeric_fields(r) + r.meta + " " + r.link + " " + path + "\n";
         h.update(line.data(), line.size());
     }
     return h.hex();

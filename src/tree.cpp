@@ -229,7 +229,7 @@ private:
         n.uid = st.st_uid;
         n.gid = st.st_gid;
         n.mtime = st.st_mtim.tv_sec;
-        n.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+        n.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
         n.ctime_ns = st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec;
         if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) n.rdev = st.st_rdev;
         if (S_ISREG(st.st_mode)) {

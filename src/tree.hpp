@@ -41,9 +41,10 @@ struct Node {
     uid_t uid = 0;
     gid_t gid = 0;
     int64_t mtime = 0;  // seconds since the epoch, may be negative
-    // Full-resolution times for the file manifest of incremental snapshots:
-    // ctime cannot be set by programs, so an unchanged ctime means unchanged.
-    int64_t mtime_ns = 0;
+    // For the file manifest of incremental snapshots: the nanoseconds of
+    // mtime, and ctime in full (no program can set it, so an unchanged ctime
+    // means an unchanged file).
+    uint32_t mtime_nsec = 0;
     int64_t ctime_ns = 0;
     dev_t rdev = 0;     // block and character devices
     uint64_t size = 0;  // regular files: st_size at scan time
