@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <fstream>
-#include <memory>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -54,10 +53,21 @@ std::string sha256_file(const std::string& path) {
     return digest.hex();
 }
 
-void write_manifest(const std::string& dir, const std::vector<std::string>& files) {
+void write_manifest(const std::string& dir, const std::vector<std::string>& files,
+                    const std::map<std::string, std::string>& known) {
     std::string text;
-    for (const auto& f : files) text += sha256_file(dir + "/" + f) + "  " + f + "\n";
+    for (const auto& f : files) {
+        auto it = known.find(f);
+        text += (it != known.end() ? it->second : sha256_file(dir + "/" + f)) + "  " + f + "\n";
+    }
     write_file_atomic(dir + "/SHA256SUMS", text);
+}
+
+std::map<std::string, std::string> read_manifest(const std::string& dir) {
+    std::ifstream f(dir + "/SHA256SUMS");
+    std::map<std::string, std::string> out;
+    for (auto& [name, hash] : parse_manifest(std::string(std::istreambuf_iterator<char>(f), {}))) out[name] = hash;
+    return out;
 }
 
 std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {

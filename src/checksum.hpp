@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,13 @@ private:
 std::string sha256_file(const std::string& path);
 
 // Writes dir/SHA256SUMS for `files` (names relative to dir), atomically.
-void write_manifest(const std::string& dir, const std::vector<std::string>& files);
+// `known`: names whose hash is known already (a file hard-linked from another
+// snapshot: the same bytes, hashed when they were written), not read again.
+void write_manifest(const std::string& dir, const std::vector<std::string>& files,
+                    const std::map<std::string, std::string>& known = {});
+
+// dir/SHA256SUMS as name -> hex; empty when it is missing.
+std::map<std::string, std::string> read_manifest(const std::string& dir);
 
 struct ManifestResult {
     std::vector<std::string> ok;

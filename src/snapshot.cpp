@@ -213,6 +213,13 @@ std::vector<SnapshotInfo> infos_of(const std::vector<SnapshotInfo>& snaps, const
     return out;
 }
 
+// Turns a planned layer into a fresh base of the same system.
+void become_base(Layer& layer) {
+    Layer base;
+    base.system = std::move(layer.system);
+    layer = std::move(base);
+}
+
 // Prunes the tree to what changed since the parent. False when the layer
 // turned into a fresh base (the parent's manifest cannot be read, or the
 // stack would grow too large): the tree may be half pruned then.
@@ -223,7 +230,7 @@ bool prune_layer(Layer& layer, Tree& tree, const View& view, const std::vector<S
         before = read_manifest_file(target + "/remaster/" + layer.parent + "/manifest");
     } catch (const Error& e) {
         log::warn() << e.what() << "; writing a complete snapshot instead";
-        layer = Layer{false, "", {}, layer.system, {}, 0, ""};
+        become_base(layer);
         return false;
     }
     const std::string root = view.path();
@@ -234,7 +241,7 @@ bool prune_layer(Layer& layer, Tree& tree, const View& view, const std::vector<S
     if (deltas_too_large(infos_of(snaps, layer.below), data)) {
         log::info() << "Writing a complete snapshot: with this one, the layers above the base would hold more than "
                     << static_cast<int>(kMaxDeltaShare * 100) << "% of its data";
-        layer = Layer{false, "", {}, layer.system, {}, 0, ""};
+        become_base(layer);
         return false;
     }
     log::info() << "Writing a layer on " << layer.parent << ": " << d.added << " new, " << d.changed << " changed, "
@@ -253,16 +260,12 @@ std::unique_ptr<LayerImages> reusable_layers(const std::vector<SnapshotInfo>& sn
                                              const Layer& layer, const SquashOptions& squash, const Tree& tree) {
     if (snaps.empty() || layer.delta) return nullptr;
     const SnapshotInfo& newest = snaps.front();
-    auto field = [](const SnapshotInfo& s, const char* k) {
-        auto it = s.fields.find(k);
-        return it == s.fields.end() ? std::string() : it->second;
-    };
-    if (field(newest, "system") != layer.system) return nullptr;
+    if (newest.get("system") != layer.system) return nullptr;
     const auto ids = layers_of(newest);
     const auto infos = infos_of(snaps, ids);
     if (infos.size() != ids.size()) return nullptr;
     for (const auto& s : infos)
-        if (field(s, "compress") != compression_spec(squash) || field(s, "block_size") != std::to_string(squash.block_size))
+        if (s.get("compress") != compression_spec(squash) || s.get("block_size") != std::to_string(squash.block_size))
             return nullptr;
     try {
         const FileManifest before = read_manifest_file(target + "/remaster/" + newest.id + "/manifest");
@@ -291,8 +294,7 @@ ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
 std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& inputs,
                              const std::string& target, const std::string& snapdir) {
     for (const auto& s : snaps) {
-        auto it = s.fields.find("initramfs_inputs");
-        if (it == s.fields.end() || it->second != inputs) continue;
+        if (s.get("initramfs_inputs") != inputs) continue;
         const std::string from = target + "/remaster/" + s.id;
         bool linked = true;
         for (const char* f : {"vmlinuz", "initrd.img"})
@@ -377,6 +379,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         }
     }
 
+    std::string boot_files_from;  // the snapshot whose kernel and initramfs are reused
     try {
         // Squash straight onto the stick.
         clock.start("squash");
@@ -395,8 +398,9 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         // dracut in the view, unless one on the stick was built from the same inputs.
         clock.start("initramfs");
         const std::string inputs = initramfs_fingerprint(layer.manifest, sp.kernel.version, datadir + "/dracut-module");
-        if (const std::string from = reuse_boot_files(snaps, inputs, target, snapdir); !from.empty()) {
-            log::info() << "Kernel and initramfs unchanged since " << from << ": reused";
+        boot_files_from = reuse_boot_files(snaps, inputs, target, snapdir);
+        if (!boot_files_from.empty()) {
+            log::info() << "Kernel and initramfs unchanged since " << boot_files_from << ": reused";
         } else {
             view.prepare_chroot();
             install_dracut_module(datadir, view.path());
@@ -430,7 +434,11 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // persistence profile, and the default entry if one was asked for.
     clock.start("checksums");
     log::info() << "Writing checksums ...";
-    write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"});
+    std::map<std::string, std::string> known;
+    if (!boot_files_from.empty())
+        for (const auto& [name, hash] : read_manifest(target + "/remaster/" + boot_files_from))
+            if (name == "vmlinuz" || name == "initrd.img") known[name] = hash;
+    write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"}, known);
     write_manifest_file(snapdir + "/manifest", layer.manifest);
     create_profile(target, kDefaultProfile);
     if (!opt.default_boot.empty()) write_default_entry(target, default_entry_id(opt.default_boot));

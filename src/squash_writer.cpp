@@ -188,7 +188,7 @@ public:
         SquashReport report;
         report.image_bytes = file_.get()->get_size(file_.get());
         report.inodes = order_.size();
-        report.reused_files = reused_files_;
+        report.reused_files = reused_.size();
         report.dropped = dropped_.rows();
         return report;
     }
@@ -472,7 +472,6 @@ private:
         reused_.emplace_back(idx, std::move(copied));
         done_ += n.data_bytes;
         report_progress(false);
-        reused_files_++;
         return true;
     }
 
@@ -499,7 +498,6 @@ private:
             if (!ret) ret = sqfs_inode_set_file_block_start(inode, s.start);
             if (ret) throw_sqfs("record the blocks of '" + rel + "'", ret);
         }
-        reused_.clear();
     }
 
     // Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
@@ -742,7 +740,6 @@ private:
     std::vector<char> zeros_, buf_;
     ContentDigests* digests_;
     BlockSource* reuse_;
-    uint64_t reused_files_ = 0;
     bool blocks_in_flight_ = false;  // a compressed file's blocks may not be written yet
     std::vector<std::pair<uint32_t, StoredBlocks>> reused_;  // inode index, copied blocks
     std::unique_ptr<Sha256> digest_;  // of the file being read, when wanted
