@@ -88,12 +88,19 @@ done
 # Phase breakdown: one `snapshot --timings --to IMAGE` with the default
 # compression, its "remaster: timings: view 0.1 s, scan 0.3 s, ..." line one
 # phase per row.
+# args: log [snapshot options]. One `snapshot --timings --to` the bench's
+# stick image, caches dropped first, its stderr into log.
+stick_run() {
+  local log=$1
+  shift
+  sync
+  echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
+  nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
+    "$@" 2>"$log" || { cat "$log" >&2; exit 1; }
+}
 echo
 echo "snapshot --to IMAGE, phases (one run, caches dropped, default compression):"
-sync
-echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
-nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
-  2>"$out/phases.log" || { cat "$out/phases.log" >&2; exit 1; }
+stick_run "$out/phases.log"
 sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ *//' |
   awk '{ printf "  %-10s %7s s\n", $1, $2 }'
 
@@ -103,15 +110,9 @@ sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ */
 # test_boot_incremental.sh times one after a real change.
 echo
 echo "snapshot --to the same IMAGE again (a layer; the root unchanged):"
-sync
-echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
-nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
-  2>"$out/layer.log" || { cat "$out/layer.log" >&2; exit 1; }
+stick_run "$out/layer.log"
 # And --full: a new base, its unchanged files' blocks copied from the old layers.
-sync
-echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
-nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" --full \
-  2>"$out/base.log" || { cat "$out/base.log" >&2; exit 1; }
+stick_run "$out/base.log" --full
 total() { sed -n 's/^remaster: timings: .*total \([0-9.]*\) s.*/\1/p' "$1"; }
 squash() { sed -n 's/^remaster: timings: .*squash \([0-9.]*\) s.*/\1/p' "$1"; }
 printf '  %-34s %7.2f s (squash %s s)\n' "first (complete)" "$(total "$out/phases.log")" "$(squash "$out/phases.log")" \
