@@ -5,8 +5,8 @@
 # by `remaster snapshot --to`.
 #
 # The test root is the cached Debian root (lib/debian-root.sh) seen through an
-# overlay whose only change is a richer remaster-proof: besides root, fstab
-# and host, its line says what the live system sees of the boot options:
+# overlay whose only change is a remaster-proof-extra: besides root, fstab and
+# host, the proof line then says what the live system sees of the boot options:
 #   marker=   /var/lib/remaster-test/marker at boot (none if absent); with
 #             remaster.test.write=WORD on the command line it then writes WORD
 #   medium=   source:ro|rw of /run/remaster/medium, or none (unmounted)
@@ -46,17 +46,14 @@ NO_SHELL="rd.shell=0 rd.emergency=poweroff"
 make_work options
 
 # args: source root, dir. Prints a root under dir: the source through an
-# overlay with the options-aware remaster-proof in its upper layer.
+# overlay with the options-aware remaster-proof-extra in its upper layer.
 make_test_root() {
 	local src=$1 dir=$2
 	mkdir -p "$dir/upper/usr/local/sbin" "$dir/work" "$dir/root"
-	cat >"$dir/upper/usr/local/sbin/remaster-proof" <<'PROOF'
+	cat >"$dir/upper/usr/local/sbin/remaster-proof-extra" <<'PROOF'
 #!/bin/sh
-# Test-only (test_boot_options.sh): report how this system was booted and
-# what it sees of the boot options, then power off.
-fstype=$(findmnt -n -o FSTYPE /)
-fstab=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /etc/fstab 2>/dev/null | head -n 1)
-[ -n "$fstab" ] || fstab=none
+# Test-only (test_boot_options.sh): what this system sees of the boot
+# options, for the proof line.
 marker=/var/lib/remaster-test/marker
 seen=$(cat "$marker" 2>/dev/null)
 [ -n "$seen" ] || seen=none
@@ -74,14 +71,9 @@ medium=$(findmnt -n -o SOURCE,OPTIONS /run/remaster/medium | awk '{ split($2, o,
 rw=$(findmnt -n -o FSTYPE /run/remaster/rw)
 lowerdev=$(findmnt -n -o SOURCE /run/remaster/lower)
 lowerfile=$(losetup -n -O BACK-FILE "$lowerdev" 2>/dev/null | tr -d ' ')
-line="REMASTER-PROOF root=$fstype fstab=$fstab host=$(hostname) marker=$seen medium=$medium rw=${rw:-none} lowerfile=${lowerfile:-none}"
-for tty in /dev/ttyS0 /dev/console; do
-	echo "$line" >"$tty" 2>/dev/null || :
-done
-echo "$line"
-systemctl --no-block poweroff
+echo "marker=$seen medium=$medium rw=${rw:-none} lowerfile=${lowerfile:-none}"
 PROOF
-	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
+	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof-extra"
 	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
 	echo "$dir/root"
 }

@@ -64,11 +64,15 @@ printf '# /etc/fstab of the test root\nUUID=00000000-0000-0000-0000-000000000000
 
 cat >"$tmp/usr/local/sbin/remaster-proof" <<'PROOF'
 #!/bin/sh
-# Test-only: report how this system was booted, then power off.
+# Test-only: report how this system was booted, then power off. A test that
+# wants more in the line installs /usr/local/sbin/remaster-proof-extra: what
+# it prints (more field=value words) is appended.
 fstype=$(findmnt -n -o FSTYPE /)
 fstab=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' /etc/fstab 2>/dev/null | head -n 1)
 [ -n "$fstab" ] || fstab=none
 line="REMASTER-PROOF root=$fstype fstab=$fstab host=$(hostname)"
+extra=/usr/local/sbin/remaster-proof-extra
+[ -x "$extra" ] && line="$line $("$extra")"
 for tty in /dev/ttyS0 /dev/console; do
 	echo "$line" >"$tty" 2>/dev/null || :
 done
