@@ -120,9 +120,9 @@ int main(int argc, char** argv) {
         if (snap->parsed()) snapshot(opt, runner);
         if (verify->parsed()) verify_stick(on);
         if (list->parsed()) list_stick(on);
-        if (remove->parsed()) remove_stick_snapshot(on, name);
-        if (profile_cmds["add"]->parsed()) profile_add(on, name);
-        if (profile_cmds["remove"]->parsed()) profile_remove(on, name);
+        if (remove->parsed()) remove_stick_snapshot(on, name, runner);
+        if (profile_cmds["add"]->parsed()) profile_add(on, name, runner);
+        if (profile_cmds["remove"]->parsed()) profile_remove(on, name, runner);
         if (profile_cmds["reset"]->parsed()) profile_reset(on, name);
         if (profile_cmds["list"]->parsed()) profile_list(on);
         return 0;

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "data_dir.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
@@ -20,6 +21,7 @@
 #include "plan.hpp"
 #include "progress.hpp"
 #include "stick.hpp"
+#include "stick_menu.hpp"
 #include "runner.hpp"
 
 namespace remaster {
@@ -235,8 +237,17 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
                                a.install_hint(what) + ")");
             missing = true;
         }
+    // The boot menu: the user's arguments and the system's name must have a
+    // GRUB spelling now, not after the squash.
+    try {
+        check_menu_values(load_menu_templates(data_dir() + "/grub.d"), sp.os_name, sp.kernel_args);
+    } catch (const Error& e) {
+        problems.push_back(std::string(e.what()) + (e.hint().empty() ? "" : ". " + e.hint()));
+        if (e.code() == Exit::missing) missing = true;
+    }
     // Tools on this machine, which writes the stick.
-    for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"mkfs.ext4", "e2fsprogs"},
+    for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"grub-script-check", "grub-common"},
+                                    {"mkfs.ext4", "e2fsprogs"},
                                     {"mkfs.fat", "dosfstools"},
                                     {"mcopy", "mtools"},
                                     {"mmd", "mtools"}})

@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
+#include "grub_script.hpp"
 #include "interrupt.hpp"
 #include "layer_images.hpp"
 #include "layering.hpp"
@@ -75,8 +76,8 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
     for (const auto& c : format_commands(p)) os << "  " << format_command(c) << "\n";
     os << "  " << format_command(dracut_command(p.view, s.kernel.version, "/tmp/initrd.img")) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
-    os << "Boot entry: linux " << p.snapshot_dir << "/vmlinuz " << live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)
-       << "\n";
+    os << "Boot entry: linux " << p.snapshot_dir << "/vmlinuz "
+       << grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)) << "\n";
 }
 
 // --dry-run: walk the source read-only to show what the rules exclude.
@@ -441,10 +442,11 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     write_manifest(snapdir, {"filesystem.squashfs", "vmlinuz", "initrd.img"}, known);
     write_manifest_file(snapdir + "/manifest", layer.manifest);
     create_profile(target, kDefaultProfile);
-    if (!opt.default_boot.empty()) write_default_entry(target, default_entry_id(opt.default_boot));
 
     // Complete: snapshot.info after everything is on the stick, then the menu,
-    // atomically: until this rename the stick boots what it booted before.
+    // rendered and checked while the snapshot is still unfinished (a failure
+    // removes it), then installed atomically: until this rename the stick
+    // boots what it booted before.
     SnapshotInfo info{snapshot_id,
                       {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
                        {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"},
@@ -456,8 +458,11 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     info.fields["layers"] = layers + snapshot_id;
     if (layer.delta) info.fields["parent"] = layer.parent;
     write_snapshot_info(target, info);
+    const std::string default_id = opt.default_boot.empty() ? "" : default_entry_id(opt.default_boot);
+    const std::string menu = render_stick_menu(templates, target, paths.uuid, runner, default_id);
+    if (!default_id.empty()) write_default_entry(target, default_id);
+    install_stick_menu(target, menu);
     unfinished.dismiss();
-    write_stick_menu(templates, target, paths.uuid);
 
     clock.start("sync");
     data.unmount();

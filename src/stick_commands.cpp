@@ -19,6 +19,7 @@
 #include "partition.hpp"
 #include "progress.hpp"
 #include "recovery.hpp"
+#include "runner.hpp"
 #include "runtime_dir.hpp"
 #include "stick.hpp"
 #include "stick_menu.hpp"
@@ -54,7 +55,11 @@ public:
 
     const std::string& dir() const { return mount_dir_; }
     const std::string& uuid() const { return uuid_; }
-    void rewrite_menu() { write_stick_menu(load_menu_templates(data_dir() + "/grub.d"), mount_dir_, uuid_); }
+    // The menu for what the stick holds now; the old one stays if it fails.
+    void rewrite_menu(Runner& runner) { install_stick_menu(mount_dir_, render_menu(runner)); }
+    std::string render_menu(Runner& runner) const {
+        return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), mount_dir_, uuid_, runner);
+    }
     void close() {
         data_.unmount();
         ::sync();
@@ -129,22 +134,32 @@ void verify_stick(const std::string& target) {
     log::info() << "Every file on " << target << " matches its checksum";
 }
 
-void profile_add(const std::string& target, const std::string& name) {
+void profile_add(const std::string& target, const std::string& name, Runner& runner) {
     OpenStick s(target, true);
     if (profile_exists(s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
     create_profile(s.dir(), name);
-    s.rewrite_menu();
+    // The menu lists the profiles on the stick, so it is rendered after the
+    // profile exists; a profile whose menu fails is taken back.
+    std::string menu;
+    try {
+        menu = s.render_menu(runner);
+    } catch (...) {
+        empty_dir(profile_dir(s, name));
+        ::rmdir(profile_dir(s, name).c_str());
+        throw;
+    }
+    install_stick_menu(s.dir(), menu);
     s.close();
     log::info() << "Added the profile '" << name << "': its boot entry keeps its own changes";
 }
 
-void profile_remove(const std::string& target, const std::string& name) {
+void profile_remove(const std::string& target, const std::string& name, Runner& runner) {
     OpenStick s(target, true);
     if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
     const std::string dir = profile_dir(s, name);
     empty_dir(dir);
     if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
-    s.rewrite_menu();
+    s.rewrite_menu(runner);
     s.close();
     log::info() << "Removed the profile '" << name << "' and its saved changes";
 }
@@ -218,7 +233,7 @@ void list_stick(const std::string& target) {
     s.close();
 }
 
-void remove_stick_snapshot(const std::string& target, const std::string& id) {
+void remove_stick_snapshot(const std::string& target, const std::string& id, Runner& runner) {
     OpenStick s(target, true);
     const auto snaps = list_snapshots(s.dir());
     bool found = false;
@@ -234,7 +249,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
                         "` and then remove the older snapshots.");
     const uint64_t freed = tree_bytes(s.dir() + "/remaster/" + id, true);
     remove_snapshot(s.dir(), id);
-    s.rewrite_menu();
+    s.rewrite_menu(runner);
     s.close();
     log::info() << "Removed the snapshot " << id << " (" << Progress::human_bytes(static_cast<double>(freed)) << " freed)";
 }

@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "file_copy.hpp"
+#include "grub_script.hpp"
 #include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
@@ -87,13 +88,33 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
     return entries;
 }
 
-void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid) {
+std::string render_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
+                              Runner& runner, const std::string& default_id) {
     const auto entries = stick_menu_entries(data_mount, uuid);
     if (entries.empty()) throw Error(Exit::failure, "The stick holds no complete snapshot to boot");
-    std::string def = read_default_entry(data_mount);
+    std::string def = default_id.empty() ? read_default_entry(data_mount) : default_id;
     if (std::none_of(entries.begin(), entries.end(), [&](const MenuEntry& e) { return e.id == def; }))
         def = entries.front().id;  // e.g. the default profile was removed
-    write_file_atomic(data_mount + "/boot/grub/grub.cfg", render_grub_cfg(templates, uuid, entries, def, 3));
+    const std::string cfg = render_grub_cfg(templates, uuid, entries, def, 3);
+    check_grub_script(runner, cfg);
+    return cfg;
+}
+
+void install_stick_menu(const std::string& data_mount, const std::string& cfg) {
+    write_file_atomic(data_mount + "/boot/grub/grub.cfg", cfg);
+}
+
+void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
+                      Runner& runner) {
+    install_stick_menu(data_mount, render_stick_menu(templates, data_mount, uuid, runner));
+}
+
+void check_menu_values(const MenuTemplates& templates, const std::string& os_name, const std::string& kernel_args) {
+    // The entries' own arguments are ours and safe; the user's are what may not be.
+    const std::string dir = "/remaster/20260101-000000";
+    const MenuEntry e{kEntryLive, "remaster live: " + os_name, dir + "/vmlinuz", dir + "/initrd.img",
+                      live_kernel_args("0", dir, kernel_args)};
+    (void)render_grub_cfg(templates, "0", {e}, e.id, 3);
 }
 
 }  // namespace remaster

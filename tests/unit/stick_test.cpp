@@ -9,6 +9,7 @@
 #include "checksum.hpp"
 #include "error.hpp"
 #include "mount.hpp"
+#include "runner.hpp"
 #include "stick_menu.hpp"
 #include "stick_store.hpp"
 
@@ -123,7 +124,8 @@ TEST_CASE("the default entry is chosen at snapshot time and falls back to the fi
     CHECK(read_default_entry(s.dir) == "live");
     write_default_entry(s.dir, "persist-gone");
     const MenuTemplates t{"default=@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ @TITLE@ @KERNEL@ @INITRD@ @ARGS@ @UUID@\n", ""};
-    write_stick_menu(t, s.dir, "U");
+    RecordingRunner runner;
+    write_stick_menu(t, s.dir, "U", runner);
     std::ifstream f(s.dir + "/boot/grub/grub.cfg");
     std::string first;
     std::getline(f, first);
