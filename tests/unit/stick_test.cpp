@@ -131,3 +131,36 @@ TEST_CASE("the default entry is chosen at snapshot time and falls back to the fi
     std::getline(f, first);
     CHECK(first == "default=live");
 }
+
+namespace {
+// A grub-script-check that rejects every file.
+struct RejectingRunner : Runner {
+    CommandResult run(const Command&) override { return {1, "", "error: syntax error."}; }
+};
+}  // namespace
+
+TEST_CASE("a menu that fails grub-script-check leaves the old grub.cfg") {
+    FakeStick s;
+    s.snapshot("20260101-000000");
+    std::ofstream(s.dir + "/boot/grub/grub.cfg") << "old menu\n";
+    const MenuTemplates t{"@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ '@TITLE@' @KERNEL@ @ARGS@ @INITRD@ @UUID@\n", ""};
+    RejectingRunner reject;
+    CHECK_THROWS_AS(write_stick_menu(t, s.dir, "U", reject), Error);
+    std::ifstream f(s.dir + "/boot/grub/grub.cfg");
+    CHECK(std::string(std::istreambuf_iterator<char>(f), {}) == "old menu\n");
+    RecordingRunner ok;
+    write_stick_menu(t, s.dir, "U", ok);
+    REQUIRE(ok.commands().size() == 1);
+    CHECK(ok.commands()[0].argv[0].find("grub-script-check") != std::string::npos);
+}
+
+TEST_CASE("the plan-time menu check refuses what cannot reach the kernel and takes any title") {
+    const MenuTemplates t{"@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ '@TITLE@' @KERNEL@ @ARGS@ @INITRD@ @UUID@\n", ""};
+    CHECK_NOTHROW(check_menu_values(t, "Bob's \"Linux\" ; $prefix # } {\x1b[0m", "a;b $prefix #x } {"));
+    try {
+        check_menu_values(t, "Debian", "quiet it's");
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::bad_input);
+    }
+}
