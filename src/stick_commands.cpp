@@ -144,7 +144,11 @@ void profile_add(const std::string& target, const std::string& name, Runner& run
     try {
         menu = s.render_menu(runner);
     } catch (...) {
-        empty_dir(profile_dir(s, name));
+        try {
+            empty_dir(profile_dir(s, name));  // new and empty; cannot fail short of I/O errors
+        } catch (const Error& e) {
+            log::warn() << e.what();
+        }
         ::rmdir(profile_dir(s, name).c_str());
         throw;
     }
