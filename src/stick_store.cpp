@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
 #include "text.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
@@ -81,9 +81,10 @@ std::string format_snapshot_info(const SnapshotInfo& info) {
 std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
     std::vector<SnapshotInfo> out;
     for (const auto& id : snapshot_dirs(data_mount)) {
-        std::ifstream f(data_mount + "/remaster/" + id + "/snapshot.info");
-        if (!f) continue;
-        out.push_back(parse_snapshot_info(id, std::string(std::istreambuf_iterator<char>(f), {})));
+        const auto text = read_small_file(data_mount + "/remaster/" + id + "/snapshot.info",
+                                          {kConfigMax, false, "", Exit::failure});
+        if (!text) continue;  // unfinished: see list_unfinished_snapshots
+        out.push_back(parse_snapshot_info(id, *text));
     }
     return out;
 }
