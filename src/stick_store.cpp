@@ -103,15 +103,20 @@ void remove_snapshot(const std::string& data_mount, const std::string& id) {
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }
 
-std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
-    std::vector<std::string> removed;
+std::vector<std::string> list_unfinished_snapshots(const std::string& data_mount) {
+    std::vector<std::string> out;
     for (const auto& id : snapshot_dirs(data_mount)) {
         struct stat st;
-        if (::stat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) == 0) continue;
-        remove_snapshot(data_mount, id);
-        removed.push_back(id);
+        if (::lstat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) != 0 && errno == ENOENT)
+            out.push_back(id);
     }
-    return removed;
+    return out;
+}
+
+std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
+    const std::vector<std::string> unfinished = list_unfinished_snapshots(data_mount);
+    for (const auto& id : unfinished) remove_snapshot(data_mount, id);
+    return unfinished;
 }
 
 void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info) {
