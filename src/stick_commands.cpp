@@ -128,6 +128,7 @@ void verify_stick(const std::string& target) {
     for (const auto& id : unfinished)
         std::cout << id << ": unfinished (an interrupted run; not in the menu, the next snapshot --to removes it)\n";
     s.close();
+    std::cout.flush();  // the listing before the verdict, also when both go to one pipe
     // Passing on zero files checked would call an empty or broken stick good.
     if (checked == 0)
         throw Error(Exit::failure,
