@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 
 #include "error.hpp"
 #include "fd.hpp"
 #include "file_copy.hpp"
 #include "interrupt.hpp"
 #include "text.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
@@ -64,9 +64,9 @@ void write_manifest(const std::string& dir, const std::vector<std::string>& file
 }
 
 std::map<std::string, std::string> read_manifest(const std::string& dir) {
-    std::ifstream f(dir + "/SHA256SUMS");
+    const auto text = read_small_file(dir + "/SHA256SUMS", {kConfigMax, false, "", Exit::failure});
     std::map<std::string, std::string> out;
-    for (auto& [name, hash] : parse_manifest(std::string(std::istreambuf_iterator<char>(f), {}))) out[name] = hash;
+    for (auto& [name, hash] : parse_manifest(text.value_or(""))) out[name] = hash;
     return out;
 }
 
@@ -85,9 +85,9 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
 }
 
 ManifestResult verify_manifest(const std::string& dir, const std::string& shown) {
-    std::ifstream f(dir + "/SHA256SUMS");
-    if (!f) throw Error(Exit::failure, "'" + shown + "/SHA256SUMS' is missing: this snapshot cannot be verified");
-    const std::string text(std::istreambuf_iterator<char>(f), {});
+    const auto read = read_small_file(dir + "/SHA256SUMS", {kConfigMax, false, "'" + shown + "/SHA256SUMS'", Exit::failure});
+    if (!read) throw Error(Exit::failure, "'" + shown + "/SHA256SUMS' is missing: this snapshot cannot be verified");
+    const std::string& text = *read;
     const auto entries = parse_manifest(text);
     ManifestResult r;
     // As strict as the checked boot: what cannot be read is not "fine".

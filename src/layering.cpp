@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "checksum.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
@@ -77,9 +77,14 @@ bool deltas_too_large(const std::vector<SnapshotInfo>& stack, uint64_t new_layer
 }
 
 std::string system_id(const std::string& root, const std::string& os_id) {
+    // Only a plain file counts (a FIFO or device there must not hang us);
+    // whatever else is there says nothing about the system, as a missing one.
     std::string machine;
-    std::ifstream f(root + "/etc/machine-id");
-    f >> machine;
+    try {
+        machine = read_small_file(root + "/etc/machine-id", {4096, false, "", Exit::bad_input}).value_or("");
+    } catch (const Error&) {
+    }
+    while (!machine.empty() && (machine.back() == '\n' || machine.back() == ' ')) machine.pop_back();
     // A missing or uninitialized machine-id (images, chroots) says nothing:
     // the root's path stands in for it.
     if (machine.size() != 32 || machine == "uninitialized") machine = "path:" + root;

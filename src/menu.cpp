@@ -1,17 +1,17 @@
 #include "menu.hpp"
 
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
 #include "grub_script.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
 std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
-    return std::string(std::istreambuf_iterator<char>(f), {});
+    auto text = read_small_file(path, {kConfigMax, true, "the GRUB template '" + path + "'", Exit::missing});
+    if (!text) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
+    return std::move(*text);
 }
 }  // namespace
 

@@ -118,6 +118,7 @@ bool profile_exists(const OpenStick& s, const std::string& name) {
 void verify_stick(const std::string& target) {
     OpenStick s(target, false);
     std::vector<std::string> bad;
+    size_t checked = 0;
     for (const auto& snap : list_snapshots(s.dir())) {
         const ManifestResult r = verify_manifest(s.dir() + "/remaster/" + snap.id, "/remaster/" + snap.id);
         for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
@@ -125,8 +126,20 @@ void verify_stick(const std::string& target) {
             std::cout << snap.id << "/" << f << "\n";
             bad.push_back(snap.id + "/" + f);
         }
+        checked += r.ok.size() + r.bad.size();
     }
+    // Not damage (it never boots), but not verified either.
+    const auto unfinished = list_unfinished_snapshots(s.dir());
+    for (const auto& id : unfinished)
+        std::cout << id << ": unfinished (an interrupted run; not in the menu, the next snapshot --to removes it)\n";
     s.close();
+    std::cout.flush();  // the listing before the verdict, also when both go to one pipe
+    // Passing on zero files checked would call an empty or broken stick good.
+    if (checked == 0)
+        throw Error(Exit::failure,
+                    "Nothing on '" + target + "' was verified: it holds no finished snapshot" +
+                        (unfinished.empty() ? std::string() : " (" + std::to_string(unfinished.size()) + " unfinished)"),
+                    "Write one with `remaster snapshot --to " + target + "`.");
     if (!bad.empty())
         throw Error(Exit::failure, "The stick '" + target + "' is damaged: " + bad.front() +
                                        (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),
@@ -229,6 +242,10 @@ void list_stick(const std::string& target) {
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
+    for (const auto& id : list_unfinished_snapshots(s.dir()))
+        std::cout << "  " << id << "  " << readable_snapshot_time(id) << "  unfinished (an interrupted run), "
+                  << Progress::human_bytes(static_cast<double>(tree_bytes(s.dir() + "/remaster/" + id)))
+                  << "; not bootable, the next snapshot --to removes it\n";
     std::cout << "Profiles:";
     for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
     struct statvfs vfs;

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
@@ -13,6 +12,7 @@
 #include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 bool valid_profile_name(const std::string& name) {
@@ -41,8 +41,8 @@ void create_profile(const std::string& data_mount, const std::string& name) {
 }
 
 std::string read_default_entry(const std::string& data_mount) {
-    std::ifstream f(data_mount + "/remaster/stick.conf");
-    const SnapshotInfo conf = parse_snapshot_info("", std::string(std::istreambuf_iterator<char>(f), {}));
+    const auto text = read_small_file(data_mount + "/remaster/stick.conf", {kConfigMax, false, "", Exit::failure});
+    const SnapshotInfo conf = parse_snapshot_info("", text.value_or(""));
     return conf.get("default_entry", kEntryLive);
 }
 

@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
 #include "text.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
@@ -81,9 +81,10 @@ std::string format_snapshot_info(const SnapshotInfo& info) {
 std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
     std::vector<SnapshotInfo> out;
     for (const auto& id : snapshot_dirs(data_mount)) {
-        std::ifstream f(data_mount + "/remaster/" + id + "/snapshot.info");
-        if (!f) continue;
-        out.push_back(parse_snapshot_info(id, std::string(std::istreambuf_iterator<char>(f), {})));
+        const auto text = read_small_file(data_mount + "/remaster/" + id + "/snapshot.info",
+                                          {kConfigMax, false, "", Exit::failure});
+        if (!text) continue;  // unfinished: see list_unfinished_snapshots
+        out.push_back(parse_snapshot_info(id, *text));
     }
     return out;
 }
@@ -102,15 +103,20 @@ void remove_snapshot(const std::string& data_mount, const std::string& id) {
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }
 
-std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
-    std::vector<std::string> removed;
+std::vector<std::string> list_unfinished_snapshots(const std::string& data_mount) {
+    std::vector<std::string> out;
     for (const auto& id : snapshot_dirs(data_mount)) {
         struct stat st;
-        if (::stat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) == 0) continue;
-        remove_snapshot(data_mount, id);
-        removed.push_back(id);
+        if (::lstat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) != 0 && errno == ENOENT)
+            out.push_back(id);
     }
-    return removed;
+    return out;
+}
+
+std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
+    const std::vector<std::string> unfinished = list_unfinished_snapshots(data_mount);
+    for (const auto& id : unfinished) remove_snapshot(data_mount, id);
+    return unfinished;
 }
 
 void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info) {

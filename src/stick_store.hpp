@@ -27,6 +27,9 @@ std::string format_snapshot_info(const SnapshotInfo& info);
 // Complete snapshots on the mounted data partition, newest first.
 std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount);
 
+// Ids of the directories left by interrupted runs (no snapshot.info), newest first.
+std::vector<std::string> list_unfinished_snapshots(const std::string& data_mount);
+
 // Removes directories left by interrupted runs; returns their ids.
 std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount);
 
