@@ -55,6 +55,8 @@ std::vector<MountEntry> read_mount_table() {
         e.fs_root = str(mnt_fs_get_root(fs));
         e.pseudo = mnt_fs_is_pseudofs(fs);
         e.net = mnt_fs_is_netfs(fs);
+        e.devno = mnt_fs_get_devno(fs);
+        e.read_only = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "ro", nullptr, nullptr) == 0;
         out.push_back(std::move(e));
     }
     return out;

@@ -16,6 +16,8 @@ struct MountEntry {
     std::string fs_root;  // path inside the filesystem ("/" unless a bind mount or subvolume)
     bool pseudo = false;  // libmount's idea of a pseudo filesystem
     bool net = false;     // libmount's idea of a network filesystem
+    unsigned long devno = 0;  // mountinfo's major:minor (makedev); an anonymous one for btrfs, tmpfs...
+    bool read_only = false;   // mounted "ro" (per mount, not per superblock)
 };
 
 struct SkippedMount {
