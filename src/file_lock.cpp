@@ -54,9 +54,11 @@ std::string lock_holder(const struct stat& st) {
         if (std::sscanf(id.c_str(), "%x:%x:%lu", &maj, &min, &ino) != 3) continue;
         if (maj != major(st.st_dev) || min != minor(st.st_dev) || ino != st.st_ino) continue;
         if (pid <= 0 || pid == ::getpid()) continue;
+        // The pid is the one that took the lock; when it is gone, a child that
+        // inherited the fd holds it, and we cannot tell which.
         std::string comm;
-        std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/comm"), comm);
-        return "process " + std::to_string(pid) + (comm.empty() ? "" : " (" + comm + ")");
+        std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+        if (std::getline(f, comm) && !comm.empty()) return "process " + std::to_string(pid) + " (" + comm + ")";
     }
     return "another process";
 }
