@@ -85,15 +85,16 @@ exec {reader}<"$stick"
 flock -s "$reader"
 check "list beside a reader's shared lock" "$REMASTER" list --on "$stick" --quiet
 check "profile add is refused while a reader holds the stick (exit 5, names it)" \
-  refused_with 5 "process $$ (bash) holds a lock" "$REMASTER" profile add --on "$stick" x
+  refused_with 5 "$$ (bash)" "$REMASTER" profile add --on "$stick" x
 flock -u "$reader"
 exec {reader}<&-
 
 # (b) Two concurrent runs onto one stick: one writes, the other is refused
 # naming the holder; (d) list is refused while the writer runs.
-snap_to "$stick" >"$work/run1.log" 2>&1 &
+# --full: the writer runs long enough to meet `list`.
+"${SNAP_TO[@]}" "$stick" --full --quiet >"$work/run1.log" 2>&1 &
 pid1=$!
-snap_to "$stick" >"$work/run2.log" 2>&1 &
+"${SNAP_TO[@]}" "$stick" --full --quiet >"$work/run2.log" 2>&1 &
 pid2=$!
 first_rc=0
 wait -n -p first "$pid1" "$pid2" || first_rc=$?
@@ -112,6 +113,7 @@ check "the other run wrote its snapshot (exit 0)" test "$other_rc" -eq 0
 check "verify passes afterwards" "$REMASTER" verify --on "$stick" --quiet
 check "exactly one snapshot was added" \
   test "$("$REMASTER" list --on "$stick" | grep -c '^  2')" -eq 2
+check "it is a full one" grep -q "full snapshot" <<<"$("$REMASTER" list --on "$stick" | sed -n 3p)"
 
 # (c) The stick image attached elsewhere, its data partition mounted there.
 sdev=$(losetup --find --show "$stick")
