@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace remaster {
@@ -184,11 +186,43 @@ private:
     std::vector<std::string> uses_;
 };
 
+// The mounts of mount namespaces other than ours, one process each, with
+// the namespace named in the mount point: "/mnt (in the mount namespace of
+// process 123 (sshd))".
+// Copies of our own mounts there (a service's private /tmp namespace holds
+// all of the host's) are left out.
+std::vector<MountEntry> other_namespace_mounts(const std::vector<MountEntry>& ours) {
+    std::vector<MountEntry> out;
+    std::set<std::pair<unsigned long, std::string>> known;
+    for (const auto& m : ours) known.emplace(m.devno, m.target);
+    char own[64] = {};
+    if (::readlink("/proc/self/ns/mnt", own, sizeof own - 1) < 0) return out;
+    std::set<std::string> seen = {own};
+    for (const auto& pid : entries("/proc")) {
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        char ns[64] = {};
+        if (::readlink(("/proc/" + pid + "/ns/mnt").c_str(), ns, sizeof ns - 1) < 0 || !seen.insert(ns).second) continue;
+        try {
+            const std::string who = " (in the mount namespace of process " + pid + " (" +
+                                    first_line("/proc/" + pid + "/comm") + "))";
+            for (auto& m : read_mount_table("/proc/" + pid + "/mountinfo")) {
+                if (!known.emplace(m.devno, m.target).second) continue;
+                m.target += who;
+                out.push_back(std::move(m));
+            }
+        } catch (const std::exception&) {
+            // The process ended while we looked: its namespace may be gone with it.
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 DeviceSystem live_device_system(const std::vector<MountEntry>& mounts) {
     DeviceSystem s;
     s.mounts = mounts;
+    for (auto& m : other_namespace_mounts(mounts)) s.mounts.push_back(std::move(m));
     std::ifstream swaps("/proc/swaps");
     std::string line;
     std::getline(swaps, line);  // the header

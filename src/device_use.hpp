@@ -28,7 +28,9 @@ struct DeviceSystem {
     std::function<bool(const std::string&, struct stat&)> stat;
 };
 
-// This machine: /sys, /proc/swaps, stat(2), and the mount table given.
+// This machine: /sys, /proc/swaps, stat(2), the mount table given, and
+// the mounts of every other mount namespace (a container's, a service's
+// private /tmp): a stick mounted anywhere, by anyone, is in use.
 DeviceSystem live_device_system(const std::vector<MountEntry>& mounts);
 
 enum class UseFilter {

@@ -1,5 +1,7 @@
 #include "snapshot.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -471,11 +473,12 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
 void snapshot(const Options& opt, Runner& runner) {
     const auto start = Clock::now();
-    // Plan: check every input and decide; nothing is touched yet.
+    // What a killed run left (mounts, loop devices, temporary images) goes
+    // first: the plan would see the stick it was writing as in use.
+    if (!opt.dry_run && ::geteuid() == 0) recover_stale_runs();
+    // Plan: check every input and decide; nothing of ours is touched yet.
     const Plan plan = make_plan(opt);
     if (opt.dry_run) return dry_run(plan);
-    // What a killed run left (mounts, loop devices, temporary images) goes first.
-    recover_stale_runs();
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);

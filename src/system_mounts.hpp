@@ -30,8 +30,9 @@ struct ViewMounts {
     std::vector<SkippedMount> skipped;  // mount points relative to root, with why
 };
 
-// All mounts of this process's namespace, in mount order (libmount, mountinfo).
-std::vector<MountEntry> read_mount_table();
+// All mounts of this process's namespace, in mount order (libmount, mountinfo);
+// or those a mountinfo file lists (/proc/PID/mountinfo: another namespace).
+std::vector<MountEntry> read_mount_table(const std::string& mountinfo = "");
 
 // Decides which mounts strictly below `root` are composed into the view.
 // `ignore` are absolute mount points of our own (runtime dirs) to pass over.

@@ -75,6 +75,17 @@ check "a loop backed by the target's partition, mounted: refused with exit 5 and
   refused_with 5 "'$l4' (backed by ${l3}p1) is mounted on $m4" "${SNAP_TO[@]}" "$l3"
 check "a loop backed by the target's partition: its filesystem is intact" intact "$l4" "$m4"
 
+# The target mounted only in another mount namespace: mounted anywhere is in use.
+new_loop l5 "$work/disk5" 2G
+mkfs.ext4 -q -F "$l5"
+mkdir "$work/ns"
+unshare -m --propagation private sh -c "mount '$l5' '$work/ns' && touch '$work/ns.ready' && exec sleep 600" &
+nspid=$!
+push_cleanup kill "$nspid"  # the namespace, and its mount, end with it
+for _ in $(seq 50); do [[ -e $work/ns.ready ]] && break; sleep 0.1; done
+check "a target mounted in another mount namespace: refused with exit 5, naming it" \
+  refused_with 5 "'$l5' is mounted on $work/ns (in the mount namespace of process $nspid (sleep))" "${SNAP_TO[@]}" "$l5"
+
 # A stick image to run concurrently on.
 stick=$work/stick.img
 snap_to "$stick"
