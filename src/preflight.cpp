@@ -65,7 +65,7 @@ void target_claim(StickPlan& sp, const Options& opt, const std::vector<MountEntr
         try {
             sp.lock = Stick::lock(sp.target, opt.dry_run ? StickAccess::read : StickAccess::write);
         } catch (const Error& e) {
-            problems.push_back(e.what());
+            problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
             sp.in_use = true;
         }
     }

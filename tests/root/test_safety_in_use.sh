@@ -71,8 +71,11 @@ push_cleanup partx -d "$l3"
 for _ in $(seq 50); do [[ -b ${l3}p1 ]] && break; sleep 0.1; done
 new_loop l4 "${l3}p1"
 mount_marked m4 "$l4"
+table=$(head -c 1048576 "$l3" | sha256sum)
 check "a loop backed by the target's partition, mounted: refused with exit 5 and the chain" \
   refused_with 5 "'$l4' (backed by ${l3}p1) is mounted on $m4" "${SNAP_TO[@]}" "$l3"
+check "a loop backed by the target's partition: the partition table is unchanged" \
+  test "$table" = "$(head -c 1048576 "$l3" | sha256sum)"
 check "a loop backed by the target's partition: its filesystem is intact" intact "$l4" "$m4"
 
 # The target mounted only in another mount namespace: mounted anywhere is in use.
