@@ -104,7 +104,8 @@ Plan make_plan(const Options& opt) {
         plan.stick = plan_stick(opt, plan.root, mounts, problems, missing);
     }
     if (!problems.empty())
-        throw Error(missing ? Exit::missing : Exit::bad_input, join_problems(problems),
+        throw Error(missing ? Exit::missing : plan.stick.in_use ? Exit::unsafe_target : Exit::bad_input,
+                    join_problems(problems),
                     hint.empty() ? "Nothing was written. Fix the above and run again." : hint);
 
     plan.view_mounts = plan_view_mounts(plan.root, mounts, {RuntimeDir::base()});

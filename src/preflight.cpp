@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <climits>
@@ -11,9 +10,9 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "data_dir.hpp"
+#include "device_use.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
@@ -57,29 +56,25 @@ std::string sys_block_dir(dev_t dev) {
     return "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
 }
 
-// Names in /sys/.../holders: device-mapper, md or LVM devices built on it.
-std::vector<std::string> holders_of(const std::string& sysdir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir((sysdir + "/holders").c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        ::closedir(d);
-    }
-    return out;
-}
-
-// Partitions of a whole disk, as sysfs directories.
-std::vector<std::string> partitions_of(const std::string& sysdir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(sysdir.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            const std::string p = sysdir + "/" + e->d_name;
-            struct stat st;
-            if (e->d_name[0] != '.' && ::stat((p + "/partition").c_str(), &st) == 0) out.push_back(p);
+// Locks an existing target for the whole run and lists its uses (device_use.hpp).
+// The plan takes the lock, not the later write: between the plan's look at
+// the stick (is it a remaster stick? which snapshots?) and the write, no
+// other run may change it, so the lock taken here is the one to_stick
+// hands to Stick. --dry-run only reads, so it takes a shared one.
+void target_claim(StickPlan& sp, const Options& opt, const std::vector<MountEntry>& mounts,
+                  std::vector<std::string>& problems) {
+    if (::geteuid() == 0) {
+        try {
+            sp.lock = Stick::lock(sp.target, opt.dry_run ? StickAccess::read : StickAccess::write);
+        } catch (const Error& e) {
+            problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+            sp.in_use = true;
         }
-        ::closedir(d);
     }
-    return out;
+    for (const auto& u : device_uses(sp.target, live_device_system(mounts))) {
+        problems.push_back("The target is in use: " + u);
+        sp.in_use = true;
+    }
 }
 
 }  // namespace
@@ -90,12 +85,6 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return problems;
     const dev_t disk = whole_disk(st.st_rdev);
     const std::string sys = sys_block_dir(disk);
-    std::vector<std::string> dirs = partitions_of(sys);
-    dirs.insert(dirs.begin(), sys);
-    for (const auto& d : dirs)
-        for (const auto& h : holders_of(d))
-            problems.push_back("The target is in use: '" + d.substr(d.rfind('/') + 1) + "' holds " + h +
-                               " (LVM, RAID or device-mapper)");
     if (read_sys(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
     if (disk != st.st_rdev)
         problems.push_back("The target '" + device + "' is a partition; give the whole disk (e.g. " +
@@ -112,32 +101,6 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     return problems;
 }
 
-std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts) {
-    std::vector<std::string> uses;
-    struct stat st;
-    if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return uses;
-    const dev_t disk = whole_disk(st.st_rdev);
-    auto on_target = [&](dev_t d) { return d == disk || whole_disk(d) == disk; };
-    for (const auto& m : mounts) {
-        struct stat ms;
-        if (m.source.rfind("/dev/", 0) == 0 && ::stat(m.source.c_str(), &ms) == 0 && S_ISBLK(ms.st_mode) &&
-            on_target(ms.st_rdev))
-            uses.push_back("'" + m.source + "' is mounted on " + m.target);
-    }
-    std::ifstream swaps("/proc/swaps");
-    std::string line;
-    std::getline(swaps, line);
-    while (std::getline(swaps, line)) {
-        std::istringstream ls(line);
-        std::string name;
-        ls >> name;
-        struct stat ss;
-        if (::stat(name.c_str(), &ss) == 0 && S_ISBLK(ss.st_mode) && on_target(ss.st_rdev))
-            uses.push_back("'" + name + "' is active swap");
-    }
-    return uses;
-}
-
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
                      std::vector<std::string>& problems, bool& missing) {
     StickPlan sp;
@@ -150,11 +113,12 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     struct stat st;
     if (::stat(sp.target.c_str(), &st) == 0) {
         if (S_ISBLK(st.st_mode)) {
-            for (const auto& u : target_in_use(sp.target, mounts)) problems.push_back("The target is in use: " + u);
+            target_claim(sp, opt, mounts, problems);
             for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk)) problems.push_back(g);
             if (opt.image_size) problems.push_back("--size is for image files; a device is used whole");
         } else if (S_ISREG(st.st_mode)) {
             sp.image_file = true;
+            target_claim(sp, opt, mounts, problems);
         } else {
             problems.push_back("The target '" + opt.to + "' is neither a block device nor an image file");
         }
@@ -169,7 +133,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     // A remaster stick already? Then the new snapshot goes beside the old one.
     if (problems.empty() && !opt.replace && ::stat(sp.target.c_str(), &st) == 0 && ::geteuid() == 0) {
         try {
-            auto existing = Stick::open_existing(sp.target, sp.image_file);
+            auto existing = Stick::open_existing(sp.target, sp.image_file, StickAccess::write, sp.lock);
             sp.existing_uuid = probe_existing_stick(existing->disk());
         } catch (const Error& e) {
             problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());

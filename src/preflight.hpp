@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapter.hpp"
+#include "file_lock.hpp"
 #include "options.hpp"
 #include "system_mounts.hpp"
 
@@ -27,18 +28,18 @@ struct StickPlan {
     std::string snapshot_id;  // directory name on the stick
     std::string existing_uuid;  // the target already is a remaster stick: add to it (unless --replace)
     std::string kernel_args;
+    // The target's lock, taken by the plan and held until the run ends (see
+    // target_claim in preflight.cpp); empty for a new image file.
+    std::shared_ptr<FileLock> lock;
+    bool in_use = false;  // refused because locked or used elsewhere: Exit::unsafe_target
 };
 
 // Fills `problems` (and `missing`, for things to install) instead of throwing.
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
                      std::vector<std::string>& problems, bool& missing);
 
-// A target block device's mounted filesystems and active swap (it or its
-// partitions), as "'/dev/sdb1' is mounted on /home" lines.
-std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts);
-
-// Holders (LVM/md/dm), read-only, partition-instead-of-disk and fixed-disk
-// problems of a target block device.
+// Read-only, partition-instead-of-disk and fixed-disk problems of a target
+// block device. (What uses it, holders included: device_uses().)
 std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);
 
 // Asks on the terminal before wiping a device; refuses without a terminal.

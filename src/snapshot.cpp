@@ -1,5 +1,7 @@
 #include "snapshot.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -330,14 +332,14 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     std::unique_ptr<Stick> stick;
     std::string uuid;
     if (add_to_existing) {
-        stick = Stick::open_existing(sp.target, sp.image_file);
+        stick = Stick::open_existing(sp.target, sp.image_file, StickAccess::write, sp.lock);
         uuid = probe_existing_stick(stick->disk());
         if (uuid != sp.existing_uuid)
             throw Error(Exit::unsafe_target, "The stick '" + sp.target + "' changed since the plan was made");
         log::info() << "Adding a snapshot to the remaster stick " << sp.target;
     } else {
         const uint64_t size = sp.image_size ? sp.image_size : automatic_image_size(totals_, view.path(), sp.kernel);
-        stick = Stick::create(sp.target, sp.image_file, size);
+        stick = Stick::create(sp.target, sp.image_file, size, sp.lock);
         const uint64_t need = minimum_stick_size(totals_, view.path(), sp.kernel);
         if (!sp.image_file && device_size(stick->disk()) < need)
             throw Error(Exit::no_space,
@@ -476,11 +478,12 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
 void snapshot(const Options& opt, Runner& runner) {
     const auto start = Clock::now();
-    // Plan: check every input and decide; nothing is touched yet.
+    // What a killed run left (mounts, loop devices, temporary images) goes
+    // first: the plan would see the stick it was writing as in use.
+    if (!opt.dry_run && ::geteuid() == 0) recover_stale_runs();
+    // Plan: check every input and decide; nothing of ours is touched yet.
     const Plan plan = make_plan(opt);
     if (opt.dry_run) return dry_run(plan);
-    // What a killed run left (mounts, loop devices, temporary images) goes first.
-    recover_stale_runs();
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);

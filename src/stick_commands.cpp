@@ -39,7 +39,7 @@ public:
         if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
             throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
         recover_stale_runs();
-        stick_ = Stick::open_existing(target, S_ISREG(st.st_mode));
+        stick_ = Stick::open_existing(target, S_ISREG(st.st_mode), writable ? StickAccess::write : StickAccess::read);
         uuid_ = probe_existing_stick(stick_->disk());
         if (uuid_.empty())
             throw Error(Exit::bad_input, "'" + target + "' is not a remaster stick",
