@@ -27,7 +27,7 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
         ->capture_default_str();
     auto* to = cmd.add_option("--to", o.to,
                               "Write a bootable live stick: a block device (e.g. /dev/sdb, WIPED) or an image file "
-                              "(created, sized automatically)");
+                              "(created, sized automatically; an existing file is replaced only when confirmed, like a device)");
     auto* sq = cmd.add_option("--squashfs", o.squashfs, "Only write the squashfs image of the root to FILE");
     to->excludes(sq);
     cmd.add_option("--mode", o.mode,
@@ -48,7 +48,7 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
                    "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "
                    "ram (copy to RAM), check (verify first), or a profile name");
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
-    cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
+    cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device or replacing an existing file");
     cmd.add_flag("--replace", o.replace,
                  "Start the stick afresh even if it already holds remaster snapshots (they are erased)");
     cmd.add_flag("--full", o.full,
