@@ -17,6 +17,7 @@
 #include "log.hpp"
 #include "mount.hpp"
 #include "partition.hpp"
+#include "preflight.hpp"
 #include "progress.hpp"
 #include "recovery.hpp"
 #include "runtime_dir.hpp"
@@ -37,6 +38,10 @@ public:
         struct stat st;
         if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
             throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
+        // Probing re-registers a loop device's partitions: never under a mount.
+        if (S_ISBLK(st.st_mode))
+            for (const auto& use : target_in_use(target, read_mount_table()))
+                throw Error(Exit::unsafe_target, "The stick '" + target + "' is in use: " + use, "Unmount it first.");
         recover_stale_runs();
         stick_ = Stick::open_existing(target, S_ISREG(st.st_mode));
         uuid_ = probe_existing_stick(stick_->disk());

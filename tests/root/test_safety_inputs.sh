@@ -60,6 +60,17 @@ check "the text file is now a remaster stick" expect 0 "a remaster stick" snap -
 check "without --replace a stick image is added to, no question asked" \
   expect 0 "a remaster stick: the new snapshot goes beside the old ones" snap --to "$work/f.txt" --dry-run
 
+# `list` on a stick device with a mounted partition: refused, partitions kept.
+sdev=$(losetup --find --show "$work/f.txt")
+push_cleanup losetup -d "$sdev"
+partx -a "$sdev" 2>/dev/null || :
+mkdir "$work/mnt"
+mount -o ro "${sdev}p3" "$work/mnt"
+push_cleanup umount "$work/mnt"
+check "list on a stick with a mounted partition is refused (exit 5)" \
+  expect 5 "is mounted on $work/mnt" "$REMASTER" list --on "$sdev"
+check "its partitions are left alone" bash -c "test -b '${sdev}p3' && mountpoint -q '$work/mnt'"
+
 # A device's wipe prompt says what it holds too.
 truncate -s 256M "$work/dev.img"
 mkfs.ext4 -q -L ONDEVICE "$work/dev.img"
@@ -156,5 +167,5 @@ check "--size too small for the snapshot exits 6" expect 6 "is too small for the
   snap --to "$work/small.img" --size 140M --quiet
 check "the too small image is not left" bash -c "! ls -A '$work' | grep -q 'small.img'"
 
-check "no mount left behind" bash -c "! grep -qF ' $work/' /proc/self/mountinfo"
+check "no mount of ours left behind" bash -c "! grep -qF ' $work/run/' /proc/self/mountinfo"
 summary
