@@ -20,14 +20,6 @@ bool kernel_space(unsigned char c) {
 
 bool control_char(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
-// For messages: control characters shown as '?', never sent to the terminal.
-std::string printable(const std::string& s) {
-    std::string out = s;
-    for (char& c : out)
-        if (control_char(static_cast<unsigned char>(c))) c = '?';
-    return out;
-}
-
 [[noreturn]] void refuse(const std::string& word, const std::string& why) {
     throw Error(Exit::bad_input, "The kernel argument '" + printable(word) + "' cannot reach the kernel literally: " + why,
                 "GRUB would change it on the way (see docs/kernel-args.md); leave it out of --kernel-args or write it "

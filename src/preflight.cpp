@@ -1,16 +1,20 @@
 #include "preflight.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "bytes.hpp"
 #include "data_dir.hpp"
 #include "device_use.hpp"
 #include "error.hpp"
@@ -22,6 +26,7 @@
 #include "stick.hpp"
 #include "stick_menu.hpp"
 #include "runner.hpp"
+#include "target_contents.hpp"
 
 namespace remaster {
 namespace {
@@ -61,20 +66,67 @@ std::string sys_block_dir(dev_t dev) {
 // the stick (is it a remaster stick? which snapshots?) and the write, no
 // other run may change it, so the lock taken here is the one to_stick
 // hands to Stick. --dry-run only reads, so it takes a shared one.
-void target_claim(StickPlan& sp, const Options& opt, const std::vector<MountEntry>& mounts,
-                  std::vector<std::string>& problems) {
+void target_claim(StickPlan& sp, const Options& opt, const std::vector<MountEntry>& mounts, Problems& problems) {
     if (::geteuid() == 0) {
         try {
             sp.lock = Stick::lock(sp.target, opt.dry_run ? StickAccess::read : StickAccess::write);
         } catch (const Error& e) {
-            problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
-            sp.in_use = true;
+            problems.add(Exit::unsafe_target, e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
         }
     }
-    for (const auto& u : device_uses(sp.target, live_device_system(mounts))) {
-        problems.push_back("The target is in use: " + u);
-        sp.in_use = true;
+    for (const auto& u : device_uses(sp.target, live_device_system(mounts)))
+        problems.add(Exit::unsafe_target, "The target is in use: " + u);
+}
+
+// The whole disk of a partition, as /dev/NAME from sysfs: the parent of
+// /sys/dev/block/M:m (loop0p1 -> loop0, nvme0n1p1 -> nvme0n1, sda1 -> sda).
+std::string disk_path_of(dev_t partition) {
+    char resolved[PATH_MAX];
+    if (!::realpath((sys_block_dir(partition) + "/..").c_str(), resolved)) return "the disk it is on";
+    const std::string dir = resolved;
+    return "/dev/" + dir.substr(dir.rfind('/') + 1);
+}
+
+// Whether `st` is a file the kernel swaps to now (/proc/swaps).
+bool is_active_swap_file(const struct stat& st) {
+    std::ifstream swaps("/proc/swaps");
+    std::string line;
+    std::getline(swaps, line);
+    while (std::getline(swaps, line)) {
+        std::istringstream ls(line);
+        std::string name;
+        ls >> name;
+        struct stat ss;
+        if (::stat(name.c_str(), &ss) == 0 && ss.st_dev == st.st_dev && ss.st_ino == st.st_ino) return true;
     }
+    return false;
+}
+
+// --size for an image file: big enough for the boot partitions and a small
+// system, and no bigger than the filesystem that is to hold it.
+uint64_t check_image_size(const std::string& text, const std::string& image, Problems& problems) {
+    uint64_t size = 0;
+    try {
+        size = parse_bytes(text);
+    } catch (const Error&) {
+        problems.push_back("--size '" + text + "' is not a size (write e.g. 8G or 512M)");
+        return 0;
+    }
+    const uint64_t least = disk_size_for(64ull << 20);
+    if (size < least) {
+        problems.push_back("--size " + text + " is too small for the snapshot (needs at least " +
+                           Progress::human_bytes(static_cast<double>(least)) + "; leave --size out to size it automatically)");
+        return 0;
+    }
+    struct statvfs vfs;
+    const std::string dir = image.substr(0, image.rfind('/'));
+    if (::statvfs(dir.empty() ? "/" : dir.c_str(), &vfs) == 0) {
+        const uint64_t whole = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+        if (size > whole || size > static_cast<uint64_t>(INT64_MAX))
+            problems.push_back("--size " + text + " is larger than the filesystem that would hold '" + image + "' (" +
+                               Progress::human_bytes(static_cast<double>(whole)) + ")");
+    }
+    return size;
 }
 
 }  // namespace
@@ -87,8 +139,8 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     const std::string sys = sys_block_dir(disk);
     if (read_sys(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
     if (disk != st.st_rdev)
-        problems.push_back("The target '" + device + "' is a partition; give the whole disk (e.g. " +
-                           device.substr(0, device.find_last_not_of("0123456789p") + 1) + ")");
+        problems.push_back("The target '" + device + "' is a partition; give the whole disk (" +
+                           disk_path_of(st.st_rdev) + ")");
     // Loop devices and removable media (USB sticks, SD cards) are what sticks are made on.
     const std::string name = device.substr(device.rfind('/') + 1);
     char resolved[PATH_MAX];
@@ -102,26 +154,32 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
 }
 
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
-                     std::vector<std::string>& problems, bool& missing) {
+                     Problems& problems) {
     StickPlan sp;
     sp.target = absolute_path(opt.to);
-    sp.image_size = opt.image_size;
     sp.kernel_args = opt.kernel_args;
     sp.snapshot_id = snapshot_id_now();
 
     // The target.
     struct stat st;
-    if (::stat(sp.target.c_str(), &st) == 0) {
+    const bool exists = ::stat(sp.target.c_str(), &st) == 0;
+    if (exists) {
         if (S_ISBLK(st.st_mode)) {
             target_claim(sp, opt, mounts, problems);
-            for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk)) problems.push_back(g);
-            if (opt.image_size) problems.push_back("--size is for image files; a device is used whole");
+            for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk))
+                problems.add(Exit::unsafe_target, g);
+            if (!opt.image_size.empty()) problems.push_back("--size is for image files; a device is used whole");
         } else if (S_ISREG(st.st_mode)) {
             sp.image_file = true;
             target_claim(sp, opt, mounts, problems);
+            if (is_active_swap_file(st))
+                problems.add(Exit::unsafe_target, "The target '" + opt.to + "' is an active swap file (see `swapon --show`)");
         } else {
             problems.push_back("The target '" + opt.to + "' is neither a block device nor an image file");
         }
+    } else if (errno != ENOENT) {
+        problems.push_back("The target '" + opt.to + "' " +
+                           (errno == ELOOP ? std::string("is a symbolic link loop") : "cannot be used: " + errno_string(errno)));
     } else if (opt.to.rfind("/dev/", 0) == 0) {
         problems.push_back("The target device '" + opt.to + "' does not exist (check `lsblk`)");
     } else {
@@ -130,14 +188,21 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         if (sp.target.empty() || ::stat(dir.empty() ? "/" : dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
             problems.push_back("The directory for the image '" + opt.to + "' does not exist");
     }
+    if (sp.image_file && !opt.image_size.empty()) sp.image_size = check_image_size(opt.image_size, sp.target, problems);
     // A remaster stick already? Then the new snapshot goes beside the old one.
-    if (problems.empty() && !opt.replace && ::stat(sp.target.c_str(), &st) == 0 && ::geteuid() == 0) {
+    if (problems.empty() && !opt.replace && exists && ::geteuid() == 0) {
         try {
             auto existing = Stick::open_existing(sp.target, sp.image_file, StickAccess::write, sp.lock);
             sp.existing_uuid = probe_existing_stick(existing->disk());
         } catch (const Error& e) {
             problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());
         }
+    }
+    // Anything else there is data of the user's: say what, and replace an
+    // existing file only when confirmed, as a device is wiped.
+    if (exists && (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
+        sp.contents = describe_contents(sp.target);
+        sp.overwrites = sp.image_file && sp.existing_uuid.empty();
     }
     if (sp.image_file && path_below(sp.target, root))
         problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
@@ -147,8 +212,13 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     const OsRelease os = read_os_release(root);
     sp.os_name = os.pretty_name();
     sp.os_id = os.id();
-    if (os.fields.empty()) {
-        problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
+    bool binary = false;
+    for (const auto& [key, value] : os.fields) binary |= (key + value).find('\0') != std::string::npos;
+    if (os.fields.empty() || binary) {
+        if (binary || exists_in(root, "/etc/os-release") || exists_in(root, "/usr/lib/os-release"))
+            problems.push_back("The os-release of '" + root + "' cannot be read or is not valid (no KEY=value lines)");
+        else
+            problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
         return sp;
     }
     try {
@@ -162,8 +232,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     const Adapter& a = *sp.adapter;
     const auto kernels = a.kernels(root);
     if (kernels.empty()) {
-        problems.push_back("No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
-        missing = true;
+        problems.add(Exit::missing, "No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
     } else if (opt.kernel.empty()) {
         sp.kernel = kernels.front();
     } else {
@@ -182,32 +251,29 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     // Tools inside the root: the initramfs and GRUB must match the root's kernel and files.
     auto need_in_root = [&](const std::string& tool, const std::string& what) {
         if (find_program(tool, root).empty()) {
-            problems.push_back("'" + tool + "' is missing in the root (" + a.install_hint(what) + ")");
-            missing = true;
+            problems.add(Exit::missing, "'" + tool + "' is missing in the root (" + a.install_hint(what) + ")");
         }
     };
     need_in_root("dracut", "dracut");
     need_in_root(a.grub_tool("mkimage"), "grub-mkimage");
     sp.grub_bios_setup = a.grub_bios_setup(root);
     if (sp.grub_bios_setup.empty()) {
-        problems.push_back("'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
-                           a.install_hint("grub-bios-setup") + ")");
-        missing = true;
+        problems.add(Exit::missing, "'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
+                                        a.install_hint("grub-bios-setup") + ")");
     }
     for (const auto& [dir, what] : {std::pair<std::string, std::string>{"/usr/lib/grub/i386-pc", "grub-i386-pc"},
                                     {"/usr/lib/grub/x86_64-efi", "grub-x86_64-efi"}})
         if (!exists_in(root, dir + "/normal.mod")) {
-            problems.push_back("GRUB's " + dir.substr(dir.rfind('/') + 1) + " files are missing in the root (" +
-                               a.install_hint(what) + ")");
-            missing = true;
+            problems.add(Exit::missing, "GRUB's " + dir.substr(dir.rfind('/') + 1) + " files are missing in the root (" +
+                                            a.install_hint(what) + ")");
         }
     // The boot menu: the user's arguments and the system's name must have a
     // GRUB spelling now, not after the squash.
     try {
         check_menu_values(load_menu_templates(data_dir() + "/grub.d"), sp.os_name, sp.kernel_args);
     } catch (const Error& e) {
-        problems.push_back(std::string(e.what()) + (e.hint().empty() ? "" : ". " + e.hint()));
-        if (e.code() == Exit::missing) missing = true;
+        problems.add(e.code() == Exit::missing ? Exit::missing : Exit::bad_input,
+                     std::string(e.what()) + (e.hint().empty() ? "" : ". " + e.hint()));
     }
     // Tools on this machine, which writes the stick.
     for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"grub-script-check", "grub-common"},
@@ -216,33 +282,41 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
                                     {"mcopy", "mtools"},
                                     {"mmd", "mtools"}})
         if (find_program(tool).empty()) {
-            problems.push_back(std::string("'") + tool + "' is missing on this machine (install the package " + pkg +
-                               ")");
-            missing = true;
+            problems.add(Exit::missing, std::string("'") + tool + "' is missing on this machine (install the package " +
+                                            pkg + ")");
         }
     return sp;
 }
 
-void confirm_wipe(const std::string& device, bool yes) {
+void confirm_wipe(const std::string& target, bool yes) {
     if (yes) return;
-    const std::string name = device.substr(device.rfind('/') + 1);
-    const std::string model = read_sys("/sys/class/block/" + name + "/device/model");
-    uint64_t size = 0;
+    struct stat st {};
+    const bool file = ::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    const std::string holds = printable(describe_contents(target));
+    const std::string name = target.substr(target.rfind('/') + 1);
+    const std::string model = file ? "" : read_sys("/sys/class/block/" + name + "/device/model");
+    uint64_t size = static_cast<uint64_t>(st.st_size);
     try {
-        size = device_size(device);
+        if (!file) size = device_size(target);
     } catch (const Error&) {
     }
+    const std::string what = file ? "the existing file '" + target + "'" : "'" + target + "'";
     if (!::isatty(0))
         throw Error(Exit::unsafe_target,
-                    "Refusing to wipe '" + device + "' without confirmation (no terminal to ask on)",
-                    "Check it is the right device with `lsblk " + device + "`, then add --yes.");
-    std::cerr << "\nThis ERASES everything on " << device << (model.empty() ? "" : " (" + model + ")") << ", "
-              << Progress::human_bytes(static_cast<double>(size)) << ".\nType 'yes' to continue: " << std::flush;
+                    std::string("Refusing to ") + (file ? "overwrite " : "wipe ") + what + " without confirmation (no terminal to ask on); it holds " + holds,
+                    file ? "Check it is the file you mean to replace, then add --yes; or write the stick to a new file."
+                         : "Check it is the right device with `lsblk " + target + "`, then add --yes.");
+    if (file)
+        std::cerr << "\nThis REPLACES the file " << target << ", which holds " << holds << ".\n";
+    else
+        std::cerr << "\nThis ERASES everything on " << target << (model.empty() ? "" : " (" + model + ")") << ", "
+                  << Progress::human_bytes(static_cast<double>(size)) << "; it holds " << holds << ".\n";
+    std::cerr << "Type 'yes' to continue: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
     check_interrupt();  // Ctrl-C at the prompt is an interrupt, not a "no"
     if (answer != "yes")
-        throw Error(Exit::unsafe_target, "Not confirmed; '" + device + "' was not touched");
+        throw Error(Exit::unsafe_target, "Not confirmed; '" + target + "' was not touched");
 }
 
 }  // namespace remaster

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapter.hpp"
+#include "error.hpp"
 #include "file_lock.hpp"
 #include "options.hpp"
 #include "system_mounts.hpp"
@@ -31,18 +32,21 @@ struct StickPlan {
     // The target's lock, taken by the plan and held until the run ends (see
     // target_claim in preflight.cpp); empty for a new image file.
     std::shared_ptr<FileLock> lock;
-    bool in_use = false;  // refused because locked or used elsewhere: Exit::unsafe_target
+    std::string contents;     // what the target holds now, in words (target_contents.hpp)
+    bool overwrites = false;  // an existing file that is not a remaster stick: replaced only when confirmed
 };
 
-// Fills `problems` (and `missing`, for things to install) instead of throwing.
+// Fills `problems` (a refused target as unsafe_target, things to install as
+// missing) instead of throwing.
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
-                     std::vector<std::string>& problems, bool& missing);
+                     Problems& problems);
 
 // Read-only, partition-instead-of-disk and fixed-disk problems of a target
 // block device. (What uses it, holders included: device_uses().)
 std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);
 
-// Asks on the terminal before wiping a device; refuses without a terminal.
-void confirm_wipe(const std::string& device, bool yes);
+// Asks on the terminal before wiping a device or replacing an existing file,
+// saying what it holds now; refuses (unsafe_target) without a terminal.
+void confirm_wipe(const std::string& target, bool yes);
 
 }  // namespace remaster

@@ -83,13 +83,23 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
 }
 
 // --dry-run: walk the source read-only to show what the rules exclude.
+// A normal user cannot read every directory (/root, /etc/ssl/private): those
+// are skipped with a warning, so that the plan still shows the rest.
 void dry_run(const Plan& plan) {
     std::vector<ExcludedPath> matches;
+    std::vector<std::string> unreadable;
+    const bool as_root = ::geteuid() == 0;
     scan_tree(plan.root, [&](const std::string& rel, const struct stat& st) {
         const ExclusionRule* r = plan.exclusions.match(rel, st);
         if (r) matches.push_back({rel, r});
+        if (!r && !as_root && S_ISDIR(st.st_mode) && ::access((plan.root + rel).c_str(), R_OK | X_OK) != 0) {
+            unreadable.push_back(rel);
+            return FilterAction::exclude;
+        }
         return r ? r->action : FilterAction::include;
     });
+    for (const auto& d : unreadable)
+        log::warn() << "cannot read '" << printable(d) << "' as a normal user: not listed (a real run is as root)";
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
 }
@@ -317,7 +327,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     const bool add_to_existing = !sp.existing_uuid.empty();
     const std::string datadir = data_dir();
     const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
-    if (!add_to_existing && !sp.image_file) confirm_wipe(sp.target, opt.yes);
+    if (!add_to_existing && (!sp.image_file || sp.overwrites)) confirm_wipe(sp.target, opt.yes);
 
     RuntimeDir run;
     // View and scrub, as for --squashfs.
@@ -414,6 +424,13 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         }
         layer.initramfs_inputs = inputs;
     } catch (const Error& e) {
+        if (e.code() == Exit::no_space && sp.image_file && sp.image_size && !add_to_existing)
+            throw Error(Exit::no_space,
+                        "The image size " + Progress::human_bytes(static_cast<double>(sp.image_size)) +
+                            " (--size) is too small for the snapshot (needs about " +
+                            Progress::human_bytes(static_cast<double>(automatic_image_size(totals_, view.path(), sp.kernel))) +
+                            "); nothing was written",
+                        "Give a bigger --size, or leave it out to size the image automatically.");
         if (e.code() == Exit::no_space && add_to_existing)
             throw Error(Exit::no_space, std::string(e.what()) + " (the stick cannot hold the new snapshot beside the old ones)",
                         "The previous snapshot is untouched and still boots. Free space with `remaster remove --on " +

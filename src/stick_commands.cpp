@@ -12,11 +12,13 @@
 
 #include "checksum.hpp"
 #include "data_dir.hpp"
+#include "device_use.hpp"
 #include "error.hpp"
 #include "layering.hpp"
 #include "log.hpp"
 #include "mount.hpp"
 #include "partition.hpp"
+#include "preflight.hpp"
 #include "progress.hpp"
 #include "recovery.hpp"
 #include "runner.hpp"
@@ -24,6 +26,7 @@
 #include "stick.hpp"
 #include "stick_menu.hpp"
 #include "stick_store.hpp"
+#include "system_mounts.hpp"
 
 namespace remaster {
 namespace {
@@ -38,6 +41,10 @@ public:
         struct stat st;
         if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
             throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
+        // Probing re-registers a loop device's partitions: never under a mount.
+        if (S_ISBLK(st.st_mode))
+            for (const auto& use : device_uses(target, live_device_system(read_mount_table())))
+                throw Error(Exit::unsafe_target, "The stick '" + target + "' is in use: " + use, "Unmount it first.");
         recover_stale_runs();
         stick_ = Stick::open_existing(target, S_ISREG(st.st_mode), writable ? StickAccess::write : StickAccess::read);
         uuid_ = probe_existing_stick(stick_->disk());
