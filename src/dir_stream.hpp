@@ -30,7 +30,7 @@ public:
         }
         return d;
     }
-    DirStream(DirStream&& o) noexcept : dir_(std::exchange(o.dir_, nullptr)) {}
+    DirStream(DirStream&& o) noexcept : dir_(std::exchange(o.dir_, nullptr)), error_(o.error_) {}
     DirStream& operator=(DirStream&& o) noexcept {
         if (this != &o) {
             close();

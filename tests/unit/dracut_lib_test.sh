@@ -6,9 +6,10 @@
 # normal and hostile input. dracut-lib.sh is replaced by stubs that read the
 # command line from $CMDLINE and record remaster_fail's messages.
 #   dash tests/unit/dracut_lib_test.sh   (run by scripts/test.sh, unit tier)
+# REMASTER_LIB=path tests another copy of the lib (e.g. an older one).
 # Prints one line per check and "N passed, M failed"; status 1 on a failure.
 # No set -u: the lib runs without it in the initramfs (unset means empty).
-LIB=$(dirname "$0")/../../dracut-module/remaster-lib.sh
+LIB=${REMASTER_LIB:-$(dirname "$0")/../../dracut-module/remaster-lib.sh}
 
 work=$(mktemp -d /tmp/remaster-dracut-lib.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -57,10 +58,15 @@ getcmdline() { printf '%s\n' "$CMDLINE"; }
 warn() { printf '%s\n' "$*" >> "$work/warnings"; }
 info() { :; }
 emergency_shell() { echo "emergency_shell must not run with REMASTER_UNIT set" >&2; }
-ismounted() { return 1; }
+# Mounts are only recorded: one mount point a line in $work/mounts.
+ismounted() { grep -qxF "$1" "$work/mounts" 2> /dev/null; }
 
+# A copy of the lib that looks for the stick in $work/by-uuid instead of
+# /dev/disk/by-uuid; nothing else differs.
+mkdir -p "$work/by-uuid"
+sed "s|/dev/disk/by-uuid/|$work/by-uuid/|" "$LIB" > "$work/remaster-lib.sh" || exit 1
 # shellcheck source=../../dracut-module/remaster-lib.sh
-. "$LIB"
+. "$work/remaster-lib.sh"
 
 # --- checks --------------------------------------------------------------------
 
@@ -253,6 +259,94 @@ no_sums() {
     ! remaster_verify /remaster/1 "$snap" "" 2> /dev/null && grep -q "SHA256SUMS not found" "$work/warnings"
 }
 check "verify refuses a dir without SHA256SUMS" no_sums
+
+# --- remaster_mount_lower's steps, with mount, umount, modprobe and sleep
+# recorded instead of run ---------------------------------------------------
+
+mount() {
+    printf 'mount %s\n' "$*" >> "$work/calls"
+    eval "_mp=\${$#}"
+    printf '%s\n' "$_mp" >> "$work/mounts"
+}
+umount() {
+    printf 'umount %s\n' "$*" >> "$work/calls"
+    grep -vxF "$1" "$work/mounts" > "$work/mounts.new"
+    mv "$work/mounts.new" "$work/mounts"
+}
+modprobe() { :; }
+sleep() { :; }
+
+REMASTER_RUN=$work/run
+M=$REMASTER_RUN/medium
+uuid=0123abcd-0000-4000-8000-000000000001
+# The stick's device node: any block device will do, the mounts are fake.
+mknod "$work/by-uuid/$uuid" b 7 0 2> /dev/null ||
+    ln -s "$(find /dev -maxdepth 1 -type b | head -n 1)" "$work/by-uuid/$uuid"
+boot="root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/3 rd.remaster.timeout=1"
+for i in 1 2 3; do
+    mkdir -p "$M/remaster/$i"
+    printf 'image %s' "$i" > "$M/remaster/$i/filesystem.squashfs"
+done
+
+# args: command line, then lines already in $work/mounts (an earlier
+# attempt). Runs remaster_mount_lower; its status, calls in $work/calls.
+lower() {
+    CMDLINE=$1
+    shift
+    rm -rf "$REMASTER_RUN/rw" "$REMASTER_RUN/ram" "$M/remaster/persist"
+    : > "$work/calls"
+    : > "$work/warnings"
+    printf '%s\n' "$@" | grep . > "$work/mounts"
+    remaster_mount_lower 2> /dev/null
+}
+# args: text. A recorded call contains it.
+called() { grep -qF -- "$1" "$work/calls"; }
+# args: text. No recorded call contains it.
+not_called() { ! grep -qF -- "$1" "$work/calls"; }
+calls_are() {
+    _want=$(printf '%s\n' "$@")
+    same "$_want" "$(cat "$work/calls")"
+}
+R=$REMASTER_RUN
+D=$work/by-uuid/$uuid
+
+check "a plain boot mounts the stick read-only, the image and a tmpfs" \
+    eval 'lower "$boot" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw" && [ -d "$R/rw/upper" ] && [ -d "$R/rw/work" ]'
+check "layers are mounted nearest first, the top last" \
+    eval 'lower "$boot rd.remaster.layers=/remaster/2,/remaster/1" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/2/filesystem.squashfs $R/lower.1" \
+        "mount -t squashfs -o ro,loop $M/remaster/1/filesystem.squashfs $R/lower.2" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"'
+persist_dirs() { [ "$(stat -c %a "$M/remaster/persist/p/upper") $(stat -c %a "$M/remaster/persist/p/work")" = "755 700" ]; }
+check "persistence mounts the stick read-write and binds the profile on rw" \
+    eval 'lower "$boot rd.remaster.persist=p" && calls_are "mount -t ext4 -o rw,noatime $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount --bind $M/remaster/persist/p $R/rw" && persist_dirs'
+check "RAM mounts the copies and unmounts the stick" \
+    eval 'lower "$boot rd.remaster.ram rd.remaster.layers=/remaster/1" && not_called "rw,noatime" &&
+        called "mount -t squashfs -o ro,loop $R/ram/1.squashfs $R/lower.1" &&
+        called "mount -t squashfs -o ro,loop $R/ram/filesystem.squashfs $R/lower" && called "umount $M" &&
+        cmp -s "$R/ram/1.squashfs" "$M/remaster/1/filesystem.squashfs"'
+check "RAM wins over persistence, with a message" \
+    eval 'lower "$boot rd.remaster.ram rd.remaster.persist=p" && called "mount -t ext4 -o ro,noload" && not_called "--bind"'
+check "a retry with lower mounted mounts only rw" \
+    eval 'lower "$boot" "$R/lower" && calls_are "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"'
+check "a retry with the stick mounted does not mount it again" \
+    eval 'lower "$boot" "$M" && not_called "-t ext4" && called "$R/lower"'
+check "a missing layer image fails before anything is mounted from the stick" \
+    eval '! lower "$boot rd.remaster.layers=/remaster/9" && not_called squashfs && not_called tmpfs &&
+        grep -q "layer 1, /remaster/9/filesystem.squashfs, not found" "$work/warnings"'
+check "a missing top image fails" \
+    eval '! lower "root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/8" && not_called squashfs &&
+        grep -q "/remaster/8/filesystem.squashfs not found" "$work/warnings"'
+check "a stick that does not appear fails after the timeout" \
+    eval '! lower "root=remaster rd.remaster.uuid=ffff rd.remaster.dir=/remaster/3 rd.remaster.timeout=1" &&
+        not_called mount && grep -q "no filesystem with UUID ffff appeared within 1s" "$work/warnings"'
+check "a malformed rd.remaster.layers fails before the stick is touched" \
+    eval '! lower "$boot rd.remaster.layers=/etc" && not_called mount'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
