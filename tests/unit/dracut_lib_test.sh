@@ -310,43 +310,59 @@ calls_are() {
 R=$REMASTER_RUN
 D=$work/by-uuid/$uuid
 
-check "a plain boot mounts the stick read-only, the image and a tmpfs" \
-    eval 'lower "$boot" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+plain_boot() {
+    lower "$boot" && calls_are "mount -t ext4 -o ro,noload $D $M" \
         "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
-        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw" && [ -d "$R/rw/upper" ] && [ -d "$R/rw/work" ]'
-check "layers are mounted nearest first, the top last" \
-    eval 'lower "$boot rd.remaster.layers=/remaster/2,/remaster/1" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw" && [ -d "$R/rw/upper" ] && [ -d "$R/rw/work" ]
+}
+check "a plain boot mounts the stick read-only, the image and a tmpfs" plain_boot
+layers_boot() {
+    lower "$boot rd.remaster.layers=/remaster/2,/remaster/1" && calls_are "mount -t ext4 -o ro,noload $D $M" \
         "mount -t squashfs -o ro,loop $M/remaster/2/filesystem.squashfs $R/lower.1" \
         "mount -t squashfs -o ro,loop $M/remaster/1/filesystem.squashfs $R/lower.2" \
         "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
-        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"'
-persist_dirs() { [ "$(stat -c %a "$M/remaster/persist/p/upper") $(stat -c %a "$M/remaster/persist/p/work")" = "755 700" ]; }
-check "persistence mounts the stick read-write and binds the profile on rw" \
-    eval 'lower "$boot rd.remaster.persist=p" && calls_are "mount -t ext4 -o rw,noatime $D $M" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"
+}
+check "layers are mounted nearest first, the top last" layers_boot
+persist_boot() {
+    lower "$boot rd.remaster.persist=p" && calls_are "mount -t ext4 -o rw,noatime $D $M" \
         "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
-        "mount --bind $M/remaster/persist/p $R/rw" && persist_dirs'
-check "RAM mounts the copies and unmounts the stick" \
-    eval 'lower "$boot rd.remaster.ram rd.remaster.layers=/remaster/1" && not_called "rw,noatime" &&
+        "mount --bind $M/remaster/persist/p $R/rw" &&
+        same "755 700" "$(stat -c %a "$M/remaster/persist/p/upper") $(stat -c %a "$M/remaster/persist/p/work")"
+}
+check "persistence mounts the stick read-write and binds the profile on rw" persist_boot
+ram_boot() {
+    lower "$boot rd.remaster.ram rd.remaster.layers=/remaster/1" && not_called "rw,noatime" &&
         called "mount -t squashfs -o ro,loop $R/ram/1.squashfs $R/lower.1" &&
         called "mount -t squashfs -o ro,loop $R/ram/filesystem.squashfs $R/lower" && called "umount $M" &&
-        cmp -s "$R/ram/1.squashfs" "$M/remaster/1/filesystem.squashfs"'
-check "RAM wins over persistence, with a message" \
-    eval 'lower "$boot rd.remaster.ram rd.remaster.persist=p" && called "mount -t ext4 -o ro,noload" && not_called "--bind"'
-check "a retry with lower mounted mounts only rw" \
-    eval 'lower "$boot" "$R/lower" && calls_are "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"'
-check "a retry with the stick mounted does not mount it again" \
-    eval 'lower "$boot" "$M" && not_called "-t ext4" && called "$R/lower"'
-check "a missing layer image fails before anything is mounted from the stick" \
-    eval '! lower "$boot rd.remaster.layers=/remaster/9" && not_called squashfs && not_called tmpfs &&
-        grep -q "layer 1, /remaster/9/filesystem.squashfs, not found" "$work/warnings"'
-check "a missing top image fails" \
-    eval '! lower "root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/8" && not_called squashfs &&
-        grep -q "/remaster/8/filesystem.squashfs not found" "$work/warnings"'
-check "a stick that does not appear fails after the timeout" \
-    eval '! lower "root=remaster rd.remaster.uuid=ffff rd.remaster.dir=/remaster/3 rd.remaster.timeout=1" &&
-        not_called mount && grep -q "no filesystem with UUID ffff appeared within 1s" "$work/warnings"'
-check "a malformed rd.remaster.layers fails before the stick is touched" \
-    eval '! lower "$boot rd.remaster.layers=/etc" && not_called mount'
+        cmp -s "$R/ram/1.squashfs" "$M/remaster/1/filesystem.squashfs"
+}
+check "RAM mounts the copies and unmounts the stick" ram_boot
+ram_persist_boot() {
+    lower "$boot rd.remaster.ram rd.remaster.persist=p" && called "mount -t ext4 -o ro,noload" && not_called "--bind"
+}
+check "RAM wins over persistence" ram_persist_boot
+retry_lower() { lower "$boot" "$R/lower" && calls_are "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"; }
+check "a retry with lower mounted mounts only rw" retry_lower
+retry_medium() { lower "$boot" "$M" && not_called "-t ext4" && called "$R/lower"; }
+check "a retry with the stick mounted does not mount it again" retry_medium
+missing_layer() {
+    ! lower "$boot rd.remaster.layers=/remaster/9" && not_called squashfs && not_called tmpfs &&
+        grep -q "layer 1, /remaster/9/filesystem.squashfs, not found" "$work/warnings"
+}
+check "a missing layer image fails before anything is mounted from the stick" missing_layer
+missing_top() {
+    ! lower "root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/8" && not_called squashfs &&
+        grep -q "/remaster/8/filesystem.squashfs not found" "$work/warnings"
+}
+check "a missing top image fails" missing_top
+no_stick() {
+    ! lower "root=remaster rd.remaster.uuid=ffff rd.remaster.dir=/remaster/3 rd.remaster.timeout=1" &&
+        not_called mount && grep -q "no filesystem with UUID ffff appeared within 1s" "$work/warnings"
+}
+check "a stick that does not appear fails after the timeout" no_stick
+bad_layers() { ! lower "$boot rd.remaster.layers=/etc" && not_called mount; }
+check "a malformed rd.remaster.layers fails before the stick is touched" bad_layers
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
