@@ -32,7 +32,7 @@ for tier in "${tiers[@]}"; do
   case $tier in
     unit)
       run unit 600 build/unit_tests
-      # The dracut lib's parsers under dash, as in the initramfs.
+      # The dracut lib under dash, as in the initramfs: parsers, checks, mount steps.
       run unit/dracut_lib 60 dash tests/unit/dracut_lib_test.sh
       ;;
     lint)
