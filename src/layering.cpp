@@ -1,12 +1,12 @@
 #include "layering.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <sstream>
 
 #include "checksum.hpp"
+#include "dir_stream.hpp"
 #include "small_file.hpp"
 
 namespace remaster {
@@ -115,11 +115,9 @@ std::string initramfs_fingerprint(const FileManifest& m, const std::string& kern
     const std::string files = fingerprint(m, initramfs_inputs()) + "\n" + kernel_version + "\n";
     h.update(files.data(), files.size());
     std::vector<std::string> names;
-    if (DIR* d = ::opendir(dracut_module_dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') names.push_back(e->d_name);
-        ::closedir(d);
-    }
+    DirStream d(dracut_module_dir);
+    while (const dirent* e = d.next())
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
     std::sort(names.begin(), names.end());
     for (const auto& n : names) {
         struct stat st;

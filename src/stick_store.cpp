@@ -1,6 +1,5 @@
 #include "stick_store.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <cerrno>
 #include <regex>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
@@ -26,15 +26,14 @@ bool is_snapshot_id(const std::string& name) {
 
 std::vector<std::string> snapshot_dirs(const std::string& data_mount) {
     std::vector<std::string> ids;
-    DIR* d = ::opendir((data_mount + "/remaster").c_str());
+    DirStream d(data_mount + "/remaster");
     if (!d) return ids;
-    while (dirent* e = ::readdir(d)) {
+    while (const dirent* e = d.next()) {
         const std::string name = e->d_name;
         struct stat st;
         if (is_snapshot_id(name) && ::stat((data_mount + "/remaster/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
             ids.push_back(name);
     }
-    ::closedir(d);
     std::sort(ids.rbegin(), ids.rend());
     return ids;
 }
@@ -94,11 +93,9 @@ void remove_snapshot(const std::string& data_mount, const std::string& id) {
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
     for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img", "SHA256SUMS", "manifest"})
         if (::unlink((dir + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + dir + "/" + f + "'", errno);
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (is_our_temp_file(e->d_name)) ::unlink((dir + "/" + e->d_name).c_str());
-        ::closedir(d);
-    }
+    DirStream d(dir);
+    while (const dirent* e = d.next())
+        if (is_our_temp_file(e->d_name)) ::unlink((dir + "/" + e->d_name).c_str());
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }
