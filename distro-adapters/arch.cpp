@@ -17,11 +17,9 @@
 namespace remaster {
 namespace {
 
-std::string under(const std::string& root) { return root == "/" ? "" : root; }
-
 // The first line of a small file below root, "" when unreadable.
 std::string first_line(const std::string& root, const std::string& rel) {
-    std::ifstream f(under(root) + rel);
+    std::ifstream f(in_root(root, rel));
     std::string line;
     std::getline(f, line);
     const size_t end = line.find_last_not_of(" \t\r");
@@ -69,7 +67,7 @@ private:
     // /boot/vmlinuz-* below root, as paths relative to it.
     static std::vector<std::string> boot_images(const std::string& root) {
         std::vector<std::string> out;
-        DIR* d = ::opendir((under(root) + "/boot").c_str());
+        DIR* d = ::opendir(in_root(root, "/boot").c_str());
         if (!d) return out;
         while (dirent* e = ::readdir(d)) {
             const std::string name = e->d_name;
@@ -88,13 +86,13 @@ private:
             if (pkgbase.empty()) continue;
             const std::string image = "/boot/vmlinuz-" + pkgbase;
             if (!exists_in(root, image)) break;
-            const std::string built = bzimage_version(under(root) + image);
+            const std::string built = bzimage_version(in_root(root, image));
             if (built.empty() || built == v) return image;
             break;
         }
         // Any image in /boot that was built as this version.
         for (const auto& image : images)
-            if (bzimage_version(under(root) + image) == v) return image;
+            if (bzimage_version(in_root(root, image)) == v) return image;
         // The package's own copy, which a pacman hook installs to /boot.
         for (const char* dir : {"/usr/lib/modules/", "/lib/modules/"})
             if (exists_in(root, dir + v + "/vmlinuz")) return dir + v + "/vmlinuz";

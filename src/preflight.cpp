@@ -13,12 +13,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "bytes.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
 #include "partition.hpp"
-#include "plan.hpp"
-#include "progress.hpp"
+#include "paths.hpp"
 #include "stick.hpp"
 #include "runner.hpp"
 
@@ -262,7 +262,7 @@ void confirm_wipe(const std::string& device, bool yes) {
                     "Refusing to wipe '" + device + "' without confirmation (no terminal to ask on)",
                     "Check it is the right device with `lsblk " + device + "`, then add --yes.");
     std::cerr << "\nThis ERASES everything on " << device << (model.empty() ? "" : " (" + model + ")") << ", "
-              << Progress::human_bytes(static_cast<double>(size)) << ".\nType 'yes' to continue: " << std::flush;
+              << format_bytes(size) << ".\nType 'yes' to continue: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
     check_interrupt();  // Ctrl-C at the prompt is an interrupt, not a "no"

@@ -21,6 +21,7 @@
 #include "log.hpp"
 #include "loop_device.hpp"
 #include "partition.hpp"
+#include "paths.hpp"
 #include "runtime_dir.hpp"
 #include "system_mounts.hpp"
 

@@ -9,6 +9,7 @@
 #include "checksum.hpp"
 #include "data_dir.hpp"
 #include "delta.hpp"
+#include "bytes.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
@@ -69,7 +70,7 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
     int n = 1;
     for (const auto& part : stick_layout())
         os << "  " << partition_path(disk, n++) << "  " << part.name << "  "
-           << (part.size ? Progress::human_bytes(static_cast<double>(part.size)) : std::string("rest of the disk"))
+           << (part.size ? format_bytes(part.size) : std::string("rest of the disk"))
            << "\n";
     os << "Commands:\n";
     for (const auto& c : format_commands(p)) os << "  " << format_command(c) << "\n";
@@ -101,7 +102,7 @@ void report_dropped(const SquashReport& report) {
 SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int out_fd, bool quiet,
                     ContentDigests* digests = nullptr, BlockSource* reuse = nullptr) {
     const ScanTotals t = totals(tree);
-    log::info() << "Squashing " << t.entries << " entries, " << Progress::human_bytes(t.data_bytes) << " of data";
+    log::info() << "Squashing " << t.entries << " entries, " << format_bytes(t.data_bytes) << " of data";
     Progress bar("squash", t.data_bytes, quiet);
     SquashReport report = write_squashfs(tree, view.path(), out_fd, plan.squash,
                                          [&](uint64_t done, uint64_t) { bar.update(done); }, digests, reuse);
@@ -166,7 +167,7 @@ void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
     out.commit();
     clock.start("cleanup");
     view.close();  // now, so a failure to unmount is reported, not just logged
-    log::info() << "Wrote " << plan.squashfs_out << ": " << Progress::human_bytes(report.image_bytes) << ", "
+    log::info() << "Wrote " << plan.squashfs_out << ": " << format_bytes(report.image_bytes) << ", "
                 << report.inodes << " inodes";
 }
 
@@ -245,7 +246,7 @@ bool prune_layer(Layer& layer, Tree& tree, const View& view, const std::vector<S
         return false;
     }
     log::info() << "Writing a layer on " << layer.parent << ": " << d.added << " new, " << d.changed << " changed, "
-                << d.removed << " removed (" << Progress::human_bytes(static_cast<double>(data)) << " of data)";
+                << d.removed << " removed (" << format_bytes(data) << " of data)";
     return true;
 }
 
@@ -340,8 +341,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         const uint64_t need = minimum_stick_size(totals_, view.path(), sp.kernel);
         if (!sp.image_file && device_size(stick->disk()) < need)
             throw Error(Exit::no_space,
-                        "'" + sp.target + "' (" + Progress::human_bytes(static_cast<double>(device_size(stick->disk()))) +
-                            ") is too small for this snapshot (about " + Progress::human_bytes(static_cast<double>(need)) +
+                        "'" + sp.target + "' (" + format_bytes(device_size(stick->disk())) +
+                            ") is too small for this snapshot (about " + format_bytes(need) +
                             " needed); nothing was written",
                         "Use a bigger stick, or leave out large directories with --exclude.");
         log::info() << "Partitioning " << sp.target << (sp.image_file ? " (" + stick->disk() + ")" : "");

@@ -8,6 +8,7 @@
 
 #include "loop_device.hpp"
 #include "output_file.hpp"
+#include "partition.hpp"
 
 namespace remaster {
 

@@ -12,6 +12,7 @@
 
 #include "checksum.hpp"
 #include "data_dir.hpp"
+#include "bytes.hpp"
 #include "error.hpp"
 #include "layering.hpp"
 #include "log.hpp"
@@ -161,7 +162,7 @@ void profile_reset(const std::string& target, const std::string& name) {
 void profile_list(const std::string& target) {
     OpenStick s(target, false);
     for (const auto& p : list_profiles(s.dir()))
-        std::cout << p << "\t" << Progress::human_bytes(static_cast<double>(tree_bytes(profile_dir(s, p) + "/upper")))
+        std::cout << p << "\t" << format_bytes(tree_bytes(profile_dir(s, p) + "/upper"))
                   << " of saved changes\n";
     s.close();
 }
@@ -181,7 +182,7 @@ std::vector<std::string> dependents(const std::vector<SnapshotInfo>& snaps, cons
 
 std::string file_size(const std::string& path) {
     struct stat st;
-    return ::stat(path.c_str(), &st) == 0 ? Progress::human_bytes(static_cast<double>(st.st_size)) : std::string("?");
+    return ::stat(path.c_str(), &st) == 0 ? format_bytes(st.st_size) : std::string("?");
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -206,7 +207,7 @@ void list_stick(const std::string& target) {
                                               " layers stacked)"
                                         : std::string("full snapshot"))
                   << ", squashfs " << file_size(dir + "/filesystem.squashfs") << ", "
-                  << Progress::human_bytes(static_cast<double>(tree_bytes(dir, true))) << " of its own";
+                  << format_bytes(tree_bytes(dir, true)) << " of its own";
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
@@ -214,7 +215,7 @@ void list_stick(const std::string& target) {
     for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
     struct statvfs vfs;
     if (::statvfs(s.dir().c_str(), &vfs) == 0)
-        std::cout << "\nFree space: " << Progress::human_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
+        std::cout << "\nFree space: " << format_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
     s.close();
 }
 
@@ -236,7 +237,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
     remove_snapshot(s.dir(), id);
     s.rewrite_menu();
     s.close();
-    log::info() << "Removed the snapshot " << id << " (" << Progress::human_bytes(static_cast<double>(freed)) << " freed)";
+    log::info() << "Removed the snapshot " << id << " (" << format_bytes(freed) << " freed)";
 }
 
 }  // namespace remaster
