@@ -8,7 +8,6 @@
 #include <climits>
 #include <cstdlib>
 
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -35,13 +34,6 @@ dev_t whole_disk(dev_t dev) {
     char colon;
     if (parent_dev >> maj >> colon >> min) return makedev(maj, min);
     return dev;
-}
-
-std::string snapshot_id_now() {
-    char buf[32];
-    std::time_t t = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
-    return buf;
 }
 
 std::string read_sys(const std::string& path) {
@@ -142,7 +134,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     sp.target = absolute_path(opt.to);
     sp.image_size = opt.image_size;
     sp.kernel_args = opt.kernel_args;
-    sp.snapshot_id = snapshot_id_now();
+    sp.snapshot_id = new_snapshot_id();
 
     // The target.
     struct stat st;
@@ -167,8 +159,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     // A remaster stick already? Then the new snapshot goes beside the old one.
     if (problems.empty() && !opt.replace && ::stat(sp.target.c_str(), &st) == 0 && ::geteuid() == 0) {
         try {
-            auto existing = Stick::open_existing(sp.target, sp.image_file);
-            sp.existing_uuid = probe_existing_stick(existing->disk());
+            sp.existing_uuid = Stick::probe(sp.target, sp.image_file);
         } catch (const Error& e) {
             problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());
         }

@@ -16,9 +16,6 @@
 #include "error.hpp"
 #include "layering.hpp"
 #include "log.hpp"
-#include "mount.hpp"
-#include "partition.hpp"
-#include "progress.hpp"
 #include "recovery.hpp"
 #include "runtime_dir.hpp"
 #include "stick.hpp"
@@ -28,45 +25,26 @@
 namespace remaster {
 namespace {
 
-// An existing remaster stick with its data partition mounted; members in
-// acquisition order so they are released in reverse.
+// A stick opened for one command: as root, after cleaning up what killed
+// runs left, mounted in this run's directory (declared first: removed last).
 class OpenStick {
 public:
-    OpenStick(const std::string& target, bool writable) {
+    OpenStick(const std::string& target, Stick::Access access) {
         if (::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
-        struct stat st;
-        if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
-            throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
         recover_stale_runs();
-        stick_ = Stick::open_existing(target, S_ISREG(st.st_mode));
-        uuid_ = probe_existing_stick(stick_->disk());
-        if (uuid_.empty())
-            throw Error(Exit::bad_input, "'" + target + "' is not a remaster stick",
-                        "Make one with: remaster snapshot --to " + target);
-        mount_dir_ = run_.make_dir("stick");
-        // Read-only means not even replaying the journal (as at boot): a stick
-        // whose journal was cut off by failing writes still shows, and
-        // verifies, what it held when last written completely.
-        data_ = Mount::mount(partition_path(stick_->disk(), kDataPartition), mount_dir_, "ext4",
-                             writable ? "" : "ro,noload");
+        run_ = std::make_unique<RuntimeDir>();
+        stick_ = Stick::open(target, access, *run_);
     }
-    ~OpenStick() = default;
-
-    const std::string& dir() const { return mount_dir_; }
-    const std::string& uuid() const { return uuid_; }
-    void rewrite_menu() { write_stick_menu(load_menu_templates(data_dir() + "/grub.d"), mount_dir_, uuid_); }
-    void close() {
-        data_.unmount();
-        ::sync();
-    }
+    Stick* operator->() const { return stick_.get(); }
+    const Stick& operator*() const { return *stick_; }
 
 private:
-    RuntimeDir run_;
+    std::unique_ptr<RuntimeDir> run_;
     std::unique_ptr<Stick> stick_;
-    std::string uuid_, mount_dir_;
-    Mount data_;
 };
+
+void rewrite_menu(const Stick& s) { write_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid()); }
 
 // Bytes the files below `dir` take; with only_own, just those with no other
 // name (a kernel and initramfs linked from another snapshot are not freed by
@@ -99,12 +77,12 @@ void empty_dir(const std::string& dir) {
     if (rc != 0) throw_errno("empty '" + dir + "'", errno);
 }
 
-std::string profile_dir(const OpenStick& s, const std::string& name) {
+std::string profile_dir(const Stick& s, const std::string& name) {
     if (!valid_profile_name(name)) throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name");
-    return s.dir() + "/remaster/persist/" + name;
+    return s.profile_dir(name);
 }
 
-bool profile_exists(const OpenStick& s, const std::string& name) {
+bool profile_exists(const Stick& s, const std::string& name) {
     struct stat st;
     return ::stat(profile_dir(s, name).c_str(), &st) == 0;
 }
@@ -112,17 +90,17 @@ bool profile_exists(const OpenStick& s, const std::string& name) {
 }  // namespace
 
 void verify_stick(const std::string& target) {
-    OpenStick s(target, false);
+    OpenStick s(target, Stick::Access::read_only);
     std::vector<std::string> bad;
-    for (const auto& snap : list_snapshots(s.dir())) {
-        const ManifestResult r = verify_manifest(s.dir() + "/remaster/" + snap.id, "/remaster/" + snap.id);
+    for (const auto& snap : list_snapshots(*s)) {
+        const SumsResult r = verify_sums(s->snapshot(snap.id));
         for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
         for (const auto& f : r.bad) {
             std::cout << snap.id << "/" << f << "\n";
             bad.push_back(snap.id + "/" + f);
         }
     }
-    s.close();
+    s->close();
     if (!bad.empty())
         throw Error(Exit::failure, "The stick '" + target + "' is damaged: " + bad.front() +
                                        (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),
@@ -131,40 +109,39 @@ void verify_stick(const std::string& target) {
 }
 
 void profile_add(const std::string& target, const std::string& name) {
-    OpenStick s(target, true);
-    if (profile_exists(s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
-    create_profile(s.dir(), name);
-    s.rewrite_menu();
-    s.close();
+    OpenStick s(target, Stick::Access::writable);
+    if (profile_exists(*s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
+    create_profile(*s, name);
+    rewrite_menu(*s);
+    s->close();
     log::info() << "Added the profile '" << name << "': its boot entry keeps its own changes";
 }
 
 void profile_remove(const std::string& target, const std::string& name) {
-    OpenStick s(target, true);
-    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
-    const std::string dir = profile_dir(s, name);
+    OpenStick s(target, Stick::Access::writable);
+    if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    const std::string dir = profile_dir(*s, name);
     empty_dir(dir);
     if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
-    s.rewrite_menu();
-    s.close();
+    rewrite_menu(*s);
+    s->close();
     log::info() << "Removed the profile '" << name << "' and its saved changes";
 }
 
 void profile_reset(const std::string& target, const std::string& name) {
-    OpenStick s(target, true);
-    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
-    empty_dir(profile_dir(s, name));
-    create_profile(s.dir(), name);
-    s.close();
+    OpenStick s(target, Stick::Access::writable);
+    if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    empty_dir(profile_dir(*s, name));
+    create_profile(*s, name);
+    s->close();
     log::info() << "Reset the profile '" << name << "': it boots as the snapshot was taken";
 }
 
 void profile_list(const std::string& target) {
-    OpenStick s(target, false);
-    for (const auto& p : list_profiles(s.dir()))
-        std::cout << p << "\t" << format_bytes(tree_bytes(profile_dir(s, p) + "/upper"))
-                  << " of saved changes\n";
-    s.close();
+    OpenStick s(target, Stick::Access::read_only);
+    for (const auto& p : list_profiles(*s))
+        std::cout << p << "\t" << format_bytes(tree_bytes(profile_dir(*s, p) + "/upper")) << " of saved changes\n";
+    s->close();
 }
 
 namespace {
@@ -194,11 +171,11 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 void list_stick(const std::string& target) {
-    OpenStick s(target, false);
-    const auto snaps = list_snapshots(s.dir());
+    OpenStick s(target, Stick::Access::read_only);
+    const auto snaps = list_snapshots(*s);
     std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
     for (const auto& snap : snaps) {
-        const std::string dir = s.dir() + "/remaster/" + snap.id;
+        const SnapshotDir dir = s->snapshot(snap.id);
         const auto layers = layers_of(snap);
         const auto users = dependents(snaps, snap.id);
         std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << snap.get("os", "?") << ", kernel "
@@ -206,22 +183,22 @@ void list_stick(const std::string& target) {
                   << (layers.size() > 1 ? "layer on " + layers[layers.size() - 2] + " (" + std::to_string(layers.size()) +
                                               " layers stacked)"
                                         : std::string("full snapshot"))
-                  << ", squashfs " << file_size(dir + "/filesystem.squashfs") << ", "
-                  << format_bytes(tree_bytes(dir, true)) << " of its own";
+                  << ", squashfs " << file_size(dir.image()) << ", "
+                  << format_bytes(tree_bytes(dir.path(), true)) << " of its own";
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
     std::cout << "Profiles:";
-    for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
+    for (const auto& p : list_profiles(*s)) std::cout << " " << p;
     struct statvfs vfs;
-    if (::statvfs(s.dir().c_str(), &vfs) == 0)
+    if (::statvfs(s->root().c_str(), &vfs) == 0)
         std::cout << "\nFree space: " << format_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
-    s.close();
+    s->close();
 }
 
 void remove_stick_snapshot(const std::string& target, const std::string& id) {
-    OpenStick s(target, true);
-    const auto snaps = list_snapshots(s.dir());
+    OpenStick s(target, Stick::Access::writable);
+    const auto snaps = list_snapshots(*s);
     bool found = false;
     for (const auto& snap : snaps) found = found || snap.id == id;
     if (!found) throw Error(Exit::bad_input, "There is no snapshot '" + id + "' on the stick (see `remaster list --on`)");
@@ -233,10 +210,11 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
                     "'" + id + "' is a layer of " + joined(users) + ", which would not boot without it; nothing was removed",
                     "Remove those first, or write a fresh base with `remaster snapshot --full --to " + target +
                         "` and then remove the older snapshots.");
-    const uint64_t freed = tree_bytes(s.dir() + "/remaster/" + id, true);
-    remove_snapshot(s.dir(), id);
-    s.rewrite_menu();
-    s.close();
+    const SnapshotDir dir = s->snapshot(id);
+    const uint64_t freed = tree_bytes(dir.path(), true);
+    remove_snapshot(dir);
+    rewrite_menu(*s);
+    s->close();
     log::info() << "Removed the snapshot " << id << " (" << format_bytes(freed) << " freed)";
 }
 

@@ -19,9 +19,9 @@ bool valid_profile_name(const std::string& name) {
     return std::regex_match(name, ok);
 }
 
-std::vector<std::string> list_profiles(const std::string& data_mount) {
+std::vector<std::string> list_profiles(const Medium& medium) {
     std::vector<std::string> out;
-    if (DIR* d = ::opendir((data_mount + "/remaster/persist").c_str())) {
+    if (DIR* d = ::opendir(medium.persist_dir().c_str())) {
         while (dirent* e = ::readdir(d))
             if (valid_profile_name(e->d_name)) out.push_back(e->d_name);
         ::closedir(d);
@@ -30,23 +30,23 @@ std::vector<std::string> list_profiles(const std::string& data_mount) {
     return out;
 }
 
-void create_profile(const std::string& data_mount, const std::string& name) {
+void create_profile(const Medium& medium, const std::string& name) {
     if (!valid_profile_name(name))
         throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name",
                     "Use letters, digits, '-' and '_' (at most 32).");
-    const std::string dir = data_mount + "/remaster/persist/" + name;
+    const std::string dir = medium.profile_dir(name);
     make_dirs(dir + "/upper", 0755);
     make_dirs(dir + "/work", 0700);
 }
 
-std::string read_default_entry(const std::string& data_mount) {
-    std::ifstream f(data_mount + "/remaster/stick.conf");
+std::string read_default_entry(const Medium& medium) {
+    std::ifstream f(medium.conf_file());
     const SnapshotInfo conf = parse_snapshot_info("", std::string(std::istreambuf_iterator<char>(f), {}));
     return conf.get("default_entry", kEntryLive);
 }
 
-void write_default_entry(const std::string& data_mount, const std::string& id) {
-    write_file_atomic(data_mount + "/remaster/stick.conf", format_snapshot_info({"", {{"default_entry", id}}}));
+void write_default_entry(const Medium& medium, const std::string& id) {
+    write_file_atomic(medium.conf_file(), format_snapshot_info({"", {{"default_entry", id}}}));
 }
 
 std::string default_entry_id(const std::string& choice) {
@@ -57,27 +57,28 @@ std::string default_entry_id(const std::string& choice) {
                 "Use live, persist, ram, check or the name of a profile.");
 }
 
-std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const std::string& uuid) {
+std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid) {
     std::vector<MenuEntry> entries;
-    const auto snaps = list_snapshots(data_mount);
+    const auto snaps = list_snapshots(medium);
     for (size_t i = 0; i < snaps.size(); ++i) {
         const SnapshotInfo& s = snaps[i];
-        const std::string dir = "/remaster/" + s.id;
+        // Paths as GRUB and the initramfs see them, from the medium's root.
+        const SnapshotDir dir = medium.snapshot(s.id).booted();
         // The layers under this one, nearest first, as overlayfs stacks them.
         const auto layers = layers_of(s);
         std::vector<std::string> below;
-        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back("/remaster/" + *it);
-        const std::string base = live_kernel_args(uuid, dir, s.get("kernel_args"), below);
+        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back(medium.snapshot(*it).booted().path());
+        const std::string base = live_kernel_args(uuid, dir.path(), s.get("kernel_args"), below);
         const std::string what = s.get("os", "Linux") + ", " + readable_snapshot_time(s.id);
         auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
-            entries.push_back({id, title, dir + "/vmlinuz", dir + "/initrd.img", base + (extra.empty() ? "" : " " + extra)});
+            entries.push_back({id, title, dir.kernel(), dir.initrd(), base + (extra.empty() ? "" : " " + extra)});
         };
         if (i > 0) {  // older snapshots: the plain live boot of exactly that state
             entry("snapshot-" + s.id, "Older snapshot: " + what + " (changes not kept)", "");
             continue;
         }
         entry(kEntryLive, "remaster live: " + what + " (changes not kept)", "");
-        for (const auto& p : list_profiles(data_mount))
+        for (const auto& p : list_profiles(medium))
             entry("persist-" + p,
                   "remaster live: " + what + (p == kDefaultProfile ? " (changes kept)" : " (profile " + p + ", changes kept)"),
                   "rd.remaster.persist=" + p);
@@ -87,13 +88,13 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
     return entries;
 }
 
-void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid) {
-    const auto entries = stick_menu_entries(data_mount, uuid);
+void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid) {
+    const auto entries = stick_menu_entries(medium, uuid);
     if (entries.empty()) throw Error(Exit::failure, "The stick holds no complete snapshot to boot");
-    std::string def = read_default_entry(data_mount);
+    std::string def = read_default_entry(medium);
     if (std::none_of(entries.begin(), entries.end(), [&](const MenuEntry& e) { return e.id == def; }))
         def = entries.front().id;  // e.g. the default profile was removed
-    write_file_atomic(data_mount + "/boot/grub/grub.cfg", render_grub_cfg(templates, uuid, entries, def, 3));
+    write_file_atomic(medium.grub_cfg(), render_grub_cfg(templates, uuid, entries, def, 3));
 }
 
 }  // namespace remaster

@@ -4,10 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <fstream>
-#include <regex>
 
 #include "error.hpp"
 #include "file_copy.hpp"
@@ -16,28 +14,6 @@
 
 namespace remaster {
 namespace {
-
-// Snapshot ids are UTC times, "20261124-233000", with "-2"... for a second
-// snapshot in the same second. Nothing else in /remaster (persist/) is one.
-bool is_snapshot_id(const std::string& name) {
-    static const std::regex id("[0-9]{8}-[0-9]{6}(-[0-9]+)?");
-    return std::regex_match(name, id);
-}
-
-std::vector<std::string> snapshot_dirs(const std::string& data_mount) {
-    std::vector<std::string> ids;
-    DIR* d = ::opendir((data_mount + "/remaster").c_str());
-    if (!d) return ids;
-    while (dirent* e = ::readdir(d)) {
-        const std::string name = e->d_name;
-        struct stat st;
-        if (is_snapshot_id(name) && ::stat((data_mount + "/remaster/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-            ids.push_back(name);
-    }
-    ::closedir(d);
-    std::sort(ids.rbegin(), ids.rend());
-    return ids;
-}
 
 bool is_our_temp_file(const std::string& name) {
     return name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0 &&
@@ -78,53 +54,54 @@ std::string format_snapshot_info(const SnapshotInfo& info) {
     return text;
 }
 
-std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount) {
+std::vector<SnapshotInfo> list_snapshots(const Medium& medium) {
     std::vector<SnapshotInfo> out;
-    for (const auto& id : snapshot_dirs(data_mount)) {
-        std::ifstream f(data_mount + "/remaster/" + id + "/snapshot.info");
+    for (const auto& id : medium.snapshot_ids()) {
+        std::ifstream f(medium.snapshot(id).info());
         if (!f) continue;
         out.push_back(parse_snapshot_info(id, std::string(std::istreambuf_iterator<char>(f), {})));
     }
     return out;
 }
 
-void remove_snapshot(const std::string& data_mount, const std::string& id) {
-    const std::string dir = data_mount + "/remaster/" + id;
+void remove_snapshot(const SnapshotDir& snap) {
+    const std::string dir = snap.path();
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
-    for (const char* f : {"snapshot.info", "filesystem.squashfs", "vmlinuz", "initrd.img", "SHA256SUMS", "manifest"})
-        if (::unlink((dir + "/" + f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + dir + "/" + f + "'", errno);
+    for (const auto& f : SnapshotDir::all_files())
+        if (::unlink(snap.file(f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + snap.file(f) + "'", errno);
     if (DIR* d = ::opendir(dir.c_str())) {
         while (dirent* e = ::readdir(d))
-            if (is_our_temp_file(e->d_name)) ::unlink((dir + "/" + e->d_name).c_str());
+            if (is_our_temp_file(e->d_name)) ::unlink(snap.file(e->d_name).c_str());
         ::closedir(d);
     }
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }
 
-std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount) {
+std::vector<std::string> remove_incomplete_snapshots(const Medium& medium) {
     std::vector<std::string> removed;
-    for (const auto& id : snapshot_dirs(data_mount)) {
+    for (const auto& id : medium.snapshot_ids()) {
+        const SnapshotDir dir = medium.snapshot(id);
         struct stat st;
-        if (::stat((data_mount + "/remaster/" + id + "/snapshot.info").c_str(), &st) == 0) continue;
-        remove_snapshot(data_mount, id);
+        if (::stat(dir.info().c_str(), &st) == 0) continue;
+        remove_snapshot(dir);
         removed.push_back(id);
     }
     return removed;
 }
 
-void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info) {
+void write_snapshot_info(const Medium& medium, const SnapshotInfo& info) {
     const std::string text = format_snapshot_info(info);
     ::sync();  // the snapshot's files reach the stick before it is declared complete
-    write_file_atomic(data_mount + "/remaster/" + info.id + "/snapshot.info", text);
+    write_file_atomic(medium.snapshot(info.id).info(), text);
 }
 
 SnapshotGuard::~SnapshotGuard() {
-    if (id_.empty()) return;
+    if (!armed_) return;
     try {
-        remove_snapshot(mount_, id_);
+        remove_snapshot(dir_);
     } catch (const std::exception& e) {
-        log::warn() << "could not remove the unfinished snapshot " << id_ << ": " << e.what()
+        log::warn() << "could not remove the unfinished snapshot " << dir_.id() << ": " << e.what()
                     << " (the next run removes it)";
     }
 }
