@@ -51,7 +51,9 @@ public:
 
     // The same directory from the medium's own root ("/remaster/<id>"): what
     // GRUB entries and rd.remaster.dir name.
-    SnapshotDir booted() const { return SnapshotDir("", id_); }
+    SnapshotDir booted() const { return as_booted(id_); }
+    // Snapshot `id` as the boot side sees it, for a plan before any medium is there.
+    static SnapshotDir as_booted(const std::string& id) { return SnapshotDir("", id); }
 
     // What SHA256SUMS lists: the image, kernel and initramfs; the boot files
     // are the two a snapshot may share with another (hard links).

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "error.hpp"
+#include "medium.hpp"
 #include "output_file.hpp"
 #include "paths.hpp"
 #include "runtime_dir.hpp"
@@ -113,7 +114,7 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
         os << "  target:    " << s.target << (s.image_file ? " (image file" : " (block device")
            << (s.existing_uuid.empty() ? ", written afresh)" : ", a remaster stick: the new snapshot goes beside the old ones)")
            << "\n";
-        os << "  snapshot:  /remaster/" << s.snapshot_id << "\n";
+        os << "  snapshot:  " << SnapshotDir::as_booted(s.snapshot_id).path() << "\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")

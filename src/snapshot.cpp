@@ -56,7 +56,7 @@ StickPaths stick_paths(const std::string& snapshot_dir, const std::string& disk,
 void print_stick_commands(const Plan& plan, std::ostream& os) {
     const StickPlan& s = plan.stick;
     const std::string disk = s.image_file ? "/dev/loopN" : s.target;
-    const SnapshotDir snap = SnapshotDir("", s.snapshot_id);  // as the boot side names it
+    const SnapshotDir snap = SnapshotDir::as_booted(s.snapshot_id);
     const StickPaths p = stick_paths(snap.path(), disk, "<new-uuid>", "<view>");
     os << "Stick layout (GPT on " << disk << "):\n";
     int n = 1;
@@ -167,7 +167,7 @@ void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
 std::unique_ptr<Stick> open_or_create_stick(const StickPlan& sp, const ScanTotals& t, const View& view, Runner& runner,
                                             RuntimeDir& run) {
     if (!sp.existing_uuid.empty()) {
-        auto stick = Stick::open(sp.target, Stick::Access::writable, run, sp.existing_uuid);
+        auto stick = Stick::open(sp.target, StickAccess::write, run, sp.existing_uuid);
         log::info() << "Adding a snapshot to the remaster stick " << sp.target;
         return stick;
     }

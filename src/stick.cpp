@@ -21,12 +21,12 @@ void Stick::attach(bool image_file) {
     disk_ = loop_.path();
 }
 
-void Stick::mount_data(RuntimeDir& run, Access access) {
+void Stick::mount_data(RuntimeDir& run, StickAccess access) {
     // Read-only means not even replaying the journal (as at boot): a stick
     // whose journal was cut off by failing writes still shows, and
     // verifies, what it held when last written completely.
     data_ = Mount::mount(partition(kDataPartition), run.make_dir("stick"), "ext4",
-                         access == Access::writable ? "" : "ro,noload");
+                         access == StickAccess::write ? "" : "ro,noload");
     root_ = data_.target();
 }
 
@@ -36,7 +36,7 @@ std::string Stick::probe(const std::string& target, bool image_file) {
     return probe_existing_stick(s.disk_);
 }
 
-std::unique_ptr<Stick> Stick::open(const std::string& target, Access access, RuntimeDir& run,
+std::unique_ptr<Stick> Stick::open(const std::string& target, StickAccess access, RuntimeDir& run,
                                    const std::string& expect_uuid) {
     struct stat st;
     if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
@@ -78,7 +78,7 @@ std::unique_ptr<Stick> Stick::create(const std::string& target, bool image_file,
     if (fs.type != "ext4" || fs.uuid != s->uuid_)
         throw Error(Exit::failure, "The data partition '" + data_part + "' does not carry the filesystem just made (" +
                                        fs.type + " " + fs.uuid + ")");
-    s->mount_data(run, Access::writable);
+    s->mount_data(run, StickAccess::write);
     return s;
 }
 

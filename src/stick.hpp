@@ -21,19 +21,22 @@
 
 namespace remaster {
 
+enum class StickAccess {
+    read,  // looked at: the data partition mounted read-only, its journal not replayed
+    write  // changed in place
+};
+
 class Stick : public Medium {
 public:
-    enum class Access { read_only, writable };
-
     // The data partition's filesystem UUID if `target` (a block device, or
     // an image file) is a remaster stick, else "". Reads only.
     static std::string probe(const std::string& target, bool image_file);
 
-    // An existing stick, its data partition mounted below `run`. Read-only
-    // does not even replay the journal. Throws Error(bad_input) when the
-    // target is no remaster stick, Error(unsafe_target) when `expect_uuid`
-    // is given and the stick's differs (it changed since the plan).
-    static std::unique_ptr<Stick> open(const std::string& target, Access access, RuntimeDir& run,
+    // An existing stick, its data partition mounted below `run`. Throws
+    // Error(bad_input) when the target is no remaster stick,
+    // Error(unsafe_target) when `expect_uuid` is given and the stick's
+    // differs (it changed since the plan).
+    static std::unique_ptr<Stick> open(const std::string& target, StickAccess access, RuntimeDir& run,
                                        const std::string& expect_uuid = "");
 
     struct Size {
@@ -62,7 +65,7 @@ public:
 private:
     explicit Stick(std::string target) : target_(std::move(target)) {}
     void attach(bool image_file);
-    void mount_data(RuntimeDir& run, Access access);
+    void mount_data(RuntimeDir& run, StickAccess access);
 
     std::string target_;
     std::unique_ptr<OutputFile> image_;  // a new image file: removed last unless committed

@@ -29,7 +29,7 @@ namespace {
 // runs left, mounted in this run's directory (declared first: removed last).
 class OpenStick {
 public:
-    OpenStick(const std::string& target, Stick::Access access) {
+    OpenStick(const std::string& target, StickAccess access) {
         if (::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
         recover_stale_runs();
@@ -90,7 +90,7 @@ bool profile_exists(const Stick& s, const std::string& name) {
 }  // namespace
 
 void verify_stick(const std::string& target) {
-    OpenStick s(target, Stick::Access::read_only);
+    OpenStick s(target, StickAccess::read);
     std::vector<std::string> bad;
     for (const auto& snap : list_snapshots(*s)) {
         const SumsResult r = verify_sums(s->snapshot(snap.id));
@@ -109,7 +109,7 @@ void verify_stick(const std::string& target) {
 }
 
 void profile_add(const std::string& target, const std::string& name) {
-    OpenStick s(target, Stick::Access::writable);
+    OpenStick s(target, StickAccess::write);
     if (profile_exists(*s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
     create_profile(*s, name);
     rewrite_menu(*s);
@@ -118,7 +118,7 @@ void profile_add(const std::string& target, const std::string& name) {
 }
 
 void profile_remove(const std::string& target, const std::string& name) {
-    OpenStick s(target, Stick::Access::writable);
+    OpenStick s(target, StickAccess::write);
     if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
     const std::string dir = profile_dir(*s, name);
     empty_dir(dir);
@@ -129,7 +129,7 @@ void profile_remove(const std::string& target, const std::string& name) {
 }
 
 void profile_reset(const std::string& target, const std::string& name) {
-    OpenStick s(target, Stick::Access::writable);
+    OpenStick s(target, StickAccess::write);
     if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
     empty_dir(profile_dir(*s, name));
     create_profile(*s, name);
@@ -138,7 +138,7 @@ void profile_reset(const std::string& target, const std::string& name) {
 }
 
 void profile_list(const std::string& target) {
-    OpenStick s(target, Stick::Access::read_only);
+    OpenStick s(target, StickAccess::read);
     for (const auto& p : list_profiles(*s))
         std::cout << p << "\t" << format_bytes(tree_bytes(profile_dir(*s, p) + "/upper")) << " of saved changes\n";
     s->close();
@@ -171,7 +171,7 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 void list_stick(const std::string& target) {
-    OpenStick s(target, Stick::Access::read_only);
+    OpenStick s(target, StickAccess::read);
     const auto snaps = list_snapshots(*s);
     std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
     for (const auto& snap : snaps) {
@@ -197,7 +197,7 @@ void list_stick(const std::string& target) {
 }
 
 void remove_stick_snapshot(const std::string& target, const std::string& id) {
-    OpenStick s(target, Stick::Access::writable);
+    OpenStick s(target, StickAccess::write);
     const auto snaps = list_snapshots(*s);
     bool found = false;
     for (const auto& snap : snaps) found = found || snap.id == id;
