@@ -1,15 +1,13 @@
 #include "snapshot.hpp"
 
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 
 #include "boot_install.hpp"
+#include "bytes.hpp"
 #include "checksum.hpp"
 #include "data_dir.hpp"
-#include "delta.hpp"
-#include "bytes.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
