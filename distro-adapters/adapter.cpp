@@ -86,7 +86,7 @@ AdapterChoice choose_adapter(const OsRelease& os) {
                 "The distribution '" + os.pretty_name() + "' (ID=" + os.id() +
                     (os.get("ID_LIKE").empty() ? "" : ", ID_LIKE=" + os.get("ID_LIKE")) + ") is not supported",
                 "remaster supports these families and their derivatives, matched by os-release ID or ID_LIKE: " +
-                    supported + ". Nothing was written.");
+                    supported);
 }
 
 }  // namespace remaster

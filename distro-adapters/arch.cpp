@@ -9,19 +9,26 @@
 // images (/boot/initramfs-linux.img): we build our own with dracut inside
 // the view, so dracut must be installed in the root, beside mkinitcpio.
 #include <dirent.h>
-
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "adapter.hpp"
+#include "fd.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
 
 // The first line of a small file below root, "" when unreadable.
 std::string first_line(const std::string& root, const std::string& rel) {
-    std::ifstream f(in_root(root, rel));
     std::string line;
-    std::getline(f, line);
+    try {
+        line = read_small_file(in_root(root, rel), {4096, true, "", Exit::bad_input}).value_or("");
+    } catch (const Error&) {
+        return "";  // not a plain small file: unreadable, as the contract says
+    }
+    line = line.substr(0, line.find('\n'));
     const size_t end = line.find_last_not_of(" \t\r");
     return end == std::string::npos ? "" : line.substr(0, end + 1);
 }
@@ -31,13 +38,17 @@ std::string first_line(const std::string& root, const std::string& rel) {
 // "HdrS" at 0x202 and, at 0x20E, a 16-bit pointer to the version string,
 // relative to 0x200.
 std::string bzimage_version(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
+    // Only a regular file: a FIFO named like a kernel must not hang the plan.
+    Fd fd(::open(path.c_str(), small_file_open_flags(true)));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
     char hdr[0x210];
-    if (!f.read(hdr, sizeof hdr) || std::string(hdr + 0x202, 4) != "HdrS") return "";
+    if (::pread(fd.get(), hdr, sizeof hdr, 0) != static_cast<ssize_t>(sizeof hdr) || std::string(hdr + 0x202, 4) != "HdrS")
+        return "";
     const unsigned ptr = static_cast<unsigned char>(hdr[0x20E]) | static_cast<unsigned char>(hdr[0x20F]) << 8;
-    if (ptr == 0 || !f.seekg(ptr + 0x200)) return "";
+    if (ptr == 0) return "";
     char text[256] = {};
-    f.read(text, sizeof text - 1);  // a short read at the end of the file is fine
+    if (::pread(fd.get(), text, sizeof text - 1, ptr + 0x200) < 0) return "";  // a short read at the end is fine
     const std::string s(text);
     return s.substr(0, s.find(' '));
 }

@@ -414,6 +414,183 @@ remaster_layers_mounted() {
     return 1
 }
 
+# args: none. The boot mode for remaster_mount_lower, from the command line:
+# checks rd.remaster.persist and rd.remaster.layers (failing the boot on a
+# malformed one, status 1), sets _persist to the persistence profile (empty
+# for none) and _ram to 1 for rd.remaster.ram (else empty). RAM wins over
+# persistence, with a message.
+remaster_boot_mode() {
+    remaster_get_persist || return 1
+    _persist=$REMASTER_PERSIST
+    remaster_get_layers || return 1
+    _ram=
+    getargbool 0 rd.remaster.ram && _ram=1
+    if [ -n "$_ram" ] && [ -n "$_persist" ]; then
+        remaster_say "rd.remaster.persist=$_persist is ignored: it cannot be combined with rd.remaster.ram; this boot keeps changes in RAM only"
+        _persist=
+    fi
+}
+
+# args: device, filesystem UUID (for the message), seconds. Waits until the
+# device node exists; fails the boot when it does not within the time.
+remaster_wait_device() {
+    # The initqueue normally waited already; this covers rd.retry set lower
+    # than our timeout and slow USB enumeration.
+    _wi=0
+    while [ ! -b "$1" ] && [ "$_wi" -lt "$(($3 * 2))" ]; do
+        sleep 0.5
+        _wi=$((_wi + 1))
+    done
+    if [ ! -b "$1" ]; then
+        remaster_fail "no filesystem with UUID $2 appeared within ${3}s (rd.remaster.uuid). Is the stick plugged in?"
+        return 1
+    fi
+}
+
+# args: none. Loads what the mounts need, where they are modules.
+remaster_load_modules() {
+    for _lm in loop squashfs overlay ext4; do
+        modprobe -q "$_lm" || :
+    done
+}
+
+# args: device, filesystem UUID (for messages), mount point, persistence
+# profile or empty. Mounts the stick's data partition there: read-write for
+# persistence, else read-only; nothing when something is mounted there.
+remaster_mount_medium() {
+    remaster_mounted "$3" && return 0
+    if [ -n "$4" ]; then
+        # Persistence writes the stick; noatime spares it the reads.
+        if ! mount -t ext4 -o rw,noatime "$1" "$3"; then
+            remaster_fail "rd.remaster.persist=$4: cannot mount $1 (UUID $2) read-write as ext4 on $3. Is the stick write-protected? Boot without rd.remaster.persist to use it read-only."
+            return 1
+        fi
+    # ro,noload: never replay a journal on the stick, not even in memory;
+    # only the tool that made it (or persistence) writes it.
+    elif ! mount -t ext4 -o ro,noload "$1" "$3"; then
+        remaster_fail "cannot mount $1 (UUID $2) read-only as ext4 on $3"
+        return 1
+    fi
+}
+
+# args: medium, rd.remaster.dir, filesystem UUID (for messages). Fails the
+# boot unless the squashfs of rd.remaster.dir and of every dir of
+# rd.remaster.layers is on the stick: checked before anything is copied,
+# verified or mounted.
+remaster_check_images() {
+    if [ ! -f "$1$2/filesystem.squashfs" ]; then
+        remaster_fail "$2/filesystem.squashfs not found on the stick (UUID $3); check rd.remaster.dir"
+        return 1
+    fi
+    _hi=0
+    for _hl in $REMASTER_LAYERS; do
+        _hi=$((_hi + 1))
+        if [ ! -f "$1$_hl/filesystem.squashfs" ]; then
+            remaster_fail "rd.remaster.layers: layer $_hi, $_hl/filesystem.squashfs, not found on the stick (UUID $3); $2 is a delta layer and cannot boot without it. Was that snapshot removed from the stick? Check rd.remaster.layers."
+            return 1
+        fi
+    done
+}
+
+# args: medium, rd.remaster.dir. For rd.remaster.ram: true when the images
+# are in RAM, copied now, or by an earlier attempt that mounted some layers
+# already (they stay where they came from: from RAM when its tmpfs is still
+# there, as it is unmounted on any failure of the copy, which precedes every
+# mount). False: boot from the stick.
+remaster_images_in_ram() {
+    if remaster_layers_mounted; then
+        remaster_mounted "$REMASTER_RUN/ram"
+    else
+        # REMASTER_LAYERS is split on purpose, as in the loops: checked
+        # entries, /remaster/<[0-9-]+> each, nothing to glob or split.
+        # shellcheck disable=SC2086
+        remaster_copy_to_ram "$1" "$2" $REMASTER_LAYERS
+    fi
+}
+
+# args: medium, rd.remaster.dir, 1 when the images are in RAM (else empty).
+# rd.remaster.check: verifies rd.remaster.dir and every layer
+# (remaster_verify), failing the boot on any mismatch.
+remaster_verify_all() {
+    getargbool 0 rd.remaster.check || return 0
+    _ki=0
+    for _kd in "$2" $REMASTER_LAYERS; do
+        _kram=
+        [ -z "$3" ] || _kram=$(remaster_ram_image "$_ki")
+        remaster_verify "$_kd" "$1$_kd" "$_kram" || return 1
+        _ki=$((_ki + 1))
+    done
+}
+
+# args: medium, rd.remaster.dir, 1 when the images are in RAM (else empty).
+# Mounts the layers, then the top: once lower is mounted, every layer is.
+remaster_mount_stack() {
+    _si=0
+    for _sl in $REMASTER_LAYERS; do
+        _si=$((_si + 1))
+        remaster_mount_image "$_si" "$1$_sl/filesystem.squashfs" "$3" || return 1
+    done
+    remaster_mount_image 0 "$1$2/filesystem.squashfs" "$3" || return 1
+}
+
+# args: medium, rd.remaster.dir, filesystem UUID (for messages), 1 for
+# rd.remaster.ram (else empty). Everything below the overlay's lower dirs:
+# check, copy to RAM, verify, mount; with the images in RAM the stick is
+# unmounted at the end.
+remaster_mount_images() {
+    remaster_check_images "$1" "$2" "$3" || return 1
+    _iram=
+    if [ -n "$4" ] && remaster_images_in_ram "$1" "$2"; then
+        _iram=1
+    fi
+    remaster_verify_all "$1" "$2" "$_iram" || return 1
+    remaster_mount_stack "$1" "$2" "$_iram" || return 1
+    if [ -n "$_iram" ]; then
+        # Nothing refers to the stick any more: it can be pulled out.
+        if umount "$1"; then
+            remaster_say "the system runs from RAM; the stick can be removed"
+        else
+            remaster_say "rd.remaster.ram: the system runs from RAM but $1 could not be unmounted; do not remove the stick"
+        fi
+    fi
+}
+
+# args: medium, persistence profile. Makes upper/ and work/ of the profile
+# on the stick where they are missing. The modes are those `remaster profile
+# add` uses; upper's becomes the mode of /.
+remaster_persist_dirs() {
+    _pdir=$1/remaster/persist/$2
+    for _pd in upper:0755 work:0700; do
+        [ -d "$_pdir/${_pd%:*}" ] ||
+            { mkdir -p "$_pdir" && mkdir -m "${_pd#*:}" "$_pdir/${_pd%:*}"; } || {
+            remaster_fail "rd.remaster.persist=$2: cannot create /remaster/persist/$2/${_pd%:*} on the stick"
+            return 1
+        }
+    done
+}
+
+# args: rw mount point, medium, persistence profile or empty. Mounts the
+# place of the overlay's upper/ and work/: the profile's directory on the
+# stick (the overlay options do not change, and profiles cannot see each
+# other), or a tmpfs; nothing when something is mounted there. Then makes
+# upper/ and work/ in it.
+remaster_mount_rw() {
+    if ! remaster_mounted "$1"; then
+        if [ -n "$3" ]; then
+            remaster_persist_dirs "$2" "$3" || return 1
+            if ! mount --bind "$2/remaster/persist/$3" "$1"; then
+                remaster_fail "rd.remaster.persist=$3: cannot bind-mount $2/remaster/persist/$3 on $1"
+                return 1
+            fi
+            remaster_say "persistence on: changes are kept on the stick in profile '$3' (/remaster/persist/$3)"
+        elif ! mount -t tmpfs -o mode=0755 remaster-rw "$1"; then
+            remaster_fail "cannot mount a tmpfs on $1"
+            return 1
+        fi
+    fi
+    mkdir -p "$1/upper" "$1/work"
+}
+
 # args: none. Mounts medium, (ram,) the layers, lower and rw; each step is
 # skipped when already done, so this can run again (dracut retries mount
 # hooks). lower, the top, is mounted last: once it is, every layer is.
@@ -426,129 +603,15 @@ remaster_mount_lower() {
     _lower=$REMASTER_RUN/lower
     _rw=$REMASTER_RUN/rw
 
-    remaster_get_persist || return 1
-    _persist=$REMASTER_PERSIST
-    remaster_get_layers || return 1
-    _ram=
-    getargbool 0 rd.remaster.ram && _ram=1
-    if [ -n "$_ram" ] && [ -n "$_persist" ]; then
-        remaster_say "rd.remaster.persist=$_persist is ignored: it cannot be combined with rd.remaster.ram; this boot keeps changes in RAM only"
-        _persist=
-    fi
-
-    # The initqueue normally waited already; this covers rd.retry set lower
-    # than our timeout and slow USB enumeration.
-    _i=0
-    while [ ! -b "$_dev" ] && [ "$_i" -lt "$((_timeout * 2))" ]; do
-        sleep 0.5
-        _i=$((_i + 1))
-    done
-    if [ ! -b "$_dev" ]; then
-        remaster_fail "no filesystem with UUID $_uuid appeared within ${_timeout}s (rd.remaster.uuid). Is the stick plugged in?"
-        return 1
-    fi
-
-    for _m in loop squashfs overlay ext4; do
-        modprobe -q "$_m" || :
-    done
+    remaster_boot_mode || return 1
+    remaster_wait_device "$_dev" "$_uuid" "$_timeout" || return 1
+    remaster_load_modules
     mkdir -p "$_medium" "$_lower" "$_rw"
-
-    if ! remaster_mounted "$_lower" && ! remaster_mounted "$_medium"; then
-        if [ -n "$_persist" ]; then
-            # Persistence writes the stick; noatime spares it the reads.
-            if ! mount -t ext4 -o rw,noatime "$_dev" "$_medium"; then
-                remaster_fail "rd.remaster.persist=$_persist: cannot mount $_dev (UUID $_uuid) read-write as ext4 on $_medium. Is the stick write-protected? Boot without rd.remaster.persist to use it read-only."
-                return 1
-            fi
-        # ro,noload: never replay a journal on the stick, not even in memory;
-        # only the tool that made it (or persistence) writes it.
-        elif ! mount -t ext4 -o ro,noload "$_dev" "$_medium"; then
-            remaster_fail "cannot mount $_dev (UUID $_uuid) read-only as ext4 on $_medium"
-            return 1
-        fi
-    fi
-
     if ! remaster_mounted "$_lower"; then
-        # Every image must be on the stick before anything is copied,
-        # checked or mounted.
-        _img="$_medium$_dir/filesystem.squashfs"
-        if [ ! -f "$_img" ]; then
-            remaster_fail "$_dir/filesystem.squashfs not found on the stick (UUID $_uuid); check rd.remaster.dir"
-            return 1
-        fi
-        _i=0
-        for _l in $REMASTER_LAYERS; do
-            _i=$((_i + 1))
-            if [ ! -f "$_medium$_l/filesystem.squashfs" ]; then
-                remaster_fail "rd.remaster.layers: layer $_i, $_l/filesystem.squashfs, not found on the stick (UUID $_uuid); $_dir is a delta layer and cannot boot without it. Was that snapshot removed from the stick? Check rd.remaster.layers."
-                return 1
-            fi
-        done
-        _inram=
-        if [ -n "$_ram" ]; then
-            # REMASTER_LAYERS is split on purpose, as in the loops: checked
-            # entries, /remaster/<[0-9-]+> each, nothing to glob or split.
-            # shellcheck disable=SC2086
-            if remaster_layers_mounted; then
-                # An earlier attempt mounted some layers: they stay where
-                # they came from. They came from RAM when its tmpfs is still
-                # there (it is unmounted on any failure of the copy, which
-                # precedes every mount).
-                remaster_mounted "$REMASTER_RUN/ram" && _inram=1
-            elif remaster_copy_to_ram "$_medium" "$_dir" $REMASTER_LAYERS; then
-                _inram=1
-            fi
-        fi
-        if getargbool 0 rd.remaster.check; then
-            _i=0
-            for _d in "$_dir" $REMASTER_LAYERS; do
-                _vr=
-                [ -z "$_inram" ] || _vr=$(remaster_ram_image "$_i")
-                remaster_verify "$_d" "$_medium$_d" "$_vr" || return 1
-                _i=$((_i + 1))
-            done
-        fi
-        _i=0
-        for _l in $REMASTER_LAYERS; do
-            _i=$((_i + 1))
-            remaster_mount_image "$_i" "$_medium$_l/filesystem.squashfs" "$_inram" || return 1
-        done
-        remaster_mount_image 0 "$_img" "$_inram" || return 1
-        if [ -n "$_inram" ]; then
-            # Nothing refers to the stick any more: it can be pulled out.
-            if umount "$_medium"; then
-                remaster_say "the system runs from RAM; the stick can be removed"
-            else
-                remaster_say "rd.remaster.ram: the system runs from RAM but $_medium could not be unmounted; do not remove the stick"
-            fi
-        fi
+        remaster_mount_medium "$_dev" "$_uuid" "$_medium" "$_persist" || return 1
+        remaster_mount_images "$_medium" "$_dir" "$_uuid" "$_ram" || return 1
     fi
-
-    if ! remaster_mounted "$_rw"; then
-        if [ -n "$_persist" ]; then
-            # Upper and work on the stick, in the profile's own directory:
-            # the overlay options do not change, and profiles cannot see
-            # each other. The modes are those `remaster profile add` uses;
-            # upper's becomes the mode of /.
-            _pdir=$_medium/remaster/persist/$_persist
-            for _d in upper:0755 work:0700; do
-                [ -d "$_pdir/${_d%:*}" ] ||
-                    { mkdir -p "$_pdir" && mkdir -m "${_d#*:}" "$_pdir/${_d%:*}"; } || {
-                    remaster_fail "rd.remaster.persist=$_persist: cannot create /remaster/persist/$_persist/${_d%:*} on the stick"
-                    return 1
-                }
-            done
-            if ! mount --bind "$_pdir" "$_rw"; then
-                remaster_fail "rd.remaster.persist=$_persist: cannot bind-mount $_pdir on $_rw"
-                return 1
-            fi
-            remaster_say "persistence on: changes are kept on the stick in profile '$_persist' (/remaster/persist/$_persist)"
-        elif ! mount -t tmpfs -o mode=0755 remaster-rw "$_rw"; then
-            remaster_fail "cannot mount a tmpfs on $_rw"
-            return 1
-        fi
-    fi
-    mkdir -p "$_rw/upper" "$_rw/work"
+    remaster_mount_rw "$_rw" "$_medium" "$_persist"
 }
 
 # args: none. The whole root, for the shell initramfs (mount hook).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine and runs every test tier: lint (ShellCheck),
-# unit (Catch2, no root), fuzz (libFuzzer on the parsers, bounded), root (loop devices, real
-# mounts), VM (mmdebstrap root booted in QEMU).
+# unit (Catch2, and the dracut lib under dash; no root), fuzz (libFuzzer on
+# the parsers, bounded), root (loop devices, real mounts), VM (mmdebstrap root
+# booted in QEMU).
 # Prints one line per test and a final "N passed, M failed".
 #   scripts/test.sh [lint|unit|fuzz|root|vm]...   (default: all tiers)
 set -uo pipefail
@@ -31,6 +32,8 @@ for tier in "${tiers[@]}"; do
   case $tier in
     unit)
       run unit 600 build/unit_tests
+      # The dracut lib under dash, as in the initramfs: parsers, checks, mount steps.
+      run unit/dracut_lib 60 dash tests/unit/dracut_lib_test.sh
       ;;
     lint)
       run lint 300 scripts/lint.sh

@@ -1,10 +1,10 @@
 #include "boot_install.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "medium.hpp"
@@ -83,9 +83,9 @@ void install_dracut_module(const std::string& data_dir, const std::string& view)
     const std::string from = data_dir + "/dracut-module";
     const std::string to = view + "/usr/lib/dracut/modules.d/90remaster";
     make_dirs(to, 0755);
-    DIR* d = ::opendir(from.c_str());
+    DirStream d(from);
     if (!d) throw_errno("read '" + from + "'", errno);
-    while (dirent* e = ::readdir(d)) {
+    while (const dirent* e = d.next()) {
         // Every regular file: hooks, the generator, unit files; with their modes.
         const std::string name = e->d_name;
         struct stat st;
@@ -93,7 +93,6 @@ void install_dracut_module(const std::string& data_dir, const std::string& view)
         copy_file(from + "/" + name, to + "/" + name);
         if (::chmod((to + "/" + name).c_str(), st.st_mode & 0755) != 0) throw_errno("set the mode of '" + name + "'", errno);
     }
-    ::closedir(d);
 }
 
 std::string new_uuid() {

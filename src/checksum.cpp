@@ -5,13 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 
 #include "error.hpp"
 #include "fd.hpp"
 #include "file_copy.hpp"
 #include "interrupt.hpp"
 #include "text.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
@@ -63,9 +63,9 @@ void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>
 }
 
 std::map<std::string, std::string> read_sums(const SnapshotDir& dir) {
-    std::ifstream f(dir.sums());
+    const auto text = read_small_file(dir.sums(), {kConfigMax, false, "", Exit::failure});
     std::map<std::string, std::string> out;
-    for (auto& [name, hash] : parse_sums(std::string(std::istreambuf_iterator<char>(f), {}))) out[name] = hash;
+    for (auto& [name, hash] : parse_sums(text.value_or(""))) out[name] = hash;
     return out;
 }
 
@@ -84,9 +84,10 @@ std::vector<std::pair<std::string, std::string>> parse_sums(const std::string& t
 }
 
 SumsResult verify_sums(const SnapshotDir& dir) {
-    std::ifstream f(dir.sums());
-    if (!f) throw Error(Exit::failure, "'" + dir.booted().sums() + "' is missing: this snapshot cannot be verified");
-    const std::string text(std::istreambuf_iterator<char>(f), {});
+    const std::string shown = "'" + dir.booted().sums() + "'";
+    const auto read = read_small_file(dir.sums(), {kConfigMax, false, shown, Exit::failure});
+    if (!read) throw Error(Exit::failure, shown + " is missing: this snapshot cannot be verified");
+    const std::string& text = *read;
     const auto entries = parse_sums(text);
     SumsResult r;
     // As strict as the checked boot: what cannot be read is not "fine".

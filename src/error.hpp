@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace remaster {
 
@@ -32,6 +33,30 @@ private:
     Exit code_;
     std::string hint_;
 };
+
+// Every problem a check phase finds, so that all are reported at once. The
+// exit code is that of the most specific class among them: a refused target
+// (unsafe_target) before something to install (missing) before bad input, so
+// a script sees "the target was refused" even when an option was wrong too.
+class Problems {
+public:
+    void push_back(std::string problem) { add(Exit::bad_input, std::move(problem)); }
+    void add(Exit code, std::string problem);
+    bool empty() const noexcept { return list_.empty(); }
+    const std::vector<std::string>& list() const noexcept { return list_; }
+    Exit code() const noexcept { return code_; }
+    // One problem as it is, several as "Cannot start:" and a list.
+    std::string joined() const;
+
+private:
+    std::vector<std::string> list_;
+    Exit code_ = Exit::bad_input;
+};
+
+// Text from the system being snapshotted (os-release, file names) as it may be
+// printed: control characters other than newline become \xNN, so a file
+// cannot move the cursor or rewrite the terminal through our messages.
+std::string printable(const std::string& text);
 
 // strerror as a std::string, thread-safe.
 std::string errno_string(int err);

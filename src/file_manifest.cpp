@@ -2,13 +2,13 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "checksum.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "text.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
@@ -168,11 +168,9 @@ FileManifest parse_manifest_text(const std::string& text) {
 void write_manifest_file(const std::string& path, const FileManifest& m) { write_file_atomic(path, format_manifest(m)); }
 
 FileManifest read_manifest_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error(Exit::bad_input, "Cannot read the file manifest '" + path + "'");
-    std::ostringstream text;
-    text << f.rdbuf();
-    return parse_manifest_text(text.str());
+    const auto text = read_small_file(path, {kManifestMax, false, "the file manifest '" + path + "'", Exit::bad_input});
+    if (!text) throw Error(Exit::bad_input, "Cannot read the file manifest '" + path + "': it is missing");
+    return parse_manifest_text(*text);
 }
 
 std::string fingerprint(const FileManifest& m, const std::vector<std::string>& prefixes) {

@@ -1,13 +1,13 @@
 #include "layering.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "checksum.hpp"
+#include "dir_stream.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
@@ -78,9 +78,14 @@ bool deltas_too_large(const std::vector<SnapshotInfo>& stack, uint64_t new_layer
 }
 
 std::string system_id(const std::string& root, const std::string& os_id) {
+    // Only a plain file counts (a FIFO or device there must not hang us);
+    // whatever else is there says nothing about the system, as a missing one.
     std::string machine;
-    std::ifstream f(root + "/etc/machine-id");
-    f >> machine;
+    try {
+        machine = read_small_file(root + "/etc/machine-id", {4096, false, "", Exit::bad_input}).value_or("");
+    } catch (const Error&) {
+    }
+    while (!machine.empty() && (machine.back() == '\n' || machine.back() == ' ')) machine.pop_back();
     // A missing or uninitialized machine-id (images, chroots) says nothing:
     // the root's path stands in for it.
     if (machine.size() != 32 || machine == "uninitialized") machine = "path:" + root;
@@ -111,11 +116,9 @@ std::string initramfs_fingerprint(const FileManifest& m, const std::string& kern
     const std::string files = fingerprint(m, initramfs_inputs()) + "\n" + kernel_version + "\n";
     h.update(files.data(), files.size());
     std::vector<std::string> names;
-    if (DIR* d = ::opendir(dracut_module_dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') names.push_back(e->d_name);
-        ::closedir(d);
-    }
+    DirStream d(dracut_module_dir);
+    while (const dirent* e = d.next())
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
     std::sort(names.begin(), names.end());
     for (const auto& n : names) {
         struct stat st;

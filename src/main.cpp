@@ -3,6 +3,8 @@
 // runs the pipeline, and turns any Error into one message and an exit code.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
 #include <thread>
@@ -20,12 +22,12 @@ using namespace remaster;
 
 namespace {
 
-void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, std::string& size) {
+void add_snapshot_options(CLI::App& cmd, Options& o) {
     cmd.add_option("--root", o.root, "Snapshot this directory instead of / (a mounted system or any directory tree)")
         ->capture_default_str();
     auto* to = cmd.add_option("--to", o.to,
                               "Write a bootable live stick: a block device (e.g. /dev/sdb, WIPED) or an image file "
-                              "(created, sized automatically)");
+                              "(created, sized automatically; an existing file is replaced only when confirmed, like a device)");
     auto* sq = cmd.add_option("--squashfs", o.squashfs, "Only write the squashfs image of the root to FILE");
     to->excludes(sq);
     cmd.add_option("--mode", o.mode,
@@ -37,16 +39,16 @@ void add_snapshot_options(CLI::App& cmd, Options& o, std::string& block_size, st
                    "anywhere (repeatable)");
     cmd.add_option("--compress", o.compress, "Compressor and level: zstd[:1-22], xz[:1-9], gzip[:1-9], lz4")
         ->capture_default_str();
-    cmd.add_option("--block-size", block_size, "Squashfs block size, a power of two from 4K to 1M")->capture_default_str();
+    cmd.add_option("--block-size", o.block_size, "Squashfs block size, a power of two from 4K to 1M")->capture_default_str();
     cmd.add_option("--jobs", o.jobs, "Compression threads (default: all cores)");
     cmd.add_option("--kernel-args", o.kernel_args, "Extra kernel arguments for every boot entry of the stick");
     cmd.add_option("--kernel", o.kernel, "Kernel version to boot (default: the newest in the root)");
-    cmd.add_option("--size", size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
+    cmd.add_option("--size", o.image_size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
     cmd.add_option("--default-boot", o.default_boot,
                    "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "
                    "ram (copy to RAM), check (verify first), or a profile name");
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
-    cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device");
+    cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device or replacing an existing file");
     cmd.add_flag("--replace", o.replace,
                  "Start the stick afresh even if it already holds remaster snapshots (they are erased)");
     cmd.add_flag("--full", o.full,
@@ -76,9 +78,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", REMASTER_VERSION);
 
     Options opt;
-    std::string block_size = "128K", size;
     CLI::App* snap = app.add_subcommand("snapshot", "Snapshot the system into a squashfs image or onto a live stick");
-    add_snapshot_options(*snap, opt, block_size, size);
+    add_snapshot_options(*snap, opt);
 
     std::string on, name;
     CLI::App* verify = app.add_subcommand("verify", "Check every file on a stick against the checksums written with it");
@@ -106,23 +107,28 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version are "errors" that exit 0; every other one is a
+        // bad command line, which the README promises exits 2.
+        return app.exit(e) == 0 ? 0 : static_cast<int>(Exit::usage);
     }
 
     log::set_quiet(opt.quiet);
     log::set_verbose(opt.verbose);
     install_interrupt_handlers();
     try {
-        const uint64_t bs = parse_bytes(block_size);
-        opt.block_size = bs > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(bs);
-        if (!size.empty()) opt.image_size = parse_bytes(size);
+        // The stick commands attach, mount and lock the stick: root only. Say
+        // so up front rather than fail on the runtime directory.
+        if (!snap->parsed() && ::geteuid() != 0)
+            throw Error(Exit::bad_input, "remaster " + app.get_subcommands().front()->get_name() +
+                                             " needs root: it attaches and mounts the stick '" + on + "'",
+                        "Run it with sudo.");
         SystemRunner runner;
         if (snap->parsed()) snapshot(opt, runner);
         if (verify->parsed()) verify_stick(on);
         if (list->parsed()) list_stick(on);
-        if (remove->parsed()) remove_stick_snapshot(on, name);
-        if (profile_cmds["add"]->parsed()) profile_add(on, name);
-        if (profile_cmds["remove"]->parsed()) profile_remove(on, name);
+        if (remove->parsed()) remove_stick_snapshot(on, name, runner);
+        if (profile_cmds["add"]->parsed()) profile_add(on, name, runner);
+        if (profile_cmds["remove"]->parsed()) profile_remove(on, name, runner);
         if (profile_cmds["reset"]->parsed()) profile_reset(on, name);
         if (profile_cmds["list"]->parsed()) profile_list(on);
         return 0;

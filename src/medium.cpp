@@ -1,12 +1,12 @@
 #include "medium.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <ctime>
 #include <regex>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "mount.hpp"
 
@@ -52,13 +52,11 @@ std::string Medium::grub_cfg() const { return grub_dir() + "/grub.cfg"; }
 
 std::vector<std::string> Medium::snapshot_ids() const {
     std::vector<std::string> ids;
-    DIR* d = ::opendir(snapshots_dir().c_str());
-    if (!d) return ids;
-    while (dirent* e = ::readdir(d)) {
+    DirStream d(snapshots_dir());
+    while (const dirent* e = d.next()) {
         const std::string name = e->d_name;
         if (is_snapshot_id(name) && is_dir(snapshots_dir() + "/" + name)) ids.push_back(name);
     }
-    ::closedir(d);
     std::sort(ids.rbegin(), ids.rend());
     return ids;
 }

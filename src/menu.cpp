@@ -1,16 +1,17 @@
 #include "menu.hpp"
 
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
+#include "grub_script.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 namespace {
 std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
-    return std::string(std::istreambuf_iterator<char>(f), {});
+    auto text = read_small_file(path, {kConfigMax, true, "the GRUB template '" + path + "'", Exit::missing});
+    if (!text) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
+    return std::move(*text);
 }
 }  // namespace
 
@@ -53,20 +54,19 @@ MenuTemplates load_menu_templates(const std::string& dir) {
 std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,
                             const std::string& default_id, int timeout_s) {
     static const std::regex id_ok("[A-Za-z0-9_-]+");
+    static const std::regex uuid_ok("[A-Za-z0-9-]+");  // only ever hex from blkid; never GRUB syntax
+    if (!std::regex_match(uuid, uuid_ok)) throw Error(Exit::failure, "Bad filesystem UUID '" + uuid + "'");
+    if (!std::regex_match(default_id, id_ok)) throw Error(Exit::failure, "Bad default menu entry id '" + default_id + "'");
     std::string all;
     for (const auto& e : entries) {
         if (!std::regex_match(e.id, id_ok)) throw Error(Exit::failure, "Bad menu entry id '" + e.id + "'");
-        for (const std::string* v : {&e.title, &e.kernel, &e.initrd, &e.args})
-            if (v->find('\n') != std::string::npos)
-                throw Error(Exit::bad_input, "A boot menu value contains a newline: '" + *v + "'");
-        if (e.title.find('\'') != std::string::npos)
-            throw Error(Exit::bad_input, "A boot menu title contains a quote: '" + e.title + "'");
-        all += fill_template(t.entry, {{"TITLE", e.title},
+        // Every value in GRUB's quoting (grub_script.hpp): what the file says is what boots.
+        all += fill_template(t.entry, {{"TITLE", grub_title(e.title)},
                                        {"ID", e.id},
                                        {"UUID", uuid},
-                                       {"KERNEL", e.kernel},
-                                       {"INITRD", e.initrd},
-                                       {"ARGS", e.args}});
+                                       {"KERNEL", grub_quote(e.kernel)},
+                                       {"INITRD", grub_quote(e.initrd)},
+                                       {"ARGS", grub_kernel_args(e.args)}});
         if (!all.empty() && all.back() != '\n') all += '\n';
     }
     return fill_template(t.grub_cfg,

@@ -14,11 +14,11 @@ struct MenuEntry {
     std::string title;
     std::string kernel;  // path on the data partition
     std::string initrd;
-    std::string args;
+    std::string args;    // kernel command line syntax; quoted for GRUB when rendered
 };
 
-// Replaces every @KEY@ of `values` in `text`; throws Error if a placeholder
-// is left unfilled or a value would break the file (newline, quote in title).
+// Replaces every @KEY@ of `values` in `text` (values are not scanned again);
+// throws Error if a placeholder is left unfilled.
 std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values);
 
 // The kernel arguments of a live entry: how the initramfs finds the stick,
@@ -32,6 +32,9 @@ struct MenuTemplates {
 };
 MenuTemplates load_menu_templates(const std::string& grub_d_dir);
 
+// The menu, every value quoted for GRUB (grub_script.hpp). Throws
+// Error(Exit::bad_input) for kernel arguments that cannot reach the kernel
+// literally, Error(Exit::failure) for a bad id or UUID.
 std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,
                             const std::string& default_id, int timeout_s);
 

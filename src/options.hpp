@@ -16,11 +16,13 @@ struct Options {
     Mode mode = Mode::backup;
     std::vector<std::string> excludes;
     std::string compress = "zstd:3";
-    uint32_t block_size = 128 * 1024;
-    unsigned jobs = 0;  // 0: all cores
+    // Numbers as the user typed them: make_plan checks them, so that a bad
+    // value is reported in its own words with every other problem.
+    std::string block_size = "128K";
+    std::string jobs;  // empty: all cores
     std::string kernel_args;
     std::string kernel;      // kernel version, default newest
-    uint64_t image_size = 0; // --size for image-file targets; 0: automatic
+    std::string image_size;  // --size for image-file targets; empty: automatic
     bool dry_run = false;
     bool yes = false;
     bool allow_fixed_disk = false;

@@ -1,11 +1,13 @@
 #include "os_release.hpp"
 
+#include "error.hpp"
 #include "fd.hpp"
+#include "small_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
 #include <sstream>
 
 namespace remaster {
@@ -63,12 +65,15 @@ OsRelease read_os_release(const std::string& root) {
     Fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return {};
     for (const char* p : {"/etc/os-release", "/usr/lib/os-release"}) {
-        Fd f = open_in_root(dir.get(), p, O_RDONLY);
-        if (!f) continue;
-        std::string text;
-        char buf[4096];
-        for (ssize_t n; (n = ::read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-        return parse_os_release(text);
+        SmallFileOptions opt;
+        opt.shown = "'" + std::string(p) + "' in the root '" + root + "'";
+        Fd f = open_in_root(dir.get(), p, small_file_open_flags(true));
+        if (!f) {
+            if (errno == ENOENT || errno == ENOTDIR) continue;
+            throw Error(opt.code, "Cannot open " + opt.shown + ": " + errno_string(errno));
+        }
+        // A FIFO or a link to /dev/zero there must not hang the plan.
+        return parse_os_release(read_small_fd(f.get(), opt, p));
     }
     return {};
 }

@@ -18,7 +18,9 @@ struct OsRelease {
 
 OsRelease parse_os_release(const std::string& text);
 
-// Reads root's os-release; an empty OsRelease when there is none.
+// Reads root's os-release (links resolved inside root); an empty OsRelease
+// when there is none. Throws Error(bad_input) naming it when it is not a
+// regular file (a FIFO, a link to /dev/zero) or is too large.
 OsRelease read_os_release(const std::string& root);
 
 }  // namespace remaster

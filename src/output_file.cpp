@@ -7,8 +7,19 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "run_record.hpp"
 
 namespace remaster {
+namespace {
+
+// The recovery runs in another process, maybe from another directory.
+std::string absolute_temp(const std::string& temp) {
+    if (!temp.empty() && temp[0] == '/') return temp;
+    char cwd[4096];
+    return ::getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + temp : temp;
+}
+
+}  // namespace
 
 std::string OutputFile::temp_name_for(const std::string& final_path) {
     const size_t slash = final_path.rfind('/');
@@ -19,6 +30,8 @@ std::string OutputFile::temp_name_for(const std::string& final_path) {
 
 OutputFile::OutputFile(const std::string& final_path)
     : final_(final_path), temp_(temp_name_for(final_path)) {
+    // Written down first: if we are killed from here on, the next run removes it.
+    run_record::add_temp(absolute_temp(temp_));
     fd_ = open_or_throw(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
 }
 

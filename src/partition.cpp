@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <libfdisk/libfdisk.h>
-#include <dirent.h>
 #include <linux/blkpg.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -16,6 +15,7 @@
 #include <memory>
 #include <thread>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "log.hpp"
@@ -69,13 +69,11 @@ void drop_kernel_partitions(const std::string& disk) {
     const std::string name = disk.substr(disk.rfind('/') + 1);
     const std::string sys = "/sys/class/block/" + name;
     std::vector<int> numbers;
-    if (DIR* d = ::opendir(sys.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            std::ifstream f(sys + "/" + e->d_name + "/partition");
-            int n = 0;
-            if (e->d_name[0] != '.' && f >> n && n > 0) numbers.push_back(n);
-        }
-        ::closedir(d);
+    DirStream d(sys);
+    while (const dirent* e = d.next()) {
+        std::ifstream f(sys + "/" + e->d_name + "/partition");
+        int n = 0;
+        if (e->d_name[0] != '.' && f >> n && n > 0) numbers.push_back(n);
     }
     if (numbers.empty()) return;
     Fd fd = open_or_throw(disk.c_str(), O_RDONLY);

@@ -3,8 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <ostream>
 
+#include "bytes.hpp"
 #include "error.hpp"
 #include "medium.hpp"
 #include "output_file.hpp"
@@ -15,18 +19,45 @@
 namespace remaster {
 namespace {
 
-std::string join_problems(const std::vector<std::string>& problems) {
-    std::string s = problems.size() == 1 ? problems[0] : "Cannot start:";
-    if (problems.size() > 1)
-        for (const auto& p : problems) s += "\n  - " + p;
-    return s;
+// "does not exist", or what else stat said (a symlink loop, no permission).
+std::string why_not_there(int err) {
+    if (err == ENOENT || err == ENOTDIR) return "does not exist";
+    if (err == ELOOP) return "is a symbolic link loop";
+    return "cannot be read (" + errno_string(err) + ")";
+}
+
+// A number from the command line, checked against its bounds.
+void check_jobs(const std::string& text, unsigned& jobs, Problems& problems) {
+    constexpr unsigned long kMaxJobs = 1024;
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long n = text.empty() || text[0] == '-' ? 0 : std::strtoul(text.c_str(), &end, 10);
+    if (!end || *end || errno || n < 1 || n > kMaxJobs)
+        problems.push_back("--jobs '" + text + "' is not a number of threads from 1 to " + std::to_string(kMaxJobs) +
+                           " (leave it out to use all cores)");
+    else
+        jobs = static_cast<unsigned>(n);
+}
+
+// The block size as typed: "8G" is reported as 8G, not as what a uint32 holds.
+uint32_t check_block_size(const std::string& text, Problems& problems) {
+    uint64_t bs = 0;
+    try {
+        bs = parse_bytes(text);
+    } catch (const Error&) {
+    }
+    if (bs < 4096 || bs > (1u << 20) || (bs & (bs - 1))) {
+        problems.push_back("--block-size '" + text + "' is not a power of two from 4K to 1M (e.g. 128K)");
+        return 0;
+    }
+    return static_cast<uint32_t>(bs);
 }
 
 }  // namespace
 
 Plan make_plan(const Options& opt) {
     Plan plan;
-    std::vector<std::string> problems;
+    Problems problems;
     std::string hint;
 
     if (::geteuid() != 0 && !opt.dry_run) {
@@ -36,19 +67,27 @@ Plan make_plan(const Options& opt) {
 
     struct stat st;
     plan.root = absolute_path(opt.root);
+    const bool root_ok = !plan.root.empty() && ::stat(plan.root.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     if (plan.root.empty() || ::stat(plan.root.c_str(), &st) != 0)
-        problems.push_back("The root '" + opt.root + "' does not exist");
+        problems.push_back("The root '" + opt.root + "' " + why_not_there(plan.root.empty() ? ENOENT : errno));
     else if (!S_ISDIR(st.st_mode))
         problems.push_back("The root '" + opt.root + "' is not a directory");
 
     if (opt.to.empty() == opt.squashfs.empty())
         problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick) or --squashfs FILE (just the image)");
 
-    try {
-        plan.squash = parse_compression(opt.compress, opt.block_size, opt.jobs);
-    } catch (const Error& e) {
-        problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+    unsigned jobs = 0;
+    if (!opt.jobs.empty()) check_jobs(opt.jobs, jobs, problems);
+    if (const uint32_t block_size = check_block_size(opt.block_size, problems)) {
+        try {
+            plan.squash = parse_compression(opt.compress, block_size, jobs);
+        } catch (const Error& e) {
+            problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+        }
     }
+    for (const auto& x : opt.excludes)
+        if (x.empty())
+            problems.push_back("--exclude '' names nothing; give a pattern such as '/home/*/Videos' or '*.iso'");
 
     if (!opt.default_boot.empty()) {
         try {
@@ -80,13 +119,12 @@ Plan make_plan(const Options& opt) {
         }
     }
     const std::vector<MountEntry> mounts = read_mount_table();
-    bool missing = false;
-    if (!opt.to.empty() && !plan.root.empty()) {
-        plan.to_stick = true;
-        plan.stick = plan_stick(opt, plan.root, mounts, problems, missing);
+    plan.to_stick = !opt.to.empty();
+    if (plan.to_stick && root_ok) {
+        plan.stick = plan_stick(opt, plan.root, mounts, problems);
     }
     if (!problems.empty())
-        throw Error(missing ? Exit::missing : Exit::bad_input, join_problems(problems),
+        throw Error(problems.code(), printable(problems.joined()),
                     hint.empty() ? "Nothing was written. Fix the above and run again." : hint);
 
     plan.view_mounts = plan_view_mounts(plan.root, mounts, {RuntimeDir::base()});
@@ -109,11 +147,15 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
     if (plan.to_stick) {
         const StickPlan& s = plan.stick;
-        os << "  adapter:   " << s.adapter->family() << " (" << s.adapter_why << "; " << s.os_name << ")\n";
+        os << "  adapter:   " << s.adapter->family() << " (" << printable(s.adapter_why) << "; " << printable(s.os_name)
+           << ")\n";
         os << "  kernel:    " << s.kernel.version << " (" << s.kernel.image << ")\n";
         os << "  target:    " << s.target << (s.image_file ? " (image file" : " (block device")
            << (s.existing_uuid.empty() ? ", written afresh)" : ", a remaster stick: the new snapshot goes beside the old ones)")
            << "\n";
+        if (!s.contents.empty())
+            os << "  it holds:  " << printable(s.contents) << (s.overwrites ? "; replaced only after you type 'yes', or with --yes" : "")
+               << "\n";
         os << "  snapshot:  " << SnapshotDir::as_booted(s.snapshot_id).path() << "\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")

@@ -1,10 +1,11 @@
 #include "preflight.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <dirent.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 
@@ -13,13 +14,17 @@
 #include <sstream>
 
 #include "bytes.hpp"
+#include "data_dir.hpp"
+#include "device_use.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
 #include "partition.hpp"
 #include "paths.hpp"
 #include "stick.hpp"
+#include "stick_menu.hpp"
 #include "runner.hpp"
+#include "target_contents.hpp"
 
 namespace remaster {
 namespace {
@@ -47,29 +52,72 @@ std::string sys_block_dir(dev_t dev) {
     return "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
 }
 
-// Names in /sys/.../holders: device-mapper, md or LVM devices built on it.
-std::vector<std::string> holders_of(const std::string& sysdir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir((sysdir + "/holders").c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        ::closedir(d);
+// Locks an existing target for the whole run and lists its uses (device_use.hpp).
+// The plan takes the lock, not the later write: between the plan's look at
+// the stick (is it a remaster stick? which snapshots?) and the write, no
+// other run may change it, so the lock taken here is the one to_stick
+// hands to Stick. --dry-run only reads, so it takes a shared one.
+void target_claim(StickPlan& sp, const Options& opt, const std::vector<MountEntry>& mounts, Problems& problems) {
+    if (::geteuid() == 0) {
+        try {
+            sp.lock = Stick::lock(sp.target, opt.dry_run ? StickAccess::read : StickAccess::write);
+        } catch (const Error& e) {
+            problems.add(Exit::unsafe_target, e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+        }
     }
-    return out;
+    for (const auto& u : device_uses(sp.target, live_device_system(mounts)))
+        problems.add(Exit::unsafe_target, "The target is in use: " + u);
 }
 
-// Partitions of a whole disk, as sysfs directories.
-std::vector<std::string> partitions_of(const std::string& sysdir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(sysdir.c_str())) {
-        while (dirent* e = ::readdir(d)) {
-            const std::string p = sysdir + "/" + e->d_name;
-            struct stat st;
-            if (e->d_name[0] != '.' && ::stat((p + "/partition").c_str(), &st) == 0) out.push_back(p);
-        }
-        ::closedir(d);
+// The whole disk of a partition, as /dev/NAME from sysfs: the parent of
+// /sys/dev/block/M:m (loop0p1 -> loop0, nvme0n1p1 -> nvme0n1, sda1 -> sda).
+std::string disk_path_of(dev_t partition) {
+    char resolved[PATH_MAX];
+    if (!::realpath((sys_block_dir(partition) + "/..").c_str(), resolved)) return "the disk it is on";
+    const std::string dir = resolved;
+    return "/dev/" + dir.substr(dir.rfind('/') + 1);
+}
+
+// Whether `st` is a file the kernel swaps to now (/proc/swaps).
+bool is_active_swap_file(const struct stat& st) {
+    std::ifstream swaps("/proc/swaps");
+    std::string line;
+    std::getline(swaps, line);
+    while (std::getline(swaps, line)) {
+        std::istringstream ls(line);
+        std::string name;
+        ls >> name;
+        struct stat ss;
+        if (::stat(name.c_str(), &ss) == 0 && ss.st_dev == st.st_dev && ss.st_ino == st.st_ino) return true;
     }
-    return out;
+    return false;
+}
+
+// --size for an image file: big enough for the boot partitions and a small
+// system, and no bigger than the filesystem that is to hold it.
+uint64_t check_image_size(const std::string& text, const std::string& image, Problems& problems) {
+    uint64_t size = 0;
+    try {
+        size = parse_bytes(text);
+    } catch (const Error&) {
+        problems.push_back("--size '" + text + "' is not a size (write e.g. 8G or 512M)");
+        return 0;
+    }
+    const uint64_t least = disk_size_for(64ull << 20);
+    if (size < least) {
+        problems.push_back("--size " + text + " is too small for the snapshot (needs at least " +
+                           format_bytes(least) + "; leave --size out to size it automatically)");
+        return 0;
+    }
+    struct statvfs vfs;
+    const std::string dir = image.substr(0, image.rfind('/'));
+    if (::statvfs(dir.empty() ? "/" : dir.c_str(), &vfs) == 0) {
+        const uint64_t whole = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+        if (size > whole || size > static_cast<uint64_t>(INT64_MAX))
+            problems.push_back("--size " + text + " is larger than the filesystem that would hold '" + image + "' (" +
+                               format_bytes(whole) + ")");
+    }
+    return size;
 }
 
 }  // namespace
@@ -80,16 +128,10 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return problems;
     const dev_t disk = whole_disk(st.st_rdev);
     const std::string sys = sys_block_dir(disk);
-    std::vector<std::string> dirs = partitions_of(sys);
-    dirs.insert(dirs.begin(), sys);
-    for (const auto& d : dirs)
-        for (const auto& h : holders_of(d))
-            problems.push_back("The target is in use: '" + d.substr(d.rfind('/') + 1) + "' holds " + h +
-                               " (LVM, RAID or device-mapper)");
     if (read_sys(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
     if (disk != st.st_rdev)
-        problems.push_back("The target '" + device + "' is a partition; give the whole disk (e.g. " +
-                           device.substr(0, device.find_last_not_of("0123456789p") + 1) + ")");
+        problems.push_back("The target '" + device + "' is a partition; give the whole disk (" +
+                           disk_path_of(st.st_rdev) + ")");
     // Loop devices and removable media (USB sticks, SD cards) are what sticks are made on.
     const std::string name = device.substr(device.rfind('/') + 1);
     char resolved[PATH_MAX];
@@ -102,52 +144,31 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     return problems;
 }
 
-std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts) {
-    std::vector<std::string> uses;
-    struct stat st;
-    if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return uses;
-    const dev_t disk = whole_disk(st.st_rdev);
-    auto on_target = [&](dev_t d) { return d == disk || whole_disk(d) == disk; };
-    for (const auto& m : mounts) {
-        struct stat ms;
-        if (m.source.rfind("/dev/", 0) == 0 && ::stat(m.source.c_str(), &ms) == 0 && S_ISBLK(ms.st_mode) &&
-            on_target(ms.st_rdev))
-            uses.push_back("'" + m.source + "' is mounted on " + m.target);
-    }
-    std::ifstream swaps("/proc/swaps");
-    std::string line;
-    std::getline(swaps, line);
-    while (std::getline(swaps, line)) {
-        std::istringstream ls(line);
-        std::string name;
-        ls >> name;
-        struct stat ss;
-        if (::stat(name.c_str(), &ss) == 0 && S_ISBLK(ss.st_mode) && on_target(ss.st_rdev))
-            uses.push_back("'" + name + "' is active swap");
-    }
-    return uses;
-}
+namespace {
 
-StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
-                     std::vector<std::string>& problems, bool& missing) {
-    StickPlan sp;
-    sp.target = absolute_path(opt.to);
-    sp.image_size = opt.image_size;
-    sp.kernel_args = opt.kernel_args;
-    sp.snapshot_id = new_snapshot_id();
-
-    // The target.
+// The target: a device or an image file (existing or new), claimed, and
+// whether it already is a remaster stick.
+void plan_target(StickPlan& sp, const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                 Problems& problems) {
     struct stat st;
-    if (::stat(sp.target.c_str(), &st) == 0) {
+    const bool exists = ::stat(sp.target.c_str(), &st) == 0;
+    if (exists) {
         if (S_ISBLK(st.st_mode)) {
-            for (const auto& u : target_in_use(sp.target, mounts)) problems.push_back("The target is in use: " + u);
-            for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk)) problems.push_back(g);
-            if (opt.image_size) problems.push_back("--size is for image files; a device is used whole");
+            target_claim(sp, opt, mounts, problems);
+            for (const auto& g : target_guard_problems(sp.target, opt.allow_fixed_disk))
+                problems.add(Exit::unsafe_target, g);
+            if (!opt.image_size.empty()) problems.push_back("--size is for image files; a device is used whole");
         } else if (S_ISREG(st.st_mode)) {
             sp.image_file = true;
+            target_claim(sp, opt, mounts, problems);
+            if (is_active_swap_file(st))
+                problems.add(Exit::unsafe_target, "The target '" + opt.to + "' is an active swap file (see `swapon --show`)");
         } else {
             problems.push_back("The target '" + opt.to + "' is neither a block device nor an image file");
         }
+    } else if (errno != ENOENT) {
+        problems.push_back("The target '" + opt.to + "' " +
+                           (errno == ELOOP ? std::string("is a symbolic link loop") : "cannot be used: " + errno_string(errno)));
     } else if (opt.to.rfind("/dev/", 0) == 0) {
         problems.push_back("The target device '" + opt.to + "' does not exist (check `lsblk`)");
     } else {
@@ -156,25 +177,40 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         if (sp.target.empty() || ::stat(dir.empty() ? "/" : dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
             problems.push_back("The directory for the image '" + opt.to + "' does not exist");
     }
+    if (sp.image_file && !opt.image_size.empty()) sp.image_size = check_image_size(opt.image_size, sp.target, problems);
     // A remaster stick already? Then the new snapshot goes beside the old one.
-    if (problems.empty() && !opt.replace && ::stat(sp.target.c_str(), &st) == 0 && ::geteuid() == 0) {
+    if (problems.empty() && !opt.replace && exists && ::geteuid() == 0) {
         try {
-            sp.existing_uuid = Stick::probe(sp.target, sp.image_file);
+            sp.existing_uuid = Stick::probe(sp.target, sp.image_file, sp.lock);
         } catch (const Error& e) {
             problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());
         }
     }
+    // Anything else there is data of the user's: say what, and replace an
+    // existing file only when confirmed, as a device is wiped.
+    if (exists && (S_ISBLK(st.st_mode) || S_ISREG(st.st_mode))) {
+        sp.contents = describe_contents(sp.target);
+        sp.overwrites = sp.image_file && sp.existing_uuid.empty();
+    }
     if (sp.image_file && path_below(sp.target, root))
         problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
                            "(e.g. another disk), or use --exclude for its directory");
+}
 
-    // The distribution and its kernel.
+// The distribution: its adapter and the kernel to boot. False when there is
+// no adapter to go on with.
+bool plan_system(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
     const OsRelease os = read_os_release(root);
     sp.os_name = os.pretty_name();
     sp.os_id = os.id();
-    if (os.fields.empty()) {
-        problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
-        return sp;
+    bool binary = false;
+    for (const auto& [key, value] : os.fields) binary |= (key + value).find('\0') != std::string::npos;
+    if (os.fields.empty() || binary) {
+        if (binary || exists_in(root, "/etc/os-release") || exists_in(root, "/usr/lib/os-release"))
+            problems.push_back("The os-release of '" + root + "' cannot be read or is not valid (no KEY=value lines)");
+        else
+            problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
+        return false;
     }
     try {
         AdapterChoice c = choose_adapter(os);
@@ -182,13 +218,12 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         sp.adapter_why = c.why;
     } catch (const Error& e) {
         problems.push_back(std::string(e.what()) + ". " + e.hint());
-        return sp;
+        return false;
     }
     const Adapter& a = *sp.adapter;
     const auto kernels = a.kernels(root);
     if (kernels.empty()) {
-        problems.push_back("No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
-        missing = true;
+        problems.add(Exit::missing, "No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
     } else if (opt.kernel.empty()) {
         sp.kernel = kernels.front();
     } else {
@@ -203,62 +238,95 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     if (!sp.kernel.version.empty())
         for (const auto& m : missing_kernel_modules(root, sp.kernel.version, live_boot_modules()))
             problems.push_back("Kernel " + sp.kernel.version + " lacks the '" + m + "' module needed to boot live");
+    return true;
+}
 
+// The tools that build the initramfs and GRUB (in the root) and write the
+// stick (on this machine), and the boot menu's values.
+void plan_tools(const StickPlan& sp, const std::string& root, Problems& problems) {
+    const Adapter& a = *sp.adapter;
     // Tools inside the root: the initramfs and GRUB must match the root's kernel and files.
     auto need_in_root = [&](const std::string& tool, const std::string& what) {
         if (find_program(tool, root).empty()) {
-            problems.push_back("'" + tool + "' is missing in the root (" + a.install_hint(what) + ")");
-            missing = true;
+            problems.add(Exit::missing, "'" + tool + "' is missing in the root (" + a.install_hint(what) + ")");
         }
     };
     need_in_root("dracut", "dracut");
     need_in_root(a.grub_tool("mkimage"), "grub-mkimage");
-    sp.grub_bios_setup = a.grub_bios_setup(root);
     if (sp.grub_bios_setup.empty()) {
-        problems.push_back("'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
-                           a.install_hint("grub-bios-setup") + ")");
-        missing = true;
+        problems.add(Exit::missing, "'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
+                                        a.install_hint("grub-bios-setup") + ")");
     }
     for (const auto& [dir, what] : {std::pair<std::string, std::string>{"/usr/lib/grub/i386-pc", "grub-i386-pc"},
                                     {"/usr/lib/grub/x86_64-efi", "grub-x86_64-efi"}})
         if (!exists_in(root, dir + "/normal.mod")) {
-            problems.push_back("GRUB's " + dir.substr(dir.rfind('/') + 1) + " files are missing in the root (" +
-                               a.install_hint(what) + ")");
-            missing = true;
+            problems.add(Exit::missing, "GRUB's " + dir.substr(dir.rfind('/') + 1) + " files are missing in the root (" +
+                                            a.install_hint(what) + ")");
         }
+    // The boot menu: the user's arguments and the system's name must have a
+    // GRUB spelling now, not after the squash.
+    try {
+        check_menu_values(load_menu_templates(data_dir() + "/grub.d"), sp.os_name, sp.kernel_args);
+    } catch (const Error& e) {
+        problems.add(e.code() == Exit::missing ? Exit::missing : Exit::bad_input,
+                     std::string(e.what()) + (e.hint().empty() ? "" : ". " + e.hint()));
+    }
     // Tools on this machine, which writes the stick.
-    for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"mkfs.ext4", "e2fsprogs"},
+    for (const auto& [tool, pkg] : {std::pair<const char*, const char*>{"grub-script-check", "grub-common"},
+                                    {"mkfs.ext4", "e2fsprogs"},
                                     {"mkfs.fat", "dosfstools"},
                                     {"mcopy", "mtools"},
                                     {"mmd", "mtools"}})
         if (find_program(tool).empty()) {
-            problems.push_back(std::string("'") + tool + "' is missing on this machine (install the package " + pkg +
-                               ")");
-            missing = true;
+            problems.add(Exit::missing, std::string("'") + tool + "' is missing on this machine (install the package " +
+                                            pkg + ")");
         }
+}
+
+}  // namespace
+
+StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                     Problems& problems) {
+    StickPlan sp;
+    sp.target = absolute_path(opt.to);
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = new_snapshot_id();
+    plan_target(sp, opt, root, mounts, problems);
+    if (!plan_system(sp, opt, root, problems)) return sp;
+    sp.grub_bios_setup = sp.adapter->grub_bios_setup(root);
+    plan_tools(sp, root, problems);
     return sp;
 }
 
-void confirm_wipe(const std::string& device, bool yes) {
+void confirm_wipe(const std::string& target, bool yes) {
     if (yes) return;
-    const std::string name = device.substr(device.rfind('/') + 1);
-    const std::string model = read_sys("/sys/class/block/" + name + "/device/model");
-    uint64_t size = 0;
+    struct stat st {};
+    const bool file = ::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    const std::string holds = printable(describe_contents(target));
+    const std::string name = target.substr(target.rfind('/') + 1);
+    const std::string model = file ? "" : read_sys("/sys/class/block/" + name + "/device/model");
+    uint64_t size = static_cast<uint64_t>(st.st_size);
     try {
-        size = device_size(device);
+        if (!file) size = device_size(target);
     } catch (const Error&) {
     }
+    const std::string what = file ? "the existing file '" + target + "'" : "'" + target + "'";
     if (!::isatty(0))
         throw Error(Exit::unsafe_target,
-                    "Refusing to wipe '" + device + "' without confirmation (no terminal to ask on)",
-                    "Check it is the right device with `lsblk " + device + "`, then add --yes.");
-    std::cerr << "\nThis ERASES everything on " << device << (model.empty() ? "" : " (" + model + ")") << ", "
-              << format_bytes(size) << ".\nType 'yes' to continue: " << std::flush;
+                    std::string("Refusing to ") + (file ? "overwrite " : "wipe ") + what + " without confirmation (no terminal to ask on); it holds " + holds,
+                    file ? "Check it is the file you mean to replace, then add --yes; or write the stick to a new file."
+                         : "Check it is the right device with `lsblk " + target + "`, then add --yes.");
+    if (file)
+        std::cerr << "\nThis REPLACES the file " << target << ", which holds " << holds << ".\n";
+    else
+        std::cerr << "\nThis ERASES everything on " << target << (model.empty() ? "" : " (" + model + ")") << ", "
+                  << format_bytes(size) << "; it holds " << holds << ".\n";
+    std::cerr << "Type 'yes' to continue: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);
     check_interrupt();  // Ctrl-C at the prompt is an interrupt, not a "no"
     if (answer != "yes")
-        throw Error(Exit::unsafe_target, "Not confirmed; '" + device + "' was not touched");
+        throw Error(Exit::unsafe_target, "Not confirmed; '" + target + "' was not touched");
 }
 
 }  // namespace remaster

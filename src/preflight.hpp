@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "adapter.hpp"
+#include "error.hpp"
+#include "file_lock.hpp"
 #include "options.hpp"
 #include "system_mounts.hpp"
 
@@ -27,21 +29,24 @@ struct StickPlan {
     std::string snapshot_id;  // directory name on the stick
     std::string existing_uuid;  // the target already is a remaster stick: add to it (unless --replace)
     std::string kernel_args;
+    // The target's lock, taken by the plan and held until the run ends (see
+    // target_claim in preflight.cpp); empty for a new image file.
+    std::shared_ptr<FileLock> lock;
+    std::string contents;     // what the target holds now, in words (target_contents.hpp)
+    bool overwrites = false;  // an existing file that is not a remaster stick: replaced only when confirmed
 };
 
-// Fills `problems` (and `missing`, for things to install) instead of throwing.
+// Fills `problems` (a refused target as unsafe_target, things to install as
+// missing) instead of throwing.
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
-                     std::vector<std::string>& problems, bool& missing);
+                     Problems& problems);
 
-// A target block device's mounted filesystems and active swap (it or its
-// partitions), as "'/dev/sdb1' is mounted on /home" lines.
-std::vector<std::string> target_in_use(const std::string& device, const std::vector<MountEntry>& mounts);
-
-// Holders (LVM/md/dm), read-only, partition-instead-of-disk and fixed-disk
-// problems of a target block device.
+// Read-only, partition-instead-of-disk and fixed-disk problems of a target
+// block device. (What uses it, holders included: device_uses().)
 std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);
 
-// Asks on the terminal before wiping a device; refuses without a terminal.
-void confirm_wipe(const std::string& device, bool yes);
+// Asks on the terminal before wiping a device or replacing an existing file,
+// saying what it holds now; refuses (unsafe_target) without a terminal.
+void confirm_wipe(const std::string& target, bool yes);
 
 }  // namespace remaster

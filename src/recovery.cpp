@@ -11,9 +11,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "error.hpp"
@@ -22,6 +25,7 @@
 #include "loop_device.hpp"
 #include "partition.hpp"
 #include "paths.hpp"
+#include "run_record.hpp"
 #include "runtime_dir.hpp"
 #include "system_mounts.hpp"
 
@@ -76,6 +80,68 @@ void detach_loops_of(int pid) {
     ::closedir(d);
 }
 
+// The processes whose root directory lies below `dir`: the commands a run
+// started in a chroot of its view, and everything they started. Nobody else
+// has a root there.
+std::vector<pid_t> processes_rooted_below(const std::string& dir) {
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        char* end = nullptr;
+        const long pid = std::strtol(e->d_name, &end, 10);
+        if (pid <= 0 || *end != '\0' || pid == ::getpid()) continue;
+        char root[4096];
+        const ssize_t n = ::readlink(("/proc/" + std::string(e->d_name) + "/root").c_str(), root, sizeof root - 1);
+        if (n > 0 && path_below(std::string(root, static_cast<size_t>(n)), dir, true)) out.push_back(static_cast<pid_t>(pid));
+    }
+    ::closedir(d);
+    return out;
+}
+
+// Kills what a dead run started and is still running (its children died
+// with it by PR_SET_PDEATHSIG; their children did not): every process group
+// it recorded whose leader is still the process it started, and every
+// process chrooted into its view. They must go before its mounts can.
+void kill_processes_of(int pid, const std::string& dir, const run_record::Entries& record) {
+    bool killed = false;
+    for (const auto& g : record.groups)
+        if (run_record::process_start_time(g.pgid) == g.start_time && ::getpgid(g.pgid) == g.pgid &&
+            ::kill(-g.pgid, SIGKILL) == 0) {
+            log::info() << "Killed the process group " << g.pgid << " left running by a killed run (pid " << pid << ")";
+            killed = true;
+        }
+    // Twice: a process may have forked while we looked.
+    for (int pass = 0; pass < 2; ++pass)
+        for (pid_t p : processes_rooted_below(dir))
+            if (::kill(p, SIGKILL) == 0) {
+                log::info() << "Killed process " << p << ", left running in the view of a killed run (pid " << pid << ")";
+                killed = true;
+            }
+    // The kernel frees their root and cwd only once they are gone.
+    for (int i = 0; killed && i < 50 && !processes_rooted_below(dir).empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+// Removes the temporary files a dead run recorded, those only that still
+// have our temporary name with its pid (".NAME.remaster-PID.tmp") and are
+// regular files: a record is a hint, not a licence to delete.
+void remove_temps_of(int pid, const run_record::Entries& record) {
+    const std::string suffix = ".remaster-" + std::to_string(pid) + ".tmp";
+    for (const auto& path : record.temps) {
+        const std::string name = path.substr(path.rfind('/') + 1);
+        if (name.size() <= suffix.size() + 1 || name[0] != '.' ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (::unlink(path.c_str()) == 0)
+            log::info() << "Removed the unfinished file " << path << " of a killed run";
+        else
+            log::warn() << "could not remove '" << path << "' left by a killed run: " << errno_string(errno);
+    }
+}
+
 // Removes the (now unmounted, empty) directories of a run; never recursive
 // through anything that could still be a mount.
 void remove_dirs(const std::string& dir) {
@@ -109,8 +175,13 @@ int recover_stale_runs() {
     for (int pid : dead) {
         const std::string dir = base + "/" + std::to_string(pid);
         log::info() << "Cleaning up after a killed run (pid " << pid << ")";
+        const run_record::Entries record = run_record::read(dir);
+        kill_processes_of(pid, dir, record);
         unmount_below(dir);
         detach_loops_of(pid);
+        remove_temps_of(pid, record);
+        if (::unlink(run_record::file_in(dir).c_str()) != 0 && errno != ENOENT)
+            log::warn() << "could not remove '" << run_record::file_in(dir) << "': " << errno_string(errno);
         remove_dirs(dir);
     }
     return static_cast<int>(dead.size());

@@ -1,6 +1,8 @@
 // Every external command goes through a Runner: argv only (no shell), stdin
 // from /dev/null, stdout and stderr captured, the child in its own process
-// group so Ctrl-C reaches us first and we decide how to stop it. The
+// group so Ctrl-C reaches us first and we decide how to stop it, killed by
+// the kernel if remaster dies (PR_SET_PDEATHSIG), its group recorded for the
+// next run's recovery (its own children do not get PDEATHSIG). The
 // interface lets tests record what would run and lets --dry-run print the
 // plan without executing anything.
 #pragma once

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "log.hpp"
 #include "mount.hpp"
+#include "run_record.hpp"
 
 namespace remaster {
 
@@ -27,6 +28,7 @@ RuntimeDir::RuntimeDir() {
                     "A previous run may have been killed; check `findmnt -R " + path_ +
                         "`, unmount what is there and remove the directory.");
     }
+    run_record::open(path_);
 }
 
 std::string RuntimeDir::make_dir(const std::string& name) {
@@ -46,6 +48,7 @@ std::string RuntimeDir::make_dir(const std::string& name) {
 }
 
 RuntimeDir::~RuntimeDir() {
+    run_record::close();
     for (auto it = made_.rbegin(); it != made_.rend(); ++it)
         if (::rmdir(it->c_str()) != 0 && errno != ENOENT)
             log::warn() << "could not remove '" << *it << "': " << errno_string(errno);

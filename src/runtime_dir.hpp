@@ -1,5 +1,6 @@
 // Our working directory for one run: /run/remaster/<pid>. It holds mount
-// points and the tmpfs with the overlay upper dirs, nothing else. It is only
+// points, the tmpfs with the overlay upper dirs and the run's record for a
+// later recovery (run_record.hpp), nothing else. It is only
 // ever removed with rmdir(2): a recursive delete through a path that might
 // still be a mounted copy of / is how other tools destroyed user data.
 #pragma once

@@ -1,5 +1,7 @@
 #include "snapshot.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
+#include "grub_script.hpp"
 #include "interrupt.hpp"
 #include "layer_plan.hpp"
 #include "layering.hpp"
@@ -20,6 +23,7 @@
 #include "output_file.hpp"
 #include "phase_clock.hpp"
 #include "partition.hpp"
+#include "paths.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
 #include "recovery.hpp"
@@ -66,18 +70,28 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
     for (const auto& c : format_commands(p.esp, p.data, p.uuid)) os << "  " << format_command(c) << "\n";
     os << "  " << format_command(dracut_command(p.view, s.kernel.version, kInitramfsInView)) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
-    os << "Boot entry: linux " << snap.kernel() << " " << live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)
-       << "\n";
+    os << "Boot entry: linux " << snap.kernel() << " "
+       << grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)) << "\n";
 }
 
 // --dry-run: walk the source read-only to show what the rules exclude.
+// A normal user cannot read every directory (/root, /etc/ssl/private): those
+// are skipped with a warning, so that the plan still shows the rest.
 void dry_run(const Plan& plan) {
     std::vector<ExcludedPath> matches;
+    std::vector<std::string> unreadable;
+    const bool as_root = ::geteuid() == 0;
     scan_tree(plan.root, [&](const std::string& rel, const struct stat& st) {
         const ExclusionRule* r = plan.exclusions.match(rel, st);
         if (r) matches.push_back({rel, r});
+        if (!r && !as_root && S_ISDIR(st.st_mode) && ::access(in_root(plan.root, rel).c_str(), R_OK | X_OK) != 0) {
+            unreadable.push_back(rel);
+            return FilterAction::exclude;
+        }
         return r ? r->action : FilterAction::include;
     });
+    for (const auto& d : unreadable)
+        log::warn() << "cannot read '" << printable(d) << "' as a normal user: not listed (a real run is as root)";
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
 }
@@ -165,14 +179,14 @@ void to_squashfs(const Plan& plan, const Options& opt, PhaseClock& clock) {
 std::unique_ptr<Stick> open_or_create_stick(const StickPlan& sp, const ScanTotals& t, const View& view, Runner& runner,
                                             RuntimeDir& run) {
     if (!sp.existing_uuid.empty()) {
-        auto stick = Stick::open(sp.target, StickAccess::write, run, sp.existing_uuid);
+        auto stick = Stick::open(sp.target, StickAccess::write, run, sp.existing_uuid, sp.lock);
         log::info() << "Adding a snapshot to the remaster stick " << sp.target;
         return stick;
     }
     Stick::Size size;
     size.image = sp.image_size ? sp.image_size : automatic_image_size(t, view.path(), sp.kernel);
     size.minimum = minimum_stick_size(t, view.path(), sp.kernel);
-    return Stick::create(sp.target, sp.image_file, size, runner, run);
+    return Stick::create(sp.target, sp.image_file, size, runner, run, sp.lock);
 }
 
 // The new snapshot's directory, beside the complete ones; what interrupted
@@ -245,8 +259,15 @@ SnapshotInfo snapshot_info(const Plan& plan, const Options& opt, const std::stri
     return info;
 }
 
-// A full stick says what to do: the previous snapshot still boots.
-[[noreturn]] void rethrow_with_space_hint(const Error& e, bool add_to_existing, const std::string& target) {
+// A full stick says what to do: the previous snapshot still boots; an image
+// of a --size too small names the size it needs (`needed`).
+[[noreturn]] void rethrow_with_space_hint(const Error& e, const StickPlan& sp, bool add_to_existing, uint64_t needed) {
+    const std::string& target = sp.target;
+    if (e.code() == Exit::no_space && sp.image_file && sp.image_size && !add_to_existing)
+        throw Error(Exit::no_space,
+                    "The image size " + format_bytes(sp.image_size) + " (--size) is too small for the snapshot (needs about " +
+                        format_bytes(needed) + "); nothing was written",
+                    "Give a bigger --size, or leave it out to size the image automatically.");
     if (e.code() == Exit::no_space && add_to_existing)
         throw Error(Exit::no_space, std::string(e.what()) + " (the stick cannot hold the new snapshot beside the old ones)",
                     "The previous snapshot is untouched and still boots. Free space with `remaster remove --on " +
@@ -259,7 +280,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     const bool add_to_existing = !sp.existing_uuid.empty();
     const std::string datadir = data_dir();
     const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
-    if (!add_to_existing && !sp.image_file) confirm_wipe(sp.target, opt.yes);
+    if (!add_to_existing && (!sp.image_file || sp.overwrites)) confirm_wipe(sp.target, opt.yes);
 
     RuntimeDir run;
     // View and scrub, as for --squashfs.
@@ -292,7 +313,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         clock.start("initramfs");
         boot_files_from = make_boot_files(view, sp, datadir, runner, *stick, snaps, snap, layer);
     } catch (const Error& e) {
-        rethrow_with_space_hint(e, add_to_existing, sp.target);
+        rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), sp.kernel));
     }
 
     // A stick that was there keeps its loaders: they find the data partition by its UUID.
@@ -306,13 +327,17 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     write_sums(snap, boot_file_sums(*stick, boot_files_from));
     write_manifest_file(snap.manifest(), layer.manifest);
     create_profile(*stick, kDefaultProfile);
-    if (!opt.default_boot.empty()) write_default_entry(*stick, default_entry_id(opt.default_boot));
 
     // Complete: snapshot.info after everything is on the stick, then the menu,
-    // atomically: until this rename the stick boots what it booted before.
+    // rendered and checked while the snapshot is still unfinished (a failure
+    // removes it), then installed atomically: until this rename the stick
+    // boots what it booted before.
     write_snapshot_info(*stick, snapshot_info(plan, opt, snap.id(), layer));
+    const std::string default_id = opt.default_boot.empty() ? "" : default_entry_id(opt.default_boot);
+    const std::string menu = render_stick_menu(templates, *stick, stick->uuid(), runner, default_id);
+    if (!default_id.empty()) write_default_entry(*stick, default_id);
+    install_stick_menu(*stick, menu);
     unfinished.dismiss();
-    write_stick_menu(templates, *stick, stick->uuid());
 
     clock.start("sync");
     stick->close();
@@ -325,11 +350,12 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
 void snapshot(const Options& opt, Runner& runner) {
     const auto start = Clock::now();
-    // Plan: check every input and decide; nothing is touched yet.
+    // What a killed run left (mounts, loop devices, temporary images) goes
+    // first: the plan would see the stick it was writing as in use.
+    if (!opt.dry_run && ::geteuid() == 0) recover_stale_runs();
+    // Plan: check every input and decide; nothing of ours is touched yet.
     const Plan plan = make_plan(opt);
     if (opt.dry_run) return dry_run(plan);
-    // What a killed run left (mounts, loop devices, temporary images) goes first.
-    recover_stale_runs();
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);

@@ -10,17 +10,20 @@
 #include <iostream>
 #include <memory>
 
+#include "bytes.hpp"
 #include "checksum.hpp"
 #include "data_dir.hpp"
-#include "bytes.hpp"
+#include "device_use.hpp"
 #include "error.hpp"
 #include "layering.hpp"
 #include "log.hpp"
 #include "recovery.hpp"
+#include "runner.hpp"
 #include "runtime_dir.hpp"
 #include "stick.hpp"
 #include "stick_menu.hpp"
 #include "stick_store.hpp"
+#include "system_mounts.hpp"
 
 namespace remaster {
 namespace {
@@ -32,6 +35,11 @@ public:
     OpenStick(const std::string& target, StickAccess access) {
         if (::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
+        // Probing re-registers a loop device's partitions: never under a mount.
+        struct stat st;
+        if (::stat(target.c_str(), &st) == 0 && S_ISBLK(st.st_mode))
+            for (const auto& use : device_uses(target, live_device_system(read_mount_table())))
+                throw Error(Exit::unsafe_target, "The stick '" + target + "' is in use: " + use, "Unmount it first.");
         recover_stale_runs();
         run_ = std::make_unique<RuntimeDir>();
         stick_ = Stick::open(target, access, *run_);
@@ -44,7 +52,11 @@ private:
     std::unique_ptr<Stick> stick_;
 };
 
-void rewrite_menu(const Stick& s) { write_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid()); }
+// The menu for what the stick holds now, checked; the old one stays if it fails.
+std::string render_menu(const Stick& s, Runner& runner) {
+    return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid(), runner);
+}
+void rewrite_menu(const Stick& s, Runner& runner) { install_stick_menu(s, render_menu(s, runner)); }
 
 // Bytes the files below `dir` take; with only_own, just those with no other
 // name (a kernel and initramfs linked from another snapshot are not freed by
@@ -92,6 +104,7 @@ bool profile_exists(const Stick& s, const std::string& name) {
 void verify_stick(const std::string& target) {
     OpenStick s(target, StickAccess::read);
     std::vector<std::string> bad;
+    size_t checked = 0;
     for (const auto& snap : list_snapshots(*s)) {
         const SumsResult r = verify_sums(s->snapshot(snap.id));
         for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
@@ -99,8 +112,20 @@ void verify_stick(const std::string& target) {
             std::cout << snap.id << "/" << f << "\n";
             bad.push_back(snap.id + "/" + f);
         }
+        checked += r.ok.size() + r.bad.size();
     }
+    // Not damage (it never boots), but not verified either.
+    const auto unfinished = list_unfinished_snapshots(*s);
+    for (const auto& id : unfinished)
+        std::cout << id << ": unfinished (an interrupted run; not in the menu, the next snapshot --to removes it)\n";
     s->close();
+    std::cout.flush();  // the listing before the verdict, also when both go to one pipe
+    // Passing on zero files checked would call an empty or broken stick good.
+    if (checked == 0)
+        throw Error(Exit::failure,
+                    "Nothing on '" + target + "' was verified: it holds no finished snapshot" +
+                        (unfinished.empty() ? std::string() : " (" + std::to_string(unfinished.size()) + " unfinished)"),
+                    "Write one with `remaster snapshot --to " + target + "`.");
     if (!bad.empty())
         throw Error(Exit::failure, "The stick '" + target + "' is damaged: " + bad.front() +
                                        (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),
@@ -108,22 +133,36 @@ void verify_stick(const std::string& target) {
     log::info() << "Every file on " << target << " matches its checksum";
 }
 
-void profile_add(const std::string& target, const std::string& name) {
+void profile_add(const std::string& target, const std::string& name, Runner& runner) {
     OpenStick s(target, StickAccess::write);
     if (profile_exists(*s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
     create_profile(*s, name);
-    rewrite_menu(*s);
+    // The menu lists the profiles on the stick, so it is rendered after the
+    // profile exists; a profile whose menu fails is taken back.
+    std::string menu;
+    try {
+        menu = render_menu(*s, runner);
+    } catch (...) {
+        try {
+            empty_dir(profile_dir(*s, name));  // new and empty; cannot fail short of I/O errors
+        } catch (const Error& e) {
+            log::warn() << e.what();
+        }
+        ::rmdir(profile_dir(*s, name).c_str());
+        throw;
+    }
+    install_stick_menu(*s, menu);
     s->close();
     log::info() << "Added the profile '" << name << "': its boot entry keeps its own changes";
 }
 
-void profile_remove(const std::string& target, const std::string& name) {
+void profile_remove(const std::string& target, const std::string& name, Runner& runner) {
     OpenStick s(target, StickAccess::write);
     if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
     const std::string dir = profile_dir(*s, name);
     empty_dir(dir);
     if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
-    rewrite_menu(*s);
+    rewrite_menu(*s, runner);
     s->close();
     log::info() << "Removed the profile '" << name << "' and its saved changes";
 }
@@ -188,6 +227,10 @@ void list_stick(const std::string& target) {
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
+    for (const auto& id : list_unfinished_snapshots(*s))
+        std::cout << "  " << id << "  " << readable_snapshot_time(id) << "  unfinished (an interrupted run), "
+                  << format_bytes(tree_bytes(s->snapshot(id).path()))
+                  << "; not bootable, the next snapshot --to removes it\n";
     std::cout << "Profiles:";
     for (const auto& p : list_profiles(*s)) std::cout << " " << p;
     struct statvfs vfs;
@@ -196,7 +239,7 @@ void list_stick(const std::string& target) {
     s->close();
 }
 
-void remove_stick_snapshot(const std::string& target, const std::string& id) {
+void remove_stick_snapshot(const std::string& target, const std::string& id, Runner& runner) {
     OpenStick s(target, StickAccess::write);
     const auto snaps = list_snapshots(*s);
     bool found = false;
@@ -213,7 +256,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id) {
     const SnapshotDir dir = s->snapshot(id);
     const uint64_t freed = tree_bytes(dir.path(), true);
     remove_snapshot(dir);
-    rewrite_menu(*s);
+    rewrite_menu(*s, runner);
     s->close();
     log::info() << "Removed the snapshot " << id << " (" << format_bytes(freed) << " freed)";
 }

@@ -8,18 +8,20 @@
 
 namespace remaster {
 
+class Runner;
+
 // Checks every snapshot's SHA256SUMS; prints a line per file. Throws
 // Error(Exit::failure) naming the bad files.
 void verify_stick(const std::string& target);
 
-void profile_add(const std::string& target, const std::string& name);
-void profile_remove(const std::string& target, const std::string& name);
+void profile_add(const std::string& target, const std::string& name, Runner& runner);
+void profile_remove(const std::string& target, const std::string& name, Runner& runner);
 void profile_reset(const std::string& target, const std::string& name);
 void profile_list(const std::string& target);
 
 // Snapshots (dates, systems, kernels, sizes), profiles and free space.
 void list_stick(const std::string& target);
 // Removes one snapshot; refuses to remove the only one.
-void remove_stick_snapshot(const std::string& target, const std::string& id);
+void remove_stick_snapshot(const std::string& target, const std::string& id, Runner& runner);
 
 }  // namespace remaster

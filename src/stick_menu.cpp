@@ -4,14 +4,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 
 #include "error.hpp"
 #include "file_copy.hpp"
+#include "grub_script.hpp"
 #include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 bool valid_profile_name(const std::string& name) {
@@ -40,8 +41,8 @@ void create_profile(const Medium& medium, const std::string& name) {
 }
 
 std::string read_default_entry(const Medium& medium) {
-    std::ifstream f(medium.conf_file());
-    const SnapshotInfo conf = parse_snapshot_info("", std::string(std::istreambuf_iterator<char>(f), {}));
+    const auto text = read_small_file(medium.conf_file(), {kConfigMax, false, "", Exit::failure});
+    const SnapshotInfo conf = parse_snapshot_info("", text.value_or(""));
     return conf.get("default_entry", kEntryLive);
 }
 
@@ -67,7 +68,8 @@ std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::strin
         // The layers under this one, nearest first, as overlayfs stacks them.
         const auto layers = layers_of(s);
         std::vector<std::string> below;
-        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back(medium.snapshot(*it).booted().path());
+        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it)
+            below.push_back(medium.snapshot(*it).booted().path());
         const std::string base = live_kernel_args(uuid, dir.path(), s.get("kernel_args"), below);
         const std::string what = s.get("os", "Linux") + ", " + readable_snapshot_time(s.id);
         auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
@@ -88,13 +90,30 @@ std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::strin
     return entries;
 }
 
-void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid) {
+std::string render_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid,
+                              Runner& runner, const std::string& default_id) {
     const auto entries = stick_menu_entries(medium, uuid);
     if (entries.empty()) throw Error(Exit::failure, "The stick holds no complete snapshot to boot");
-    std::string def = read_default_entry(medium);
+    std::string def = default_id.empty() ? read_default_entry(medium) : default_id;
     if (std::none_of(entries.begin(), entries.end(), [&](const MenuEntry& e) { return e.id == def; }))
         def = entries.front().id;  // e.g. the default profile was removed
-    write_file_atomic(medium.grub_cfg(), render_grub_cfg(templates, uuid, entries, def, 3));
+    const std::string cfg = render_grub_cfg(templates, uuid, entries, def, 3);
+    check_grub_script(runner, cfg);
+    return cfg;
+}
+
+void install_stick_menu(const Medium& medium, const std::string& cfg) { write_file_atomic(medium.grub_cfg(), cfg); }
+
+void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner) {
+    install_stick_menu(medium, render_stick_menu(templates, medium, uuid, runner));
+}
+
+void check_menu_values(const MenuTemplates& templates, const std::string& os_name, const std::string& kernel_args) {
+    // The entries' own arguments are ours and safe; the user's are what may not be.
+    const SnapshotDir dir = SnapshotDir::as_booted("20260101-000000");
+    const MenuEntry e{kEntryLive, "remaster live: " + os_name, dir.kernel(), dir.initrd(),
+                      live_kernel_args("0", dir.path(), kernel_args)};
+    (void)render_grub_cfg(templates, "0", {e}, e.id, 3);
 }
 
 }  // namespace remaster

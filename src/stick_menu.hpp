@@ -12,6 +12,8 @@
 
 namespace remaster {
 
+class Runner;
+
 // Entry ids of the newest snapshot. A profile NAME boots as "persist-NAME".
 constexpr const char* kEntryLive = "live";        // tmpfs upper: nothing kept
 constexpr const char* kEntryRam = "ram";          // copy to RAM, stick released
@@ -36,7 +38,18 @@ std::string default_entry_id(const std::string& choice);
 
 std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid);
 
-// Writes grub.cfg atomically from the medium's contents.
-void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid);
+// The grub.cfg for the stick's contents, with `default_id` as the default
+// entry (the one stored on the stick when empty), checked with
+// grub-script-check through `runner`.
+std::string render_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid,
+                              Runner& runner, const std::string& default_id = {});
+// Replaces the medium's grub.cfg atomically with `cfg`.
+void install_stick_menu(const Medium& medium, const std::string& cfg);
+// Both: the old grub.cfg stays when rendering or the check fails.
+void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner);
+
+// Throws Error(Exit::bad_input) when a snapshot of `os_name` with these
+// kernel arguments could not get a boot menu: the plan-time check.
+void check_menu_values(const MenuTemplates& templates, const std::string& os_name, const std::string& kernel_args);
 
 }  // namespace remaster

@@ -1,15 +1,15 @@
 #include "stick_store.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
+#include "small_file.hpp"
 #include "text.hpp"
 
 namespace remaster {
@@ -57,9 +57,9 @@ std::string format_snapshot_info(const SnapshotInfo& info) {
 std::vector<SnapshotInfo> list_snapshots(const Medium& medium) {
     std::vector<SnapshotInfo> out;
     for (const auto& id : medium.snapshot_ids()) {
-        std::ifstream f(medium.snapshot(id).info());
-        if (!f) continue;
-        out.push_back(parse_snapshot_info(id, std::string(std::istreambuf_iterator<char>(f), {})));
+        const auto text = read_small_file(medium.snapshot(id).info(), {kConfigMax, false, "", Exit::failure});
+        if (!text) continue;  // unfinished: see list_unfinished_snapshots
+        out.push_back(parse_snapshot_info(id, *text));
     }
     return out;
 }
@@ -69,25 +69,26 @@ void remove_snapshot(const SnapshotDir& snap) {
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
     for (const auto& f : SnapshotDir::all_files())
         if (::unlink(snap.file(f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + snap.file(f) + "'", errno);
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (is_our_temp_file(e->d_name)) ::unlink(snap.file(e->d_name).c_str());
-        ::closedir(d);
-    }
+    DirStream d(dir);
+    while (const dirent* e = d.next())
+        if (is_our_temp_file(e->d_name)) ::unlink(snap.file(e->d_name).c_str());
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }
 
-std::vector<std::string> remove_incomplete_snapshots(const Medium& medium) {
-    std::vector<std::string> removed;
+std::vector<std::string> list_unfinished_snapshots(const Medium& medium) {
+    std::vector<std::string> out;
     for (const auto& id : medium.snapshot_ids()) {
-        const SnapshotDir dir = medium.snapshot(id);
         struct stat st;
-        if (::stat(dir.info().c_str(), &st) == 0) continue;
-        remove_snapshot(dir);
-        removed.push_back(id);
+        if (::lstat(medium.snapshot(id).info().c_str(), &st) != 0 && errno == ENOENT) out.push_back(id);
     }
-    return removed;
+    return out;
+}
+
+std::vector<std::string> remove_incomplete_snapshots(const Medium& medium) {
+    const std::vector<std::string> unfinished = list_unfinished_snapshots(medium);
+    for (const auto& id : unfinished) remove_snapshot(medium.snapshot(id));
+    return unfinished;
 }
 
 void write_snapshot_info(const Medium& medium, const SnapshotInfo& info) {

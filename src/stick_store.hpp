@@ -28,6 +28,9 @@ std::string format_snapshot_info(const SnapshotInfo& info);
 // Complete snapshots on the medium, newest first.
 std::vector<SnapshotInfo> list_snapshots(const Medium& medium);
 
+// Ids of the directories left by interrupted runs (no snapshot.info), newest first.
+std::vector<std::string> list_unfinished_snapshots(const Medium& medium);
+
 // Removes directories left by interrupted runs; returns their ids.
 std::vector<std::string> remove_incomplete_snapshots(const Medium& medium);
 

@@ -29,10 +29,12 @@ const char* const kTransientDirs[] = {"/media", "/mnt", "/run", "/tmp", "/var/tm
 
 }  // namespace
 
-std::vector<MountEntry> read_mount_table() {
+std::vector<MountEntry> read_mount_table(const std::string& mountinfo) {
     std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table());
-    if (!tb || mnt_table_parse_mtab(tb.get(), nullptr) != 0)
-        throw Error(Exit::failure, "Failed to read the mount table (/proc/self/mountinfo)");
+    if (!tb || (mountinfo.empty() ? mnt_table_parse_mtab(tb.get(), nullptr)
+                                  : mnt_table_parse_file(tb.get(), mountinfo.c_str())) != 0)
+        throw Error(Exit::failure, "Failed to read the mount table (" +
+                                       (mountinfo.empty() ? std::string("/proc/self/mountinfo") : mountinfo) + ")");
     std::unique_ptr<libmnt_iter, IterDeleter> it(mnt_new_iter(MNT_ITER_FORWARD));
     std::vector<MountEntry> out;
     libmnt_fs* fs = nullptr;
@@ -45,6 +47,8 @@ std::vector<MountEntry> read_mount_table() {
         e.fs_root = str(mnt_fs_get_root(fs));
         e.pseudo = mnt_fs_is_pseudofs(fs);
         e.net = mnt_fs_is_netfs(fs);
+        e.devno = mnt_fs_get_devno(fs);
+        e.read_only = mnt_optstr_get_option(mnt_fs_get_vfs_options(fs), "ro", nullptr, nullptr) == 0;
         out.push_back(std::move(e));
     }
     return out;

@@ -16,6 +16,8 @@ struct MountEntry {
     std::string fs_root;  // path inside the filesystem ("/" unless a bind mount or subvolume)
     bool pseudo = false;  // libmount's idea of a pseudo filesystem
     bool net = false;     // libmount's idea of a network filesystem
+    unsigned long devno = 0;  // mountinfo's major:minor (makedev); an anonymous one for btrfs, tmpfs...
+    bool read_only = false;   // mounted "ro" (per mount, not per superblock)
 };
 
 struct SkippedMount {
@@ -28,8 +30,9 @@ struct ViewMounts {
     std::vector<SkippedMount> skipped;  // mount points relative to root, with why
 };
 
-// All mounts of this process's namespace, in mount order (libmount, mountinfo).
-std::vector<MountEntry> read_mount_table();
+// All mounts of this process's namespace, in mount order (libmount, mountinfo);
+// or those a mountinfo file lists (/proc/PID/mountinfo: another namespace).
+std::vector<MountEntry> read_mount_table(const std::string& mountinfo = "");
 
 // Decides which mounts strictly below `root` are composed into the view.
 // `ignore` are absolute mount points of our own (runtime dirs) to pass over.

@@ -14,7 +14,6 @@
 // stop when it ends.
 #include "tree.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/xattr.h>
@@ -33,6 +32,7 @@
 #include <tuple>
 #include <utility>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "interrupt.hpp"
@@ -51,12 +51,6 @@ std::string Node::rel_path() const {
 }
 
 namespace {
-
-// Owns a DIR*; closedir also closes the fd it was opened from.
-struct DirCloser {
-    void operator()(DIR* d) const noexcept { ::closedir(d); }
-};
-using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
 // llistxattr/lgetxattr with the size dance; a value that changes size between
 // the two calls (ERANGE) is simply asked for again.
@@ -172,20 +166,14 @@ private:
         int fd = rel.empty() ? ::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0)
                              : ::openat(root_.get(), rel.c_str() + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return subdirs;
-        DirPtr d(::fdopendir(fd));
-        if (!d) {
-            ::close(fd);
-            return subdirs;
-        }
-        while (struct dirent* e = ::readdir(d.get())) {
-            if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-            names.emplace_back(e->d_name);
-        }
+        DirStream d = DirStream::adopt(fd);
+        if (!d) return subdirs;
+        while (const dirent* e = d.next()) names.emplace_back(e->d_name);
         std::sort(names.begin(), names.end());
         for (const std::string& name : names) {
             if (stopping()) break;
             struct stat st;
-            if (::fstatat(::dirfd(d.get()), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+            if (::fstatat(d.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
                 subdirs.push_back(rel + "/" + name);
         }
         return subdirs;
@@ -254,24 +242,15 @@ private:
         int dirfd = dir.get();
         int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
         if (dup_fd < 0) throw_errno("duplicate a directory fd", errno);
-        DirPtr d(::fdopendir(dup_fd));
+        DirStream d = DirStream::adopt(dup_fd);
         if (!d) {
             int err = errno;
-            ::close(dup_fd);
             throw_errno("read directory '" + shown(dir_rel) + "'", err);
         }
         std::vector<std::string> names;
-        for (;;) {
-            errno = 0;
-            struct dirent* e = ::readdir(d.get());
-            if (!e) {
-                if (errno) throw_errno("read directory '" + shown(dir_rel) + "'", errno);
-                break;
-            }
-            if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-            names.emplace_back(e->d_name);
-        }
-        d.reset();
+        while (const dirent* e = d.next()) names.emplace_back(e->d_name);
+        if (d.error()) throw_errno("read directory '" + shown(dir_rel) + "'", d.error());
+        d.close();
         // Byte order, as squashfs lookups (strcmp) require.
         std::sort(names.begin(), names.end());
 

@@ -131,7 +131,8 @@ TEST_CASE("an unsupported distribution is refused, naming it and the families") 
             CHECK_THAT(what, Catch::Contains("is not supported"));
             for (const char* family : {"debian (", "arch (", "fedora ("}) CHECK_THAT(e.hint(), Catch::Contains(family));
             CHECK_THAT(e.hint(), Catch::Contains("ID_LIKE"));
-            CHECK_THAT(e.hint(), Catch::Contains("Nothing was written"));
+            // make_plan says "Nothing was written" once, after all problems.
+            CHECK_THAT(e.hint(), !Catch::Contains("Nothing was written"));
         }
     }
 }

@@ -9,6 +9,7 @@
 #include "checksum.hpp"
 #include "error.hpp"
 #include "mount.hpp"
+#include "runner.hpp"
 #include "stick_menu.hpp"
 #include "stick_store.hpp"
 
@@ -125,7 +126,8 @@ TEST_CASE("the default entry is chosen at snapshot time and falls back to the fi
     CHECK(read_default_entry(s) == "live");
     write_default_entry(s, "persist-gone");
     const MenuTemplates t{"default=@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ @TITLE@ @KERNEL@ @INITRD@ @ARGS@ @UUID@\n", ""};
-    write_stick_menu(t, s, "U");
+    RecordingRunner runner;
+    write_stick_menu(t, s, "U", runner);
     std::ifstream f(s.dir + "/boot/grub/grub.cfg");
     std::string first;
     std::getline(f, first);
@@ -148,4 +150,37 @@ TEST_CASE("a medium spells its layout; snapshot ids are checked where they are m
     s.add_snapshot("20260101-000000");
     CHECK(s.unused_snapshot_id("20260101-000000") == "20260101-000000-2");
     CHECK(s.unused_snapshot_id("20260102-000000") == "20260102-000000");
+}
+
+namespace {
+// A grub-script-check that rejects every file.
+struct RejectingRunner : Runner {
+    CommandResult run(const Command&) override { return {1, "", "error: syntax error."}; }
+};
+}  // namespace
+
+TEST_CASE("a menu that fails grub-script-check leaves the old grub.cfg") {
+    FakeStick s;
+    s.add_snapshot("20260101-000000");
+    std::ofstream(s.dir + "/boot/grub/grub.cfg") << "old menu\n";
+    const MenuTemplates t{"@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ '@TITLE@' @KERNEL@ @ARGS@ @INITRD@ @UUID@\n", ""};
+    RejectingRunner reject;
+    CHECK_THROWS_AS(write_stick_menu(t, s, "U", reject), Error);
+    std::ifstream f(s.dir + "/boot/grub/grub.cfg");
+    CHECK(std::string(std::istreambuf_iterator<char>(f), {}) == "old menu\n");
+    RecordingRunner ok;
+    write_stick_menu(t, s, "U", ok);
+    REQUIRE(ok.commands().size() == 1);
+    CHECK(ok.commands()[0].argv[0].find("grub-script-check") != std::string::npos);
+}
+
+TEST_CASE("the plan-time menu check refuses what cannot reach the kernel and takes any title") {
+    const MenuTemplates t{"@DEFAULT@\n@ENTRIES@@TIMEOUT@", "@ID@ '@TITLE@' @KERNEL@ @ARGS@ @INITRD@ @UUID@\n", ""};
+    CHECK_NOTHROW(check_menu_values(t, "Bob's \"Linux\" ; $prefix # } {\x1b[0m", "a;b $prefix #x } {"));
+    try {
+        check_menu_values(t, "Debian", "quiet it's");
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::bad_input);
+    }
 }

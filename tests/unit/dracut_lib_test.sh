@@ -1,0 +1,368 @@
+#!/bin/sh
+# The pure parts of dracut-module/remaster-lib.sh under dash, as in the
+# initramfs, without booting anything: the command-line parsers
+# (rd.remaster.layers, .persist, .timeout, .uuid), the overlay options and
+# paths derived from them, and remaster_verify's SHA256SUMS checks, for
+# normal and hostile input. dracut-lib.sh is replaced by stubs that read the
+# command line from $CMDLINE and record remaster_fail's messages.
+#   dash tests/unit/dracut_lib_test.sh   (run by scripts/test.sh, unit tier)
+# REMASTER_LIB=path tests another copy of the lib (e.g. an older one).
+# Prints one line per check and "N passed, M failed"; status 1 on a failure.
+# No set -u: the lib runs without it in the initramfs (unset means empty).
+LIB=${REMASTER_LIB:-$(dirname "$0")/../../dracut-module/remaster-lib.sh}
+
+work=$(mktemp -d /tmp/remaster-dracut-lib.XXXXXX) || exit 1
+trap 'rm -rf "$work"' EXIT
+hookdir=$work/hooks
+NEWROOT=$work/sysroot
+REMASTER_UNIT=1 # remaster_fail returns 1 instead of starting a shell
+CMDLINE=
+
+# --- dracut-lib.sh stubs -----------------------------------------------------
+
+# args: key= or key. Prints the value of the last key=value on $CMDLINE, as
+# dracut's getarg; status 1 when the key is absent.
+getarg() {
+    set -f
+    _sfound=1
+    _sval=
+    for _sw in $CMDLINE; do
+        case "$_sw" in
+            "$1"*)
+                _sval=${_sw#"$1"}
+                _sfound=0
+                ;;
+        esac
+    done
+    set +f
+    [ "$_sfound" -eq 0 ] || return 1
+    printf '%s\n' "$_sval"
+}
+
+# args: default key. True when key (or key=1/yes/on) is on $CMDLINE.
+getargbool() {
+    set -f
+    _sb=1
+    [ "$1" = 0 ] || _sb=0
+    for _sw in $CMDLINE; do
+        case "$_sw" in
+            "$2" | "$2=1" | "$2=yes" | "$2=on" | "$2=true") _sb=0 ;;
+            "$2=0" | "$2=no" | "$2=off" | "$2=false") _sb=1 ;;
+        esac
+    done
+    set +f
+    return "$_sb"
+}
+
+getcmdline() { printf '%s\n' "$CMDLINE"; }
+warn() { printf '%s\n' "$*" >> "$work/warnings"; }
+info() { :; }
+emergency_shell() { echo "emergency_shell must not run with REMASTER_UNIT set" >&2; }
+# Mounts are only recorded: one mount point a line in $work/mounts.
+ismounted() { grep -qxF "$1" "$work/mounts" 2> /dev/null; }
+
+# A copy of the lib that looks for the stick in $work/by-uuid instead of
+# /dev/disk/by-uuid; nothing else differs.
+mkdir -p "$work/by-uuid"
+sed "s|/dev/disk/by-uuid/|$work/by-uuid/|" "$LIB" > "$work/remaster-lib.sh" || exit 1
+# shellcheck source=../../dracut-module/remaster-lib.sh
+. "$work/remaster-lib.sh"
+
+# --- checks --------------------------------------------------------------------
+
+passed=0
+failed=0
+# args: name, then a command that must succeed.
+check() {
+    _cname=$1
+    shift
+    if "$@"; then
+        echo "PASS: $_cname"
+        passed=$((passed + 1))
+    else
+        echo "FAIL: $_cname"
+        failed=$((failed + 1))
+    fi
+}
+
+# args: expected, actual. Equal strings (the difference on stderr otherwise).
+same() {
+    [ "$1" = "$2" ] && return 0
+    printf '  want: %s\n  got:  %s\n' "$1" "$2" >&2
+    return 1
+}
+
+# args: command line, expected REMASTER_NLAYERS, expected REMASTER_LAYERS.
+# remaster_layers_parse accepts it with that result.
+layers_ok() {
+    CMDLINE=$1
+    remaster_layers_parse && same "$2" "$REMASTER_NLAYERS" && same "$3" "$REMASTER_LAYERS" &&
+        same "" "$REMASTER_LAYERS_ERROR"
+}
+
+# args: command line, text the error must contain. remaster_layers_parse
+# rejects it, clearing the results.
+layers_bad() {
+    CMDLINE=$1
+    REMASTER_LAYERS=stale REMASTER_NLAYERS=7
+    if remaster_layers_parse; then
+        echo "  accepted: $1 -> $REMASTER_LAYERS" >&2
+        return 1
+    fi
+    same "" "$REMASTER_LAYERS" && same 0 "$REMASTER_NLAYERS" || return 1
+    case "$REMASTER_LAYERS_ERROR" in
+        *"$2"*) return 0 ;;
+    esac
+    echo "  error without '$2': $REMASTER_LAYERS_ERROR" >&2
+    return 1
+}
+
+top="root=remaster rd.remaster.dir=/remaster/20261124-090000"
+check "no rd.remaster.layers: no layers" layers_ok "$top" 0 ""
+check "empty rd.remaster.layers: no layers" layers_ok "$top rd.remaster.layers=" 0 ""
+check "one layer" layers_ok "$top rd.remaster.layers=/remaster/20261120-070000" 1 "/remaster/20261120-070000"
+check "three layers keep their order" layers_ok \
+    "$top rd.remaster.layers=/remaster/3,/remaster/1-2,/remaster/20261101-000000-2" 3 \
+    "/remaster/3 /remaster/1-2 /remaster/20261101-000000-2"
+check "the last rd.remaster.layers wins" layers_ok \
+    "$top rd.remaster.layers=/remaster/1 rd.remaster.layers=/remaster/2" 1 "/remaster/2"
+many=/remaster/1
+i=2
+while [ "$i" -le 64 ]; do
+    many=$many,/remaster/$i
+    i=$((i + 1))
+done
+check "64 layers are accepted" layers_ok "$top rd.remaster.layers=$many" 64 "$(echo "$many" | tr , ' ')"
+check "65 layers are refused" layers_bad "$top rd.remaster.layers=$many,/remaster/65" "more than 64 layers"
+check "a path outside /remaster is refused" layers_bad "$top rd.remaster.layers=/etc" "layer 1 '/etc' is not a snapshot dir"
+check "'..' is refused" layers_bad "$top rd.remaster.layers=/remaster/../etc" "is not a snapshot dir"
+check "a trailing '/' is refused" layers_bad "$top rd.remaster.layers=/remaster/1/" "is not a snapshot dir"
+check "a bare /remaster/ is refused" layers_bad "$top rd.remaster.layers=/remaster/" "is not a snapshot dir"
+check "letters in an id are refused" layers_bad "$top rd.remaster.layers=/remaster/1,/remaster/abc" "layer 2 '/remaster/abc'"
+check "a glob is refused" layers_bad "$top rd.remaster.layers=/remaster/*" "is not a snapshot dir"
+check "a command substitution is refused" layers_bad "$top rd.remaster.layers=/remaster/1\$(reboot)" "is not a snapshot dir"
+check "a ';' is refused" layers_bad "$top rd.remaster.layers=/remaster/1;reboot" "is not a snapshot dir"
+check "an empty entry is refused" layers_bad "$top rd.remaster.layers=/remaster/1,,/remaster/2" "layer 2 '' is not a snapshot dir"
+check "a trailing comma is refused" layers_bad "$top rd.remaster.layers=/remaster/1," "layer 2 ''"
+check "a layer listed twice is refused" layers_bad "$top rd.remaster.layers=/remaster/1,/remaster/2,/remaster/1" "layer 3 '/remaster/1' is listed twice"
+check "rd.remaster.dir as a layer is refused" layers_bad "$top rd.remaster.layers=/remaster/20261124-090000" "is rd.remaster.dir itself"
+check "rd.remaster.dir with a trailing '/' as a layer is refused" layers_bad \
+    "root=remaster rd.remaster.dir=/remaster/5/ rd.remaster.layers=/remaster/5" "is rd.remaster.dir itself"
+
+# args: command line, expected output of remaster_overlay_opts.
+opts_are() {
+    CMDLINE=$1
+    _got=$(remaster_overlay_opts) && same "$2" "$_got"
+}
+R=$REMASTER_RUN
+check "overlay options without layers" opts_are "$top" \
+    "lowerdir=$R/lower,upperdir=$R/rw/upper,workdir=$R/rw/work"
+check "overlay options with two layers" opts_are "$top rd.remaster.layers=/remaster/2,/remaster/1" \
+    "lowerdir=$R/lower:$R/lower.1:$R/lower.2,upperdir=$R/rw/upper,workdir=$R/rw/work"
+opts_refused() {
+    CMDLINE="$top rd.remaster.layers=/x"
+    _got=$(remaster_overlay_opts) && return 1
+    same "" "$_got"
+}
+check "no overlay options for malformed layers" opts_refused
+check "lower dir of the top" same "$R/lower" "$(remaster_lower_dir 0)"
+check "lower dir of layer 3" same "$R/lower.3" "$(remaster_lower_dir 3)"
+check "RAM image of the top" same "$R/ram/filesystem.squashfs" "$(remaster_ram_image 0)"
+check "RAM image of layer 2" same "$R/ram/2.squashfs" "$(remaster_ram_image 2)"
+
+# args: command line, expected remaster_timeout.
+timeout_is() {
+    CMDLINE=$1
+    same "$2" "$(remaster_timeout)"
+}
+check "timeout defaults to 60" timeout_is "$top" 60
+check "timeout in seconds" timeout_is "$top rd.remaster.timeout=5" 5
+check "an empty timeout is 60" timeout_is "$top rd.remaster.timeout=" 60
+check "a negative timeout is 60" timeout_is "$top rd.remaster.timeout=-1" 60
+check "a non-number timeout is 60" timeout_is "$top rd.remaster.timeout=1\$(reboot)" 60
+uuid_lower() {
+    CMDLINE="$top rd.remaster.uuid=ABCDEF01-2345-6789-ABCD-EF0123456789"
+    same abcdef01-2345-6789-abcd-ef0123456789 "$(remaster_uuid)"
+}
+check "the uuid is lower-cased" uuid_lower
+
+# args: command line, expected REMASTER_PERSIST.
+persist_ok() {
+    CMDLINE=$1
+    : > "$work/warnings"
+    remaster_get_persist && same "$2" "$REMASTER_PERSIST" && same "" "$(cat "$work/warnings")"
+}
+# args: command line. remaster_get_persist fails the boot with a message.
+persist_bad() {
+    CMDLINE=$1
+    : > "$work/warnings"
+    remaster_get_persist && return 1
+    grep -q "is not a profile name" "$work/warnings"
+}
+check "no rd.remaster.persist: persistence off" persist_ok "$top" ""
+check "a profile name" persist_ok "$top rd.remaster.persist=work_2-b" work_2-b
+check "rd.remaster.persist without a value fails" persist_bad "$top rd.remaster.persist"
+check "an empty profile fails" persist_bad "$top rd.remaster.persist="
+check "a profile with '/' fails" persist_bad "$top rd.remaster.persist=../../etc"
+check "a profile with '.' fails" persist_bad "$top rd.remaster.persist=.."
+check "a profile with a substitution fails" persist_bad "$top rd.remaster.persist=a\$(reboot)"
+check "the boot's fail hook names the bad profile" grep -q "rd.remaster.persist='a\$(reboot)'" \
+    "$hookdir/emergency/50-remaster.sh"
+similar_key() {
+    CMDLINE="$top rd.remaster.persistence=1"
+    ! remaster_persist_given
+}
+check "rd.remaster.persistence is not rd.remaster.persist" similar_key
+
+# --- remaster_verify: SHA256SUMS as written by remaster, and hostile ones ---
+
+snap=$work/stick/remaster/1
+mkdir -p "$snap"
+printf 'image' > "$snap/filesystem.squashfs"
+printf 'kernel' > "$snap/vmlinuz"
+printf 'secret' > "$work/stick/outside"
+sum() { sha256sum < "$1" | cut -d' ' -f1; }
+good="$(sum "$snap/filesystem.squashfs")  filesystem.squashfs
+$(sum "$snap/vmlinuz") *vmlinuz"
+
+# args: SHA256SUMS content, text the failure must contain ("" = must pass),
+# RAM copy or empty.
+verify_is() {
+    printf '%s\n' "$1" > "$snap/SHA256SUMS"
+    : > "$work/warnings"
+    if [ -z "$2" ]; then
+        remaster_verify /remaster/1 "$snap" "${3:-}" 2> /dev/null && same "" "$(cat "$work/warnings")"
+        return
+    fi
+    remaster_verify /remaster/1 "$snap" "${3:-}" 2> /dev/null && return 1
+    grep -q -- "$2" "$work/warnings" || {
+        echo "  warnings: $(cat "$work/warnings")" >&2
+        return 1
+    }
+}
+check "verify passes a good list (text and binary mode)" verify_is "$good" ""
+check "verify passes upper-case hex" verify_is "$(sum "$snap/filesystem.squashfs" | tr a-f A-F)  filesystem.squashfs" ""
+check "verify catches a changed file" verify_is "$(sum "$snap/vmlinuz")  filesystem.squashfs" "is corrupted"
+check "verify refuses a list without filesystem.squashfs" verify_is "$(sum "$snap/vmlinuz")  vmlinuz" "does not list filesystem.squashfs"
+check "verify refuses a name outside the dir" verify_is "$good
+$(sum "$work/stick/outside")  ../../outside" "malformed line"
+check "verify refuses a name with '/'" verify_is "$good
+$(sum "$snap/vmlinuz")  sub/vmlinuz" "malformed line"
+check "verify refuses a short sum" verify_is "abc  filesystem.squashfs" "malformed line"
+check "verify refuses non-hex" verify_is "$(sum "$snap/vmlinuz" | tr 0-9 g-p)  vmlinuz" "malformed line"
+check "verify refuses a listed file that is missing" verify_is "$good
+$(sum "$snap/vmlinuz")  initrd.img" "missing on the stick"
+check "verify checks the RAM copy instead of the stick's image" verify_is "$good" "is corrupted" "$snap/vmlinuz"
+no_sums() {
+    rm -f "$snap/SHA256SUMS"
+    : > "$work/warnings"
+    ! remaster_verify /remaster/1 "$snap" "" 2> /dev/null && grep -q "SHA256SUMS not found" "$work/warnings"
+}
+check "verify refuses a dir without SHA256SUMS" no_sums
+
+# --- remaster_mount_lower's steps, with mount, umount, modprobe and sleep
+# recorded instead of run ---------------------------------------------------
+
+mount() {
+    printf 'mount %s\n' "$*" >> "$work/calls"
+    eval "_mp=\${$#}"
+    printf '%s\n' "$_mp" >> "$work/mounts"
+}
+umount() {
+    printf 'umount %s\n' "$*" >> "$work/calls"
+    grep -vxF "$1" "$work/mounts" > "$work/mounts.new"
+    mv "$work/mounts.new" "$work/mounts"
+}
+modprobe() { :; }
+sleep() { :; }
+
+REMASTER_RUN=$work/run
+M=$REMASTER_RUN/medium
+uuid=0123abcd-0000-4000-8000-000000000001
+# The stick's device node: any block device will do, the mounts are fake.
+mknod "$work/by-uuid/$uuid" b 7 0 2> /dev/null ||
+    ln -s "$(find /dev -maxdepth 1 -type b | head -n 1)" "$work/by-uuid/$uuid"
+boot="root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/3 rd.remaster.timeout=1"
+for i in 1 2 3; do
+    mkdir -p "$M/remaster/$i"
+    printf 'image %s' "$i" > "$M/remaster/$i/filesystem.squashfs"
+done
+
+# args: command line, then lines already in $work/mounts (an earlier
+# attempt). Runs remaster_mount_lower; its status, calls in $work/calls.
+lower() {
+    CMDLINE=$1
+    shift
+    rm -rf "$REMASTER_RUN/rw" "$REMASTER_RUN/ram" "$M/remaster/persist"
+    : > "$work/calls"
+    : > "$work/warnings"
+    printf '%s\n' "$@" | grep . > "$work/mounts"
+    remaster_mount_lower 2> /dev/null
+}
+# args: text. A recorded call contains it.
+called() { grep -qF -- "$1" "$work/calls"; }
+# args: text. No recorded call contains it.
+not_called() { ! grep -qF -- "$1" "$work/calls"; }
+calls_are() {
+    _want=$(printf '%s\n' "$@")
+    same "$_want" "$(cat "$work/calls")"
+}
+R=$REMASTER_RUN
+D=$work/by-uuid/$uuid
+
+plain_boot() {
+    lower "$boot" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw" && [ -d "$R/rw/upper" ] && [ -d "$R/rw/work" ]
+}
+check "a plain boot mounts the stick read-only, the image and a tmpfs" plain_boot
+layers_boot() {
+    lower "$boot rd.remaster.layers=/remaster/2,/remaster/1" && calls_are "mount -t ext4 -o ro,noload $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/2/filesystem.squashfs $R/lower.1" \
+        "mount -t squashfs -o ro,loop $M/remaster/1/filesystem.squashfs $R/lower.2" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"
+}
+check "layers are mounted nearest first, the top last" layers_boot
+persist_boot() {
+    lower "$boot rd.remaster.persist=p" && calls_are "mount -t ext4 -o rw,noatime $D $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount --bind $M/remaster/persist/p $R/rw" &&
+        same "755 700" "$(stat -c %a "$M/remaster/persist/p/upper") $(stat -c %a "$M/remaster/persist/p/work")"
+}
+check "persistence mounts the stick read-write and binds the profile on rw" persist_boot
+ram_boot() {
+    lower "$boot rd.remaster.ram rd.remaster.layers=/remaster/1" && not_called "rw,noatime" &&
+        called "mount -t squashfs -o ro,loop $R/ram/1.squashfs $R/lower.1" &&
+        called "mount -t squashfs -o ro,loop $R/ram/filesystem.squashfs $R/lower" && called "umount $M" &&
+        cmp -s "$R/ram/1.squashfs" "$M/remaster/1/filesystem.squashfs"
+}
+check "RAM mounts the copies and unmounts the stick" ram_boot
+ram_persist_boot() {
+    lower "$boot rd.remaster.ram rd.remaster.persist=p" && called "mount -t ext4 -o ro,noload" && not_called "--bind"
+}
+check "RAM wins over persistence" ram_persist_boot
+retry_lower() { lower "$boot" "$R/lower" && calls_are "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"; }
+check "a retry with lower mounted mounts only rw" retry_lower
+retry_medium() { lower "$boot" "$M" && not_called "-t ext4" && called "$R/lower"; }
+check "a retry with the stick mounted does not mount it again" retry_medium
+missing_layer() {
+    ! lower "$boot rd.remaster.layers=/remaster/9" && not_called squashfs && not_called tmpfs &&
+        grep -q "layer 1, /remaster/9/filesystem.squashfs, not found" "$work/warnings"
+}
+check "a missing layer image fails before anything is mounted from the stick" missing_layer
+missing_top() {
+    ! lower "root=remaster rd.remaster.uuid=$uuid rd.remaster.dir=/remaster/8" && not_called squashfs &&
+        grep -q "/remaster/8/filesystem.squashfs not found" "$work/warnings"
+}
+check "a missing top image fails" missing_top
+no_stick() {
+    ! lower "root=remaster rd.remaster.uuid=ffff rd.remaster.dir=/remaster/3 rd.remaster.timeout=1" &&
+        not_called mount && grep -q "no filesystem with UUID ffff appeared within 1s" "$work/warnings"
+}
+check "a stick that does not appear fails after the timeout" no_stick
+bad_layers() { ! lower "$boot rd.remaster.layers=/etc" && not_called mount; }
+check "a malformed rd.remaster.layers fails before the stick is touched" bad_layers
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
