@@ -15,15 +15,10 @@ std::string Adapter::grub_bios_setup(const std::string& root) const {
     return find_program(grub_tool("bios-setup"), root);
 }
 
-bool exists_in(const std::string& root, const std::string& rel) {
-    struct stat st;
-    return ::stat(((root == "/" ? "" : root) + rel).c_str(), &st) == 0;
-}
-
 std::vector<std::string> module_versions(const std::string& root) {
     std::vector<std::string> versions;
     for (const char* dir : {"/usr/lib/modules", "/lib/modules"}) {
-        DIR* d = ::opendir(((root == "/" ? "" : root) + dir).c_str());
+        DIR* d = ::opendir(in_root(root, dir).c_str());
         if (!d) continue;
         while (dirent* e = ::readdir(d)) {
             const std::string name = e->d_name;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "os_release.hpp"
+#include "paths.hpp"  // exists_in, in_root: every adapter looks into the root
 
 namespace remaster {
 
@@ -47,8 +48,6 @@ AdapterChoice choose_adapter(const OsRelease& os);
 // Shared by the adapters: kernel versions with a modules tree in the root
 // (/usr/lib/modules or /lib/modules), newest first.
 std::vector<std::string> module_versions(const std::string& root);
-// True when the file exists below root.
-bool exists_in(const std::string& root, const std::string& rel);
 
 std::unique_ptr<Adapter> make_debian_adapter();
 std::unique_ptr<Adapter> make_arch_adapter();

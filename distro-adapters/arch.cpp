@@ -20,13 +20,11 @@
 namespace remaster {
 namespace {
 
-std::string under(const std::string& root) { return root == "/" ? "" : root; }
-
 // The first line of a small file below root, "" when unreadable.
 std::string first_line(const std::string& root, const std::string& rel) {
     std::string line;
     try {
-        line = read_small_file(under(root) + rel, {4096, true, "", Exit::bad_input}).value_or("");
+        line = read_small_file(in_root(root, rel), {4096, true, "", Exit::bad_input}).value_or("");
     } catch (const Error&) {
         return "";  // not a plain small file: unreadable, as the contract says
     }
@@ -80,7 +78,7 @@ private:
     // /boot/vmlinuz-* below root, as paths relative to it.
     static std::vector<std::string> boot_images(const std::string& root) {
         std::vector<std::string> out;
-        DIR* d = ::opendir((under(root) + "/boot").c_str());
+        DIR* d = ::opendir(in_root(root, "/boot").c_str());
         if (!d) return out;
         while (dirent* e = ::readdir(d)) {
             const std::string name = e->d_name;
@@ -99,13 +97,13 @@ private:
             if (pkgbase.empty()) continue;
             const std::string image = "/boot/vmlinuz-" + pkgbase;
             if (!exists_in(root, image)) break;
-            const std::string built = bzimage_version(under(root) + image);
+            const std::string built = bzimage_version(in_root(root, image));
             if (built.empty() || built == v) return image;
             break;
         }
         // Any image in /boot that was built as this version.
         for (const auto& image : images)
-            if (bzimage_version(under(root) + image) == v) return image;
+            if (bzimage_version(in_root(root, image)) == v) return image;
         // The package's own copy, which a pacman hook installs to /boot.
         for (const char* dir : {"/usr/lib/modules/", "/lib/modules/"})
             if (exists_in(root, dir + v + "/vmlinuz")) return dir + v + "/vmlinuz";

@@ -7,17 +7,18 @@
 #include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
+#include "medium.hpp"
 #include "mount.hpp"
 
 namespace remaster {
 
-std::vector<Command> format_commands(const StickPaths& p) {
+std::vector<Command> format_commands(const std::string& esp, const std::string& data, const std::string& uuid) {
     return {
         // FAT32 with 512-byte clusters: a 64 MiB ESP is then valid FAT32,
         // which some firmware insists on.
-        {{"mkfs.fat", "-F", "32", "-s", "1", "-n", "REMASTER-EF", p.esp}},
+        {{"mkfs.fat", "-F", "32", "-s", "1", "-n", "REMASTER-EF", esp}},
         // No reserved blocks: nobody runs as root from the data partition.
-        {{"mkfs.ext4", "-F", "-q", "-m", "0", "-L", "REMASTER", "-U", p.uuid, p.data}},
+        {{"mkfs.ext4", "-F", "-q", "-m", "0", "-L", "REMASTER", "-U", uuid, data}},
     };
 }
 
@@ -47,7 +48,7 @@ const std::vector<std::string>& core_modules(const std::string& platform) {
 }
 
 std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const std::string& bios_setup) {
-    const std::string grub_dir = p.target_in_view + "/boot/grub";
+    const std::string grub_dir = p.target_in_view + kGrubDir;
     std::vector<Command> cmds;
     auto in_view = [&](std::vector<std::string> argv) {
         Command c{std::move(argv)};
@@ -55,7 +56,7 @@ std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const 
         cmds.push_back(std::move(c));
     };
     auto mkimage = [&](const std::string& platform, const std::string& out) {
-        std::vector<std::string> argv = {a.grub_tool("mkimage"), "-O", platform, "-o", out, "-p", "/boot/grub",
+        std::vector<std::string> argv = {a.grub_tool("mkimage"), "-O", platform, "-o", out, "-p", kGrubDir,
                                          "-c", "/tmp/early.cfg"};
         for (const auto& m : core_modules(platform)) argv.push_back(m);
         in_view(std::move(argv));

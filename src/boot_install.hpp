@@ -25,8 +25,11 @@ struct StickPaths {
 // Where the stick's data partition is mounted inside the view while GRUB is
 // installed from there.
 constexpr const char* kTargetInView = "/run/remaster-target";
+// Where dracut writes the initramfs inside the view (copied to the stick from there).
+constexpr const char* kInitramfsInView = "/tmp/initrd.img";
 
-std::vector<Command> format_commands(const StickPaths& p);
+// The ESP as FAT32, the data partition as ext4 with the given filesystem UUID.
+std::vector<Command> format_commands(const std::string& esp, const std::string& data, const std::string& uuid);
 Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view);
 // GRUB for both firmware kinds, all from the root's own GRUB inside the view,
 // each with early.cfg (at /tmp/early.cfg in the view) embedded so it finds

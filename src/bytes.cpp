@@ -1,6 +1,7 @@
 #include "bytes.hpp"
 
 #include <cctype>
+#include <cstdio>
 
 #include "error.hpp"
 
@@ -27,6 +28,15 @@ uint64_t parse_bytes(const std::string& text) {
         throw Error(Exit::usage, "'" + text + "' is not a size", "Write a number with an optional K, M, G or T suffix, e.g. 128K or 8G.");
     if (shift && value > (UINT64_MAX >> shift)) throw Error(Exit::usage, "The size '" + text + "' is too large");
     return value << shift;
+}
+
+std::string format_bytes(double b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) b /= 1024, ++u;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+    return buf;
 }
 
 }  // namespace remaster

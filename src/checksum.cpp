@@ -53,24 +53,23 @@ std::string sha256_file(const std::string& path) {
     return digest.hex();
 }
 
-void write_manifest(const std::string& dir, const std::vector<std::string>& files,
-                    const std::map<std::string, std::string>& known) {
+void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known) {
     std::string text;
-    for (const auto& f : files) {
+    for (const auto& f : SnapshotDir::summed_files()) {
         auto it = known.find(f);
-        text += (it != known.end() ? it->second : sha256_file(dir + "/" + f)) + "  " + f + "\n";
+        text += (it != known.end() ? it->second : sha256_file(dir.file(f))) + "  " + f + "\n";
     }
-    write_file_atomic(dir + "/SHA256SUMS", text);
+    write_file_atomic(dir.sums(), text);
 }
 
-std::map<std::string, std::string> read_manifest(const std::string& dir) {
-    const auto text = read_small_file(dir + "/SHA256SUMS", {kConfigMax, false, "", Exit::failure});
+std::map<std::string, std::string> read_sums(const SnapshotDir& dir) {
+    const auto text = read_small_file(dir.sums(), {kConfigMax, false, "", Exit::failure});
     std::map<std::string, std::string> out;
-    for (auto& [name, hash] : parse_manifest(text.value_or(""))) out[name] = hash;
+    for (auto& [name, hash] : parse_sums(text.value_or(""))) out[name] = hash;
     return out;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text) {
+std::vector<std::pair<std::string, std::string>> parse_sums(const std::string& text) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const std::string& line : split_lines(text)) {
         if (line.size() < 67 || line.compare(64, 2, "  ") != 0) continue;
@@ -84,24 +83,26 @@ std::vector<std::pair<std::string, std::string>> parse_manifest(const std::strin
     return out;
 }
 
-ManifestResult verify_manifest(const std::string& dir, const std::string& shown) {
-    const auto read = read_small_file(dir + "/SHA256SUMS", {kConfigMax, false, "'" + shown + "/SHA256SUMS'", Exit::failure});
-    if (!read) throw Error(Exit::failure, "'" + shown + "/SHA256SUMS' is missing: this snapshot cannot be verified");
+SumsResult verify_sums(const SnapshotDir& dir) {
+    const std::string shown = "'" + dir.booted().sums() + "'";
+    const auto read = read_small_file(dir.sums(), {kConfigMax, false, shown, Exit::failure});
+    if (!read) throw Error(Exit::failure, shown + " is missing: this snapshot cannot be verified");
     const std::string& text = *read;
-    const auto entries = parse_manifest(text);
-    ManifestResult r;
+    const auto entries = parse_sums(text);
+    SumsResult r;
     // As strict as the checked boot: what cannot be read is not "fine".
     size_t lines = 0;
     for (const auto& line : split_lines(text)) lines += line.empty() ? 0 : 1;
     if (lines != entries.size())
-        r.bad.push_back("SHA256SUMS: " + std::to_string(lines - entries.size()) + " malformed line(s)");
+        r.bad.push_back(std::string(SnapshotDir::kSums) + ": " + std::to_string(lines - entries.size()) +
+                        " malformed line(s)");
     bool lists_image = false;
-    for (const auto& e : entries) lists_image = lists_image || e.first == "filesystem.squashfs";
-    if (!lists_image) r.bad.push_back("filesystem.squashfs: not listed in SHA256SUMS");
+    for (const auto& e : entries) lists_image = lists_image || e.first == SnapshotDir::kImage;
+    if (!lists_image) r.bad.push_back(std::string(SnapshotDir::kImage) + ": not listed in " + SnapshotDir::kSums);
     for (const auto& [name, hash] : entries) {
-        if (::access((dir + "/" + name).c_str(), F_OK) != 0)
+        if (::access(dir.file(name).c_str(), F_OK) != 0)
             r.bad.push_back(name + ": missing");
-        else if (sha256_file(dir + "/" + name) != hash)
+        else if (sha256_file(dir.file(name)) != hash)
             r.bad.push_back(name + ": checksum mismatch");
         else
             r.ok.push_back(name);

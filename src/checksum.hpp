@@ -1,11 +1,15 @@
-// SHA-256 manifests of a snapshot's files, in `sha256sum -c` format so the
-// initramfs checks them with coreutils and `remaster verify` with OpenSSL.
+// A snapshot's SHA256SUMS: the SHA-256 of its image, kernel and initramfs,
+// in `sha256sum -c` format so the initramfs checks them with coreutils and
+// `remaster verify` with OpenSSL. (The file manifest, file_manifest.hpp, is
+// another thing: every file of the snapshotted tree.)
 #pragma once
 
 #include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "medium.hpp"
 
 namespace remaster {
 
@@ -26,25 +30,25 @@ private:
 // Hex SHA-256 of a file's content; throws Error naming the file.
 std::string sha256_file(const std::string& path);
 
-// Writes dir/SHA256SUMS for `files` (names relative to dir), atomically.
-// `known`: names whose hash is known already (a file hard-linked from another
-// snapshot: the same bytes, hashed when they were written), not read again.
-void write_manifest(const std::string& dir, const std::vector<std::string>& files,
-                    const std::map<std::string, std::string>& known = {});
+// Writes the snapshot's SHA256SUMS for SnapshotDir::summed_files(),
+// atomically. `known`: names whose hash is known already (a file hard-linked
+// from another snapshot: the same bytes, hashed when they were written), not
+// read again.
+void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known = {});
 
-// dir/SHA256SUMS as name -> hex; empty when it is missing.
-std::map<std::string, std::string> read_manifest(const std::string& dir);
+// The snapshot's SHA256SUMS as name -> hex; empty when it is missing.
+std::map<std::string, std::string> read_sums(const SnapshotDir& dir);
 
-struct ManifestResult {
+struct SumsResult {
     std::vector<std::string> ok;
     std::vector<std::string> bad;  // "filesystem.squashfs: checksum mismatch" / ": missing"
 };
 
-// Checks dir/SHA256SUMS; throws Error when the manifest itself is missing,
-// naming it as `shown` (the path the user knows, e.g. on the stick).
-ManifestResult verify_manifest(const std::string& dir, const std::string& shown);
+// Checks the snapshot's files against its SHA256SUMS; throws Error when
+// SHA256SUMS itself is missing, naming it as the medium shows it.
+SumsResult verify_sums(const SnapshotDir& dir);
 
 // "<hex>  name" lines -> (name, hex); malformed lines are skipped.
-std::vector<std::pair<std::string, std::string>> parse_manifest(const std::string& text);
+std::vector<std::pair<std::string, std::string>> parse_sums(const std::string& text);
 
 }  // namespace remaster

@@ -8,17 +8,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "paths.hpp"
+
 namespace remaster {
 namespace {
-
-std::string parent_of(const std::string& path) {
-    const size_t slash = path.rfind('/');
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string child_path(const std::string& dir, const std::string& name) {
-    return dir == "/" ? "/" + name : dir + "/" + name;
-}
 
 class Pruner {
 public:
@@ -87,7 +80,7 @@ private:
     void find_removed() {
         for (const auto& path : before_.paths) {
             if (path == "/" || now_.find(path)) continue;
-            const std::string dir = parent_of(path);
+            const std::string dir = parent_path(path);
             const FileRecord* now_dir = now_.find(dir);
             const FileRecord* old_dir = before_.find(dir);
             if (now_dir && old_dir && S_ISDIR(now_dir->mode) && S_ISDIR(old_dir->mode))

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "paths.hpp"
 #include "system_mounts.hpp"
 
 namespace remaster {
@@ -101,7 +102,7 @@ std::vector<std::string> find_swap_files(const std::string& root) {
         void operator()(libmnt_table* t) const noexcept { mnt_unref_table(t); }
     };
     std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table());
-    const std::string fstab = (root == "/" ? "" : root) + "/etc/fstab";
+    const std::string fstab = in_root(root, "/etc/fstab");
     if (tb && mnt_table_parse_fstab(tb.get(), fstab.c_str()) == 0) {
         libmnt_iter* it = mnt_new_iter(MNT_ITER_FORWARD);
         libmnt_fs* fs = nullptr;

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "adapter.hpp"
 #include "error.hpp"
+#include "paths.hpp"
 
 namespace remaster {
 namespace {
@@ -24,9 +24,8 @@ const std::vector<std::string>& live_boot_modules() {
 
 std::vector<std::string> missing_kernel_modules(const std::string& root, const std::string& version,
                                                 const std::vector<std::string>& wanted) {
-    const std::string base = root == "/" ? "" : root;
-    std::string dir = base + "/usr/lib/modules/" + version;
-    if (!exists_in(root, "/usr/lib/modules/" + version)) dir = base + "/lib/modules/" + version;
+    std::string dir = in_root(root, "/usr/lib/modules/" + version);
+    if (!exists_in(root, "/usr/lib/modules/" + version)) dir = in_root(root, "/lib/modules/" + version);
     // No config: we only look modules up, we never load them.
     std::unique_ptr<kmod_ctx, CtxDeleter> ctx(kmod_new(dir.c_str(), nullptr));
     if (!ctx) throw Error(Exit::failure, "Failed to read the kernel modules in '" + dir + "'");

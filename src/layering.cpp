@@ -26,7 +26,8 @@ std::vector<std::string> layers_of(const SnapshotInfo& s) {
     std::vector<std::string> out;
     std::istringstream in(s.get("layers"));
     for (std::string id; in >> id;) out.push_back(id);
-    if (out.empty() || out.back() != s.id) out = {s.id};  // missing or damaged: only itself
+    const bool damaged = std::any_of(out.begin(), out.end(), [](const std::string& id) { return !is_snapshot_id(id); });
+    if (out.empty() || out.back() != s.id || damaged) out = {s.id};  // missing or damaged: only itself
     return out;
 }
 

@@ -5,7 +5,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -16,12 +15,6 @@
 #include "partition.hpp"
 
 namespace remaster {
-
-std::string partition_path(const std::string& disk, int number) {
-    // The kernel inserts 'p' when the disk name ends in a digit (loop0, nvme0n1, mmcblk0).
-    const bool digit = !disk.empty() && std::isdigit(static_cast<unsigned char>(disk.back()));
-    return disk + (digit ? "p" : "") + std::to_string(number);
-}
 
 std::string loop_tag(int pid) { return "remaster-" + std::to_string(pid); }
 

@@ -41,7 +41,4 @@ private:
 // The name a run's loop devices carry (lo_file_name): "remaster-<pid>".
 std::string loop_tag(int pid);
 
-// "/dev/loop3" + 2 -> "/dev/loop3p2"; "/dev/sdb" + 2 -> "/dev/sdb2".
-std::string partition_path(const std::string& disk, int number);
-
 }  // namespace remaster

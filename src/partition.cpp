@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <fstream>
 #include <chrono>
@@ -17,7 +18,6 @@
 #include "dir_stream.hpp"
 #include "error.hpp"
 #include "fd.hpp"
-#include "loop_device.hpp"
 #include "log.hpp"
 
 namespace remaster {
@@ -43,6 +43,12 @@ void check(int rc, const std::string& what, const std::string& disk) {
 }
 
 }  // namespace
+
+std::string partition_path(const std::string& disk, int number) {
+    // The kernel inserts 'p' when the disk name ends in a digit (loop0, nvme0n1, mmcblk0).
+    const bool digit = !disk.empty() && std::isdigit(static_cast<unsigned char>(disk.back()));
+    return disk + (digit ? "p" : "") + std::to_string(number);
+}
 
 std::vector<PartitionSpec> stick_layout() {
     return {

@@ -35,6 +35,9 @@ void write_partition_table(const std::string& disk, const std::vector<PartitionS
 // a loop device kept from its previous user. Fails if one is in use.
 void drop_kernel_partitions(const std::string& disk);
 
+// "/dev/loop3" + 2 -> "/dev/loop3p2"; "/dev/sdb" + 2 -> "/dev/sdb2".
+std::string partition_path(const std::string& disk, int number);
+
 // Size of a block device or file in bytes.
 uint64_t device_size(const std::string& path);
 

@@ -10,17 +10,14 @@
 
 #include "bytes.hpp"
 #include "error.hpp"
+#include "medium.hpp"
 #include "output_file.hpp"
+#include "paths.hpp"
 #include "runtime_dir.hpp"
 #include "stick_menu.hpp"
 
 namespace remaster {
 namespace {
-
-std::string parent_of(const std::string& abs) {
-    const size_t slash = abs.rfind('/');
-    return slash == 0 ? "/" : abs.substr(0, slash);
-}
 
 // "does not exist", or what else stat said (a symlink loop, no permission).
 std::string why_not_there(int err) {
@@ -57,19 +54,6 @@ uint32_t check_block_size(const std::string& text, Problems& problems) {
 }
 
 }  // namespace
-
-std::string absolute_path(const std::string& path) {
-    if (path.empty()) return path;
-    char buf[PATH_MAX];
-    if (::realpath(path.c_str(), buf)) return buf;
-    // The last component may not exist yet (an output file): resolve its directory.
-    const size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    const std::string name = path.substr(slash == std::string::npos ? 0 : slash + 1);
-    if (!::realpath(dir.c_str(), buf)) return path[0] == '/' ? path : "";
-    const std::string d = buf;
-    return d == "/" ? "/" + name : d + "/" + name;
-}
 
 Plan make_plan(const Options& opt) {
     Plan plan;
@@ -117,7 +101,7 @@ Plan make_plan(const Options& opt) {
     std::vector<std::string> own_outputs;
     if (!opt.squashfs.empty()) {
         plan.squashfs_out = absolute_path(opt.squashfs);
-        const std::string dir = plan.squashfs_out.empty() ? "" : parent_of(plan.squashfs_out);
+        const std::string dir = plan.squashfs_out.empty() ? "" : parent_path(plan.squashfs_out);
         if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
             problems.push_back("The output directory for '" + opt.squashfs + "' does not exist");
             if (hint.empty()) hint = "Create the directory first, or choose another output path.";
@@ -131,7 +115,7 @@ Plan make_plan(const Options& opt) {
         // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
         if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root)) {
             for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
-                own_outputs.push_back(plan.root == "/" ? p : p.substr(plan.root.size()));
+                own_outputs.push_back(relative_to_root(p, plan.root));
         }
     }
     const std::vector<MountEntry> mounts = read_mount_table();
@@ -172,7 +156,7 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
         if (!s.contents.empty())
             os << "  it holds:  " << printable(s.contents) << (s.overwrites ? "; replaced only after you type 'yes', or with --yes" : "")
                << "\n";
-        os << "  snapshot:  /remaster/" << s.snapshot_id << "\n";
+        os << "  snapshot:  " << SnapshotDir::as_booted(s.snapshot_id).path() << "\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")

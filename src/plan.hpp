@@ -44,7 +44,4 @@ struct ExcludedPath {
 };
 void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std::ostream& os);
 
-// Resolves `path` to an absolute path without requiring the last component to exist.
-std::string absolute_path(const std::string& path);
-
 }  // namespace remaster

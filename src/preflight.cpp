@@ -9,7 +9,6 @@
 #include <climits>
 #include <cstdlib>
 
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,8 +20,7 @@
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
 #include "partition.hpp"
-#include "plan.hpp"
-#include "progress.hpp"
+#include "paths.hpp"
 #include "stick.hpp"
 #include "stick_menu.hpp"
 #include "runner.hpp"
@@ -41,13 +39,6 @@ dev_t whole_disk(dev_t dev) {
     char colon;
     if (parent_dev >> maj >> colon >> min) return makedev(maj, min);
     return dev;
-}
-
-std::string snapshot_id_now() {
-    char buf[32];
-    std::time_t t = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
-    return buf;
 }
 
 std::string read_sys(const std::string& path) {
@@ -115,7 +106,7 @@ uint64_t check_image_size(const std::string& text, const std::string& image, Pro
     const uint64_t least = disk_size_for(64ull << 20);
     if (size < least) {
         problems.push_back("--size " + text + " is too small for the snapshot (needs at least " +
-                           Progress::human_bytes(static_cast<double>(least)) + "; leave --size out to size it automatically)");
+                           format_bytes(least) + "; leave --size out to size it automatically)");
         return 0;
     }
     struct statvfs vfs;
@@ -124,7 +115,7 @@ uint64_t check_image_size(const std::string& text, const std::string& image, Pro
         const uint64_t whole = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
         if (size > whole || size > static_cast<uint64_t>(INT64_MAX))
             problems.push_back("--size " + text + " is larger than the filesystem that would hold '" + image + "' (" +
-                               Progress::human_bytes(static_cast<double>(whole)) + ")");
+                               format_bytes(whole) + ")");
     }
     return size;
 }
@@ -153,14 +144,12 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     return problems;
 }
 
-StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
-                     Problems& problems) {
-    StickPlan sp;
-    sp.target = absolute_path(opt.to);
-    sp.kernel_args = opt.kernel_args;
-    sp.snapshot_id = snapshot_id_now();
+namespace {
 
-    // The target.
+// The target: a device or an image file (existing or new), claimed, and
+// whether it already is a remaster stick.
+void plan_target(StickPlan& sp, const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                 Problems& problems) {
     struct stat st;
     const bool exists = ::stat(sp.target.c_str(), &st) == 0;
     if (exists) {
@@ -192,8 +181,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     // A remaster stick already? Then the new snapshot goes beside the old one.
     if (problems.empty() && !opt.replace && exists && ::geteuid() == 0) {
         try {
-            auto existing = Stick::open_existing(sp.target, sp.image_file, StickAccess::write, sp.lock);
-            sp.existing_uuid = probe_existing_stick(existing->disk());
+            sp.existing_uuid = Stick::probe(sp.target, sp.image_file, sp.lock);
         } catch (const Error& e) {
             problems.push_back("Cannot read the target '" + opt.to + "': " + e.what());
         }
@@ -207,8 +195,11 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     if (sp.image_file && path_below(sp.target, root))
         problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
                            "(e.g. another disk), or use --exclude for its directory");
+}
 
-    // The distribution and its kernel.
+// The distribution: its adapter and the kernel to boot. False when there is
+// no adapter to go on with.
+bool plan_system(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
     const OsRelease os = read_os_release(root);
     sp.os_name = os.pretty_name();
     sp.os_id = os.id();
@@ -219,7 +210,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
             problems.push_back("The os-release of '" + root + "' cannot be read or is not valid (no KEY=value lines)");
         else
             problems.push_back("'" + root + "' has no /etc/os-release: it is not an operating system root");
-        return sp;
+        return false;
     }
     try {
         AdapterChoice c = choose_adapter(os);
@@ -227,7 +218,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         sp.adapter_why = c.why;
     } catch (const Error& e) {
         problems.push_back(std::string(e.what()) + ". " + e.hint());
-        return sp;
+        return false;
     }
     const Adapter& a = *sp.adapter;
     const auto kernels = a.kernels(root);
@@ -247,7 +238,13 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     if (!sp.kernel.version.empty())
         for (const auto& m : missing_kernel_modules(root, sp.kernel.version, live_boot_modules()))
             problems.push_back("Kernel " + sp.kernel.version + " lacks the '" + m + "' module needed to boot live");
+    return true;
+}
 
+// The tools that build the initramfs and GRUB (in the root) and write the
+// stick (on this machine), and the boot menu's values.
+void plan_tools(const StickPlan& sp, const std::string& root, Problems& problems) {
+    const Adapter& a = *sp.adapter;
     // Tools inside the root: the initramfs and GRUB must match the root's kernel and files.
     auto need_in_root = [&](const std::string& tool, const std::string& what) {
         if (find_program(tool, root).empty()) {
@@ -256,7 +253,6 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     };
     need_in_root("dracut", "dracut");
     need_in_root(a.grub_tool("mkimage"), "grub-mkimage");
-    sp.grub_bios_setup = a.grub_bios_setup(root);
     if (sp.grub_bios_setup.empty()) {
         problems.add(Exit::missing, "'" + a.grub_tool("bios-setup") + "' is missing in the root (" +
                                         a.install_hint("grub-bios-setup") + ")");
@@ -285,6 +281,20 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
             problems.add(Exit::missing, std::string("'") + tool + "' is missing on this machine (install the package " +
                                             pkg + ")");
         }
+}
+
+}  // namespace
+
+StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+                     Problems& problems) {
+    StickPlan sp;
+    sp.target = absolute_path(opt.to);
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = new_snapshot_id();
+    plan_target(sp, opt, root, mounts, problems);
+    if (!plan_system(sp, opt, root, problems)) return sp;
+    sp.grub_bios_setup = sp.adapter->grub_bios_setup(root);
+    plan_tools(sp, root, problems);
     return sp;
 }
 
@@ -310,7 +320,7 @@ void confirm_wipe(const std::string& target, bool yes) {
         std::cerr << "\nThis REPLACES the file " << target << ", which holds " << holds << ".\n";
     else
         std::cerr << "\nThis ERASES everything on " << target << (model.empty() ? "" : " (" + model + ")") << ", "
-                  << Progress::human_bytes(static_cast<double>(size)) << "; it holds " << holds << ".\n";
+                  << format_bytes(size) << "; it holds " << holds << ".\n";
     std::cerr << "Type 'yes' to continue: " << std::flush;
     std::string answer;
     std::getline(std::cin, answer);

@@ -4,18 +4,10 @@
 
 #include <cstdio>
 
+#include "bytes.hpp"
 #include "log.hpp"
 
 namespace remaster {
-
-std::string Progress::human_bytes(double b) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (b >= 1024 && u < 4) b /= 1024, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-    return buf;
-}
 
 Progress::Progress(std::string label, uint64_t total, bool quiet)
     : label_(std::move(label)), total_(total), quiet_(quiet), tty_(::isatty(2) == 1),
@@ -40,10 +32,10 @@ void Progress::update(uint64_t done) {
             std::snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
         }
         std::fprintf(stderr, "\r\033[K%s %3d%%  %s / %s  %s/s  ETA %s", label_.c_str(), pct,
-                     human_bytes(done).c_str(), human_bytes(total_).c_str(), human_bytes(rate).c_str(), eta);
+                     format_bytes(done).c_str(), format_bytes(total_).c_str(), format_bytes(rate).c_str(), eta);
     } else if (pct / 10 > last_decile_) {
         last_decile_ = pct / 10;
-        log::info() << label_ << " " << pct << "% (" << human_bytes(done) << " of " << human_bytes(total_) << ")";
+        log::info() << label_ << " " << pct << "% (" << format_bytes(done) << " of " << format_bytes(total_) << ")";
     }
 }
 

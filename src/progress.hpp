@@ -15,9 +15,6 @@ public:
     void update(uint64_t done);
     void finish();
 
-    // "1.5 GiB"
-    static std::string human_bytes(double bytes);
-
 private:
     std::string label_;
     uint64_t total_;

@@ -24,6 +24,7 @@
 #include "log.hpp"
 #include "loop_device.hpp"
 #include "partition.hpp"
+#include "paths.hpp"
 #include "run_record.hpp"
 #include "runtime_dir.hpp"
 #include "system_mounts.hpp"

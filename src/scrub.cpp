@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "log.hpp"
+#include "paths.hpp"
 
 namespace remaster {
 
@@ -22,7 +23,7 @@ const char* const kLiveFstab =
 namespace {
 
 bool lstat_in(const std::string& root, const std::string& rel, struct stat& st) {
-    return ::lstat((root == "/" ? rel : root + rel).c_str(), &st) == 0;
+    return ::lstat(in_root(root, rel).c_str(), &st) == 0;
 }
 
 // Opens a directory of the view with every component resolved inside it.
@@ -59,7 +60,7 @@ std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
     acts.push_back({K::write_file, "/etc/fstab", kLiveFstab, "host disks replaced by the live layout"});
     if (lstat_in(root, "/etc/mtab", st)) {
         char buf[256];
-        ssize_t n = S_ISLNK(st.st_mode) ? ::readlink((root == "/" ? std::string("/etc/mtab") : root + "/etc/mtab").c_str(), buf, sizeof buf) : -1;
+        ssize_t n = S_ISLNK(st.st_mode) ? ::readlink(in_root(root, "/etc/mtab").c_str(), buf, sizeof buf) : -1;
         std::string target = n > 0 ? std::string(buf, n) : "";
         if (target != "../proc/self/mounts" && target != "/proc/self/mounts")
             acts.push_back({K::symlink, "/etc/mtab", "../proc/self/mounts", "a static mtab lies about the live mounts"});

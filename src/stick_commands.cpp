@@ -10,16 +10,13 @@
 #include <iostream>
 #include <memory>
 
+#include "bytes.hpp"
 #include "checksum.hpp"
 #include "data_dir.hpp"
 #include "device_use.hpp"
 #include "error.hpp"
 #include "layering.hpp"
 #include "log.hpp"
-#include "mount.hpp"
-#include "partition.hpp"
-#include "preflight.hpp"
-#include "progress.hpp"
 #include "recovery.hpp"
 #include "runner.hpp"
 #include "runtime_dir.hpp"
@@ -31,53 +28,35 @@
 namespace remaster {
 namespace {
 
-// An existing remaster stick with its data partition mounted; members in
-// acquisition order so they are released in reverse.
+// A stick opened for one command: as root, after cleaning up what killed
+// runs left, mounted in this run's directory (declared first: removed last).
 class OpenStick {
 public:
-    OpenStick(const std::string& target, bool writable) {
+    OpenStick(const std::string& target, StickAccess access) {
         if (::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
-        struct stat st;
-        if (::stat(target.c_str(), &st) != 0 || !(S_ISBLK(st.st_mode) || S_ISREG(st.st_mode)))
-            throw Error(Exit::bad_input, "'" + target + "' is neither a block device nor an image file");
         // Probing re-registers a loop device's partitions: never under a mount.
-        if (S_ISBLK(st.st_mode))
+        struct stat st;
+        if (::stat(target.c_str(), &st) == 0 && S_ISBLK(st.st_mode))
             for (const auto& use : device_uses(target, live_device_system(read_mount_table())))
                 throw Error(Exit::unsafe_target, "The stick '" + target + "' is in use: " + use, "Unmount it first.");
         recover_stale_runs();
-        stick_ = Stick::open_existing(target, S_ISREG(st.st_mode), writable ? StickAccess::write : StickAccess::read);
-        uuid_ = probe_existing_stick(stick_->disk());
-        if (uuid_.empty())
-            throw Error(Exit::bad_input, "'" + target + "' is not a remaster stick",
-                        "Make one with: remaster snapshot --to " + target);
-        mount_dir_ = run_.make_dir("stick");
-        // Read-only means not even replaying the journal (as at boot): a stick
-        // whose journal was cut off by failing writes still shows, and
-        // verifies, what it held when last written completely.
-        data_ = Mount::mount(partition_path(stick_->disk(), kDataPartition), mount_dir_, "ext4",
-                             writable ? "" : "ro,noload");
+        run_ = std::make_unique<RuntimeDir>();
+        stick_ = Stick::open(target, access, *run_);
     }
-    ~OpenStick() = default;
-
-    const std::string& dir() const { return mount_dir_; }
-    const std::string& uuid() const { return uuid_; }
-    // The menu for what the stick holds now; the old one stays if it fails.
-    void rewrite_menu(Runner& runner) { install_stick_menu(mount_dir_, render_menu(runner)); }
-    std::string render_menu(Runner& runner) const {
-        return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), mount_dir_, uuid_, runner);
-    }
-    void close() {
-        data_.unmount();
-        ::sync();
-    }
+    Stick* operator->() const { return stick_.get(); }
+    const Stick& operator*() const { return *stick_; }
 
 private:
-    RuntimeDir run_;
+    std::unique_ptr<RuntimeDir> run_;
     std::unique_ptr<Stick> stick_;
-    std::string uuid_, mount_dir_;
-    Mount data_;
 };
+
+// The menu for what the stick holds now, checked; the old one stays if it fails.
+std::string render_menu(const Stick& s, Runner& runner) {
+    return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid(), runner);
+}
+void rewrite_menu(const Stick& s, Runner& runner) { install_stick_menu(s, render_menu(s, runner)); }
 
 // Bytes the files below `dir` take; with only_own, just those with no other
 // name (a kernel and initramfs linked from another snapshot are not freed by
@@ -110,12 +89,12 @@ void empty_dir(const std::string& dir) {
     if (rc != 0) throw_errno("empty '" + dir + "'", errno);
 }
 
-std::string profile_dir(const OpenStick& s, const std::string& name) {
+std::string profile_dir(const Stick& s, const std::string& name) {
     if (!valid_profile_name(name)) throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name");
-    return s.dir() + "/remaster/persist/" + name;
+    return s.profile_dir(name);
 }
 
-bool profile_exists(const OpenStick& s, const std::string& name) {
+bool profile_exists(const Stick& s, const std::string& name) {
     struct stat st;
     return ::stat(profile_dir(s, name).c_str(), &st) == 0;
 }
@@ -123,11 +102,11 @@ bool profile_exists(const OpenStick& s, const std::string& name) {
 }  // namespace
 
 void verify_stick(const std::string& target) {
-    OpenStick s(target, false);
+    OpenStick s(target, StickAccess::read);
     std::vector<std::string> bad;
     size_t checked = 0;
-    for (const auto& snap : list_snapshots(s.dir())) {
-        const ManifestResult r = verify_manifest(s.dir() + "/remaster/" + snap.id, "/remaster/" + snap.id);
+    for (const auto& snap : list_snapshots(*s)) {
+        const SumsResult r = verify_sums(s->snapshot(snap.id));
         for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
         for (const auto& f : r.bad) {
             std::cout << snap.id << "/" << f << "\n";
@@ -136,10 +115,10 @@ void verify_stick(const std::string& target) {
         checked += r.ok.size() + r.bad.size();
     }
     // Not damage (it never boots), but not verified either.
-    const auto unfinished = list_unfinished_snapshots(s.dir());
+    const auto unfinished = list_unfinished_snapshots(*s);
     for (const auto& id : unfinished)
         std::cout << id << ": unfinished (an interrupted run; not in the menu, the next snapshot --to removes it)\n";
-    s.close();
+    s->close();
     std::cout.flush();  // the listing before the verdict, also when both go to one pipe
     // Passing on zero files checked would call an empty or broken stick good.
     if (checked == 0)
@@ -155,54 +134,53 @@ void verify_stick(const std::string& target) {
 }
 
 void profile_add(const std::string& target, const std::string& name, Runner& runner) {
-    OpenStick s(target, true);
-    if (profile_exists(s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
-    create_profile(s.dir(), name);
+    OpenStick s(target, StickAccess::write);
+    if (profile_exists(*s, name)) throw Error(Exit::bad_input, "The profile '" + name + "' already exists");
+    create_profile(*s, name);
     // The menu lists the profiles on the stick, so it is rendered after the
     // profile exists; a profile whose menu fails is taken back.
     std::string menu;
     try {
-        menu = s.render_menu(runner);
+        menu = render_menu(*s, runner);
     } catch (...) {
         try {
-            empty_dir(profile_dir(s, name));  // new and empty; cannot fail short of I/O errors
+            empty_dir(profile_dir(*s, name));  // new and empty; cannot fail short of I/O errors
         } catch (const Error& e) {
             log::warn() << e.what();
         }
-        ::rmdir(profile_dir(s, name).c_str());
+        ::rmdir(profile_dir(*s, name).c_str());
         throw;
     }
-    install_stick_menu(s.dir(), menu);
-    s.close();
+    install_stick_menu(*s, menu);
+    s->close();
     log::info() << "Added the profile '" << name << "': its boot entry keeps its own changes";
 }
 
 void profile_remove(const std::string& target, const std::string& name, Runner& runner) {
-    OpenStick s(target, true);
-    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
-    const std::string dir = profile_dir(s, name);
+    OpenStick s(target, StickAccess::write);
+    if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    const std::string dir = profile_dir(*s, name);
     empty_dir(dir);
     if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
-    s.rewrite_menu(runner);
-    s.close();
+    rewrite_menu(*s, runner);
+    s->close();
     log::info() << "Removed the profile '" << name << "' and its saved changes";
 }
 
 void profile_reset(const std::string& target, const std::string& name) {
-    OpenStick s(target, true);
-    if (!profile_exists(s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
-    empty_dir(profile_dir(s, name));
-    create_profile(s.dir(), name);
-    s.close();
+    OpenStick s(target, StickAccess::write);
+    if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    empty_dir(profile_dir(*s, name));
+    create_profile(*s, name);
+    s->close();
     log::info() << "Reset the profile '" << name << "': it boots as the snapshot was taken";
 }
 
 void profile_list(const std::string& target) {
-    OpenStick s(target, false);
-    for (const auto& p : list_profiles(s.dir()))
-        std::cout << p << "\t" << Progress::human_bytes(static_cast<double>(tree_bytes(profile_dir(s, p) + "/upper")))
-                  << " of saved changes\n";
-    s.close();
+    OpenStick s(target, StickAccess::read);
+    for (const auto& p : list_profiles(*s))
+        std::cout << p << "\t" << format_bytes(tree_bytes(profile_dir(*s, p) + "/upper")) << " of saved changes\n";
+    s->close();
 }
 
 namespace {
@@ -220,7 +198,7 @@ std::vector<std::string> dependents(const std::vector<SnapshotInfo>& snaps, cons
 
 std::string file_size(const std::string& path) {
     struct stat st;
-    return ::stat(path.c_str(), &st) == 0 ? Progress::human_bytes(static_cast<double>(st.st_size)) : std::string("?");
+    return ::stat(path.c_str(), &st) == 0 ? format_bytes(st.st_size) : std::string("?");
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -232,11 +210,11 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 void list_stick(const std::string& target) {
-    OpenStick s(target, false);
-    const auto snaps = list_snapshots(s.dir());
+    OpenStick s(target, StickAccess::read);
+    const auto snaps = list_snapshots(*s);
     std::cout << "Snapshots on " << target << " (newest first; the first boots by default):\n";
     for (const auto& snap : snaps) {
-        const std::string dir = s.dir() + "/remaster/" + snap.id;
+        const SnapshotDir dir = s->snapshot(snap.id);
         const auto layers = layers_of(snap);
         const auto users = dependents(snaps, snap.id);
         std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << snap.get("os", "?") << ", kernel "
@@ -244,26 +222,26 @@ void list_stick(const std::string& target) {
                   << (layers.size() > 1 ? "layer on " + layers[layers.size() - 2] + " (" + std::to_string(layers.size()) +
                                               " layers stacked)"
                                         : std::string("full snapshot"))
-                  << ", squashfs " << file_size(dir + "/filesystem.squashfs") << ", "
-                  << Progress::human_bytes(static_cast<double>(tree_bytes(dir, true))) << " of its own";
+                  << ", squashfs " << file_size(dir.image()) << ", "
+                  << format_bytes(tree_bytes(dir.path(), true)) << " of its own";
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }
-    for (const auto& id : list_unfinished_snapshots(s.dir()))
+    for (const auto& id : list_unfinished_snapshots(*s))
         std::cout << "  " << id << "  " << readable_snapshot_time(id) << "  unfinished (an interrupted run), "
-                  << Progress::human_bytes(static_cast<double>(tree_bytes(s.dir() + "/remaster/" + id)))
+                  << format_bytes(tree_bytes(s->snapshot(id).path()))
                   << "; not bootable, the next snapshot --to removes it\n";
     std::cout << "Profiles:";
-    for (const auto& p : list_profiles(s.dir())) std::cout << " " << p;
+    for (const auto& p : list_profiles(*s)) std::cout << " " << p;
     struct statvfs vfs;
-    if (::statvfs(s.dir().c_str(), &vfs) == 0)
-        std::cout << "\nFree space: " << Progress::human_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
-    s.close();
+    if (::statvfs(s->root().c_str(), &vfs) == 0)
+        std::cout << "\nFree space: " << format_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
+    s->close();
 }
 
 void remove_stick_snapshot(const std::string& target, const std::string& id, Runner& runner) {
-    OpenStick s(target, true);
-    const auto snaps = list_snapshots(s.dir());
+    OpenStick s(target, StickAccess::write);
+    const auto snaps = list_snapshots(*s);
     bool found = false;
     for (const auto& snap : snaps) found = found || snap.id == id;
     if (!found) throw Error(Exit::bad_input, "There is no snapshot '" + id + "' on the stick (see `remaster list --on`)");
@@ -275,11 +253,12 @@ void remove_stick_snapshot(const std::string& target, const std::string& id, Run
                     "'" + id + "' is a layer of " + joined(users) + ", which would not boot without it; nothing was removed",
                     "Remove those first, or write a fresh base with `remaster snapshot --full --to " + target +
                         "` and then remove the older snapshots.");
-    const uint64_t freed = tree_bytes(s.dir() + "/remaster/" + id, true);
-    remove_snapshot(s.dir(), id);
-    s.rewrite_menu(runner);
-    s.close();
-    log::info() << "Removed the snapshot " << id << " (" << Progress::human_bytes(static_cast<double>(freed)) << " freed)";
+    const SnapshotDir dir = s->snapshot(id);
+    const uint64_t freed = tree_bytes(dir.path(), true);
+    remove_snapshot(dir);
+    rewrite_menu(*s, runner);
+    s->close();
+    log::info() << "Removed the snapshot " << id << " (" << format_bytes(freed) << " freed)";
 }
 
 }  // namespace remaster

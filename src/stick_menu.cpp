@@ -20,9 +20,9 @@ bool valid_profile_name(const std::string& name) {
     return std::regex_match(name, ok);
 }
 
-std::vector<std::string> list_profiles(const std::string& data_mount) {
+std::vector<std::string> list_profiles(const Medium& medium) {
     std::vector<std::string> out;
-    if (DIR* d = ::opendir((data_mount + "/remaster/persist").c_str())) {
+    if (DIR* d = ::opendir(medium.persist_dir().c_str())) {
         while (dirent* e = ::readdir(d))
             if (valid_profile_name(e->d_name)) out.push_back(e->d_name);
         ::closedir(d);
@@ -31,23 +31,23 @@ std::vector<std::string> list_profiles(const std::string& data_mount) {
     return out;
 }
 
-void create_profile(const std::string& data_mount, const std::string& name) {
+void create_profile(const Medium& medium, const std::string& name) {
     if (!valid_profile_name(name))
         throw Error(Exit::bad_input, "'" + name + "' is not a valid profile name",
                     "Use letters, digits, '-' and '_' (at most 32).");
-    const std::string dir = data_mount + "/remaster/persist/" + name;
+    const std::string dir = medium.profile_dir(name);
     make_dirs(dir + "/upper", 0755);
     make_dirs(dir + "/work", 0700);
 }
 
-std::string read_default_entry(const std::string& data_mount) {
-    const auto text = read_small_file(data_mount + "/remaster/stick.conf", {kConfigMax, false, "", Exit::failure});
+std::string read_default_entry(const Medium& medium) {
+    const auto text = read_small_file(medium.conf_file(), {kConfigMax, false, "", Exit::failure});
     const SnapshotInfo conf = parse_snapshot_info("", text.value_or(""));
     return conf.get("default_entry", kEntryLive);
 }
 
-void write_default_entry(const std::string& data_mount, const std::string& id) {
-    write_file_atomic(data_mount + "/remaster/stick.conf", format_snapshot_info({"", {{"default_entry", id}}}));
+void write_default_entry(const Medium& medium, const std::string& id) {
+    write_file_atomic(medium.conf_file(), format_snapshot_info({"", {{"default_entry", id}}}));
 }
 
 std::string default_entry_id(const std::string& choice) {
@@ -58,27 +58,29 @@ std::string default_entry_id(const std::string& choice) {
                 "Use live, persist, ram, check or the name of a profile.");
 }
 
-std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const std::string& uuid) {
+std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid) {
     std::vector<MenuEntry> entries;
-    const auto snaps = list_snapshots(data_mount);
+    const auto snaps = list_snapshots(medium);
     for (size_t i = 0; i < snaps.size(); ++i) {
         const SnapshotInfo& s = snaps[i];
-        const std::string dir = "/remaster/" + s.id;
+        // Paths as GRUB and the initramfs see them, from the medium's root.
+        const SnapshotDir dir = medium.snapshot(s.id).booted();
         // The layers under this one, nearest first, as overlayfs stacks them.
         const auto layers = layers_of(s);
         std::vector<std::string> below;
-        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it) below.push_back("/remaster/" + *it);
-        const std::string base = live_kernel_args(uuid, dir, s.get("kernel_args"), below);
+        for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it)
+            below.push_back(medium.snapshot(*it).booted().path());
+        const std::string base = live_kernel_args(uuid, dir.path(), s.get("kernel_args"), below);
         const std::string what = s.get("os", "Linux") + ", " + readable_snapshot_time(s.id);
         auto entry = [&](const std::string& id, const std::string& title, const std::string& extra) {
-            entries.push_back({id, title, dir + "/vmlinuz", dir + "/initrd.img", base + (extra.empty() ? "" : " " + extra)});
+            entries.push_back({id, title, dir.kernel(), dir.initrd(), base + (extra.empty() ? "" : " " + extra)});
         };
         if (i > 0) {  // older snapshots: the plain live boot of exactly that state
             entry("snapshot-" + s.id, "Older snapshot: " + what + " (changes not kept)", "");
             continue;
         }
         entry(kEntryLive, "remaster live: " + what + " (changes not kept)", "");
-        for (const auto& p : list_profiles(data_mount))
+        for (const auto& p : list_profiles(medium))
             entry("persist-" + p,
                   "remaster live: " + what + (p == kDefaultProfile ? " (changes kept)" : " (profile " + p + ", changes kept)"),
                   "rd.remaster.persist=" + p);
@@ -88,11 +90,11 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
     return entries;
 }
 
-std::string render_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
+std::string render_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid,
                               Runner& runner, const std::string& default_id) {
-    const auto entries = stick_menu_entries(data_mount, uuid);
+    const auto entries = stick_menu_entries(medium, uuid);
     if (entries.empty()) throw Error(Exit::failure, "The stick holds no complete snapshot to boot");
-    std::string def = default_id.empty() ? read_default_entry(data_mount) : default_id;
+    std::string def = default_id.empty() ? read_default_entry(medium) : default_id;
     if (std::none_of(entries.begin(), entries.end(), [&](const MenuEntry& e) { return e.id == def; }))
         def = entries.front().id;  // e.g. the default profile was removed
     const std::string cfg = render_grub_cfg(templates, uuid, entries, def, 3);
@@ -100,20 +102,17 @@ std::string render_stick_menu(const MenuTemplates& templates, const std::string&
     return cfg;
 }
 
-void install_stick_menu(const std::string& data_mount, const std::string& cfg) {
-    write_file_atomic(data_mount + "/boot/grub/grub.cfg", cfg);
-}
+void install_stick_menu(const Medium& medium, const std::string& cfg) { write_file_atomic(medium.grub_cfg(), cfg); }
 
-void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
-                      Runner& runner) {
-    install_stick_menu(data_mount, render_stick_menu(templates, data_mount, uuid, runner));
+void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner) {
+    install_stick_menu(medium, render_stick_menu(templates, medium, uuid, runner));
 }
 
 void check_menu_values(const MenuTemplates& templates, const std::string& os_name, const std::string& kernel_args) {
     // The entries' own arguments are ours and safe; the user's are what may not be.
-    const std::string dir = "/remaster/20260101-000000";
-    const MenuEntry e{kEntryLive, "remaster live: " + os_name, dir + "/vmlinuz", dir + "/initrd.img",
-                      live_kernel_args("0", dir, kernel_args)};
+    const SnapshotDir dir = SnapshotDir::as_booted("20260101-000000");
+    const MenuEntry e{kEntryLive, "remaster live: " + os_name, dir.kernel(), dir.initrd(),
+                      live_kernel_args("0", dir.path(), kernel_args)};
     (void)render_grub_cfg(templates, "0", {e}, e.id, 3);
 }
 

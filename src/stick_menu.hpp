@@ -1,12 +1,13 @@
-// The stick's boot menu, generated from what is on the stick: every complete
-// snapshot (newest first), the persistence profiles in /remaster/persist/,
-// and the default chosen at snapshot time (/remaster/stick.conf). Every
+// The stick's boot menu, generated from what is on the medium: every
+// complete snapshot (newest first), the persistence profiles, and the
+// default chosen at snapshot time (stick.conf; layout: medium.hpp). Every
 // command that changes the stick regenerates it the same way.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "medium.hpp"
 #include "menu.hpp"
 
 namespace remaster {
@@ -22,31 +23,30 @@ constexpr const char* kDefaultProfile = "default";
 // Profile names: [A-Za-z0-9_-], 1..32 characters.
 bool valid_profile_name(const std::string& name);
 
-// Persistence profiles on the mounted data partition, sorted.
-std::vector<std::string> list_profiles(const std::string& data_mount);
-// Creates /remaster/persist/NAME/{upper,work}.
-void create_profile(const std::string& data_mount, const std::string& name);
+// Persistence profiles on the medium, sorted.
+std::vector<std::string> list_profiles(const Medium& medium);
+// Creates the profile's upper and work directories.
+void create_profile(const Medium& medium, const std::string& name);
 
 // The default entry id stored on the stick ("live" when none).
-std::string read_default_entry(const std::string& data_mount);
-void write_default_entry(const std::string& data_mount, const std::string& id);
+std::string read_default_entry(const Medium& medium);
+void write_default_entry(const Medium& medium, const std::string& id);
 
 // What the user may pass as --default-boot: live, persist, ram, check or a
 // profile name; returns the entry id ("persist" -> "persist-default").
 std::string default_entry_id(const std::string& choice);
 
-std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const std::string& uuid);
+std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid);
 
 // The grub.cfg for the stick's contents, with `default_id` as the default
 // entry (the one stored on the stick when empty), checked with
 // grub-script-check through `runner`.
-std::string render_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
+std::string render_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid,
                               Runner& runner, const std::string& default_id = {});
-// Replaces /boot/grub/grub.cfg atomically with `cfg`.
-void install_stick_menu(const std::string& data_mount, const std::string& cfg);
+// Replaces the medium's grub.cfg atomically with `cfg`.
+void install_stick_menu(const Medium& medium, const std::string& cfg);
 // Both: the old grub.cfg stays when rendering or the check fails.
-void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
-                      Runner& runner);
+void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner);
 
 // Throws Error(Exit::bad_input) when a snapshot of `os_name` with these
 // kernel arguments could not get a boot menu: the plan-time check.

@@ -1,13 +1,14 @@
-// Snapshots on the stick's data partition: /remaster/<id>/ holds
-// filesystem.squashfs, vmlinuz, initrd.img and, written last, snapshot.info.
-// A directory without snapshot.info is an interrupted run: it is never in the
-// menu, and the next run removes it. Only files we name are ever removed,
-// one by one, never a recursive delete.
+// The snapshots on a medium (layout: medium.hpp). A snapshot directory
+// without snapshot.info, written last, is an interrupted run: it is never in
+// the menu, and the next run removes it. Only files we name are ever
+// removed, one by one, never a recursive delete.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
+
+#include "medium.hpp"
 
 namespace remaster {
 
@@ -24,33 +25,34 @@ std::string readable_snapshot_time(const std::string& id);
 SnapshotInfo parse_snapshot_info(const std::string& id, const std::string& text);
 std::string format_snapshot_info(const SnapshotInfo& info);
 
-// Complete snapshots on the mounted data partition, newest first.
-std::vector<SnapshotInfo> list_snapshots(const std::string& data_mount);
+// Complete snapshots on the medium, newest first.
+std::vector<SnapshotInfo> list_snapshots(const Medium& medium);
 
 // Ids of the directories left by interrupted runs (no snapshot.info), newest first.
-std::vector<std::string> list_unfinished_snapshots(const std::string& data_mount);
+std::vector<std::string> list_unfinished_snapshots(const Medium& medium);
 
 // Removes directories left by interrupted runs; returns their ids.
-std::vector<std::string> remove_incomplete_snapshots(const std::string& data_mount);
+std::vector<std::string> remove_incomplete_snapshots(const Medium& medium);
 
 // Removes one snapshot's files and directory.
-void remove_snapshot(const std::string& data_mount, const std::string& id);
+void remove_snapshot(const SnapshotDir& dir);
 
-// Marks a snapshot complete (after its files are synced).
-void write_snapshot_info(const std::string& data_mount, const SnapshotInfo& info);
+// Marks the snapshot info.id complete (after its files are synced).
+void write_snapshot_info(const Medium& medium, const SnapshotInfo& info);
 
 // Undoes a snapshot being written unless dismissed: an interrupted or failed
 // run leaves the stick as it was.
 class SnapshotGuard {
 public:
-    SnapshotGuard(std::string data_mount, std::string id) : mount_(std::move(data_mount)), id_(std::move(id)) {}
+    explicit SnapshotGuard(SnapshotDir dir) : dir_(std::move(dir)) {}
     SnapshotGuard(const SnapshotGuard&) = delete;
     SnapshotGuard& operator=(const SnapshotGuard&) = delete;
     ~SnapshotGuard();
-    void dismiss() { id_.clear(); }
+    void dismiss() { armed_ = false; }
 
 private:
-    std::string mount_, id_;
+    SnapshotDir dir_;
+    bool armed_ = true;
 };
 
 }  // namespace remaster

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "error.hpp"
+#include "paths.hpp"
 
 namespace remaster {
 namespace {
@@ -26,18 +27,7 @@ const std::set<std::string> kNeverSystem = {
 // Under these, whatever is mounted is the user's media or scratch space.
 const char* const kTransientDirs[] = {"/media", "/mnt", "/run", "/tmp", "/var/tmp", "/proc", "/sys", "/dev"};
 
-std::string relative_to(const std::string& path, const std::string& root) {
-    if (root == "/") return path;
-    return path.size() == root.size() ? "/" : path.substr(root.size());
-}
-
 }  // namespace
-
-bool path_below(const std::string& path, const std::string& dir, bool or_equal) {
-    if (path == dir) return or_equal;
-    if (dir == "/") return path.size() > 1 && path[0] == '/';
-    return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
-}
 
 std::vector<MountEntry> read_mount_table(const std::string& mountinfo) {
     std::unique_ptr<libmnt_table, TableDeleter> tb(mnt_new_table());
@@ -81,7 +71,7 @@ ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntr
     ViewMounts vm;
     std::vector<std::string> skipped_abs;
     for (const MountEntry* e : visible) {
-        const std::string rel = relative_to(e->target, root);
+        const std::string rel = relative_to_root(e->target, root);
         std::string reason;
         auto under_skipped = std::find_if(skipped_abs.begin(), skipped_abs.end(),
                                           [&](const std::string& s) { return path_below(e->target, s); });
@@ -89,7 +79,7 @@ ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntr
                                           [&](const std::string& s) { return path_below(e->target, s, true); });
         if (under_ignored != ignore.end()) continue;  // our own working mounts: not even worth listing
         if (under_skipped != skipped_abs.end()) {
-            reason = "below the left-out mount " + relative_to(*under_skipped, root);
+            reason = "below the left-out mount " + relative_to_root(*under_skipped, root);
         } else if (std::any_of(std::begin(kTransientDirs), std::end(kTransientDirs),
                                [&](const char* d) { return path_below(rel, d, true); })) {
             reason = "temporary or removable-media location";

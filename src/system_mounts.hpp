@@ -42,7 +42,4 @@ ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntr
 // The mount entry whose mount point holds `path` (the longest prefix).
 const MountEntry* mount_containing(const std::vector<MountEntry>& table, const std::string& path);
 
-// "/a/b" is below "/a" (or equal when or_equal); both absolute and normalised.
-bool path_below(const std::string& path, const std::string& dir, bool or_equal = false);
-
 }  // namespace remaster

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <memory>
 
+#include "bytes.hpp"
 #include "fd.hpp"
 #include "partition.hpp"
-#include "progress.hpp"
 
 namespace remaster {
 namespace {
@@ -37,8 +37,8 @@ std::string ext_usage(int fd) {
     const uint64_t block = 1024ull << le32(sb + 24);
     const uint64_t blocks = le32(sb + 4), free = le32(sb + 12);
     if (block > (64u << 10) || free > blocks) return "";
-    return ", " + Progress::human_bytes(static_cast<double>(blocks * block)) + " (" +
-           Progress::human_bytes(static_cast<double>((blocks - free) * block)) + " used)";
+    return ", " + format_bytes(blocks * block) + " (" +
+           format_bytes((blocks - free) * block) + " used)";
 }
 
 // Filesystem or partition table, as libblkid sees it; "" when neither.

@@ -37,6 +37,7 @@
 #include "fd.hpp"
 #include "interrupt.hpp"
 #include "log.hpp"
+#include "paths.hpp"
 
 namespace remaster {
 
@@ -231,7 +232,7 @@ private:
 
     // A path for the xattr syscalls: the real one while it is short enough.
     std::string syscall_path(int dirfd, const std::string& rel) const {
-        std::string real = root_dir_ == "/" ? rel : root_dir_ + rel;
+        std::string real = in_root(root_dir_, rel);
         if (real.size() < PATH_MAX - 1) return real;
         return "/proc/self/fd/" + std::to_string(dirfd) + "/" + rel.substr(rel.rfind('/') + 1);
     }

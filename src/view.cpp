@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "paths.hpp"
 
 #include <fcntl.h>
 #include <cstring>
@@ -58,7 +59,7 @@ View::View(RuntimeDir& run, const std::string& root, const std::vector<std::stri
     };
     layer(root, path_, 0);
     for (size_t i = 0; i < submounts.size(); ++i) {
-        const std::string lower = root == "/" ? submounts[i] : root + submounts[i];
+        const std::string lower = in_root(root, submounts[i]);
         struct stat st;
         if (::stat(at(submounts[i]).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
             log::warn() << "mount point " << submounts[i] << " is not visible in the view; leaving it out";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "paths.hpp"
 #include "system_mounts.hpp"
 
 using namespace remaster;
@@ -74,4 +75,16 @@ TEST_CASE("path_below compares whole components") {
     CHECK(path_below("/a", "/a", true));
     CHECK(path_below("/x", "/"));
     CHECK_FALSE(path_below("/", "/"));
+}
+
+TEST_CASE("paths inside a root and back") {
+    CHECK(in_root("/", "/etc/fstab") == "/etc/fstab");
+    CHECK(in_root("/srv/r", "/etc/fstab") == "/srv/r/etc/fstab");
+    CHECK(relative_to_root("/srv/r/etc", "/srv/r") == "/etc");
+    CHECK(relative_to_root("/srv/r", "/srv/r") == "/");
+    CHECK(relative_to_root("/etc", "/") == "/etc");
+    CHECK(child_path("/", "a") == "/a");
+    CHECK(child_path("/x", "a") == "/x/a");
+    CHECK(parent_path("/x/a") == "/x");
+    CHECK(parent_path("/x") == "/");
 }

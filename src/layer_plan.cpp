@@ -1,0 +1,153 @@
+#include "layer_plan.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "bytes.hpp"
+#include "checksum.hpp"
+#include "delta.hpp"
+#include "error.hpp"
+#include "layering.hpp"
+#include "log.hpp"
+
+namespace remaster {
+namespace {
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// The SnapshotInfos of `ids`, in that order.
+std::vector<SnapshotInfo> infos_of(const std::vector<SnapshotInfo>& snaps, const std::vector<std::string>& ids) {
+    std::vector<SnapshotInfo> out;
+    for (const auto& id : ids)
+        for (const auto& s : snaps)
+            if (s.id == id) out.push_back(s);
+    return out;
+}
+
+// Turns a planned layer into a fresh base of the same system.
+void become_base(Layer& layer) {
+    Layer base;
+    base.system = std::move(layer.system);
+    layer = std::move(base);
+}
+
+}  // namespace
+
+Layer plan_layer(const Medium& medium, const std::vector<SnapshotInfo>& snaps, const std::string& os_id,
+                 const std::string& root, bool force_full, const Tree& tree, int64_t scanned_ns) {
+    Layer layer;
+    layer.system = system_id(root, os_id);
+    const bool has_manifest = !snaps.empty() && file_exists(medium.snapshot(snaps.front().id).manifest());
+    const LayerChoice choice = choose_parent(snaps, layer.system, force_full, has_manifest);
+    layer.manifest = manifest_of(tree, scanned_ns);
+    if (!choice.delta) {
+        if (!snaps.empty()) log::info() << "Writing a complete snapshot: " << choice.why;
+        return layer;
+    }
+    layer.delta = true;
+    layer.parent = choice.parent;
+    layer.below = choice.layers;
+    return layer;
+}
+
+bool prune_layer(Layer& layer, Tree& tree, const std::string& view_root, const std::vector<SnapshotInfo>& snaps,
+                 const Medium& medium) {
+    FileManifest before;
+    try {
+        before = read_manifest_file(medium.snapshot(layer.parent).manifest());
+    } catch (const Error& e) {
+        log::warn() << e.what() << "; writing a complete snapshot instead";
+        become_base(layer);
+        return false;
+    }
+    const DeltaSummary d = prune_to_delta(tree, before, layer.manifest, [&](const std::string& rel) {
+        return sha256_file(view_root + rel);
+    });
+    const uint64_t data = totals(tree).data_bytes;
+    if (deltas_too_large(infos_of(snaps, layer.below), data)) {
+        log::info() << "Writing a complete snapshot: with this one, the layers above the base would hold more than "
+                    << static_cast<int>(kMaxDeltaShare * 100) << "% of its data";
+        become_base(layer);
+        return false;
+    }
+    log::info() << "Writing a layer on " << layer.parent << ": " << d.added << " new, " << d.changed << " changed, "
+                << d.removed << " removed (" << format_bytes(data) << " of data)";
+    return true;
+}
+
+std::string compression_spec(const SquashOptions& o) { return o.compressor + ":" + std::to_string(o.level); }
+
+std::unique_ptr<LayerImages> reusable_layers(const std::vector<SnapshotInfo>& snaps, const Medium& medium,
+                                             const Layer& layer, const SquashOptions& squash, const Tree& tree) {
+    if (snaps.empty() || layer.delta) return nullptr;
+    const SnapshotInfo& newest = snaps.front();
+    if (newest.get("system") != layer.system) return nullptr;
+    const auto ids = layers_of(newest);
+    const auto infos = infos_of(snaps, ids);
+    if (infos.size() != ids.size()) return nullptr;
+    for (const auto& s : infos)
+        if (s.get("compress") != compression_spec(squash) || s.get("block_size") != std::to_string(squash.block_size))
+            return nullptr;
+    try {
+        const FileManifest before = read_manifest_file(medium.snapshot(newest.id).manifest());
+        std::vector<std::string> files;
+        for (auto it = ids.rbegin(); it != ids.rend(); ++it) files.push_back(medium.snapshot(*it).image());
+        return std::make_unique<LayerImages>(files, unchanged_files(tree, before, layer.manifest));
+    } catch (const Error& e) {
+        log::warn() << "not reusing the blocks of " << newest.id << ": " << e.what();
+        return nullptr;
+    }
+}
+
+ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
+    ContentDigests d;
+    for_each_node(tree, [&](const Node& n) {
+        if (S_ISREG(n.mode) && !n.link && n.ctime_ns >= scanned_ns - kRacyWindowNs) d.wanted.insert(&n);
+    });
+    return d;
+}
+
+std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& inputs, const Medium& medium,
+                             const SnapshotDir& to) {
+    for (const auto& s : snaps) {
+        if (s.get("initramfs_inputs") != inputs) continue;
+        const SnapshotDir from = medium.snapshot(s.id);
+        bool linked = true;
+        for (const auto& f : SnapshotDir::boot_files())
+            if (linked && ::link(from.file(f).c_str(), to.file(f).c_str()) != 0) {
+                log::warn() << "could not reuse " << s.id << "/" << f << " (" << std::strerror(errno) << ")";
+                linked = false;
+            }
+        if (linked) return s.id;
+        for (const auto& f : SnapshotDir::boot_files()) ::unlink(to.file(f).c_str());
+    }
+    return "";
+}
+
+std::map<std::string, std::string> boot_file_sums(const Medium& medium, const std::string& from) {
+    std::map<std::string, std::string> known;
+    if (from.empty()) return known;
+    const auto& boot = SnapshotDir::boot_files();
+    for (const auto& [name, hash] : read_sums(medium.snapshot(from)))
+        if (std::find(boot.begin(), boot.end(), name) != boot.end()) known[name] = hash;
+    return known;
+}
+
+void record_layer(const Layer& layer, SnapshotInfo& info) {
+    info.fields["system"] = layer.system;
+    info.fields["layer_data"] = std::to_string(layer.data_bytes);
+    info.fields["initramfs_inputs"] = layer.initramfs_inputs;
+    std::string layers;
+    for (const auto& id : layer.below) layers += id + " ";
+    info.fields["layers"] = layers + info.id;
+    if (layer.delta) info.fields["parent"] = layer.parent;
+}
+
+}  // namespace remaster

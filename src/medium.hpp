@@ -1,0 +1,102 @@
+// The layout every remaster medium shares, spelled here and nowhere else.
+// A medium is a directory tree the boot loader and the initramfs read: the
+// mounted data partition of a stick today; an ISO's staging tree or a
+// netboot directory next. From its root:
+//
+//   boot/grub/grub.cfg          the menu (written from what is below)
+//   remaster/<id>/              one snapshot (SnapshotDir):
+//       filesystem.squashfs       its squashfs layer
+//       vmlinuz, initrd.img       the kernel and the generic initramfs
+//       SHA256SUMS                those three, for `verify` and the checked boot
+//       manifest                  the file manifest, for the next layer
+//       snapshot.info             written last: the snapshot is complete
+//   remaster/persist/<name>/    a persistence profile's upper and work dirs
+//   remaster/stick.conf         the default boot entry
+//
+// Snapshot ids are UTC times, "20261124-233000", with "-2"... for a second
+// snapshot in the same second; they sort by time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+// GRUB's directory on every medium, as the core image's prefix names it.
+constexpr const char* kGrubDir = "/boot/grub";
+
+// One snapshot's directory. Paths are absolute on this machine, below the
+// medium's root; booted() names the same files as the boot side sees them.
+class SnapshotDir {
+public:
+    // The files of a snapshot, by name (SHA256SUMS lists them so).
+    static constexpr const char* kImage = "filesystem.squashfs";
+    static constexpr const char* kKernel = "vmlinuz";
+    static constexpr const char* kInitrd = "initrd.img";
+    static constexpr const char* kSums = "SHA256SUMS";
+    static constexpr const char* kManifest = "manifest";
+    static constexpr const char* kInfo = "snapshot.info";
+
+    SnapshotDir(std::string medium_root, std::string id);
+
+    const std::string& id() const { return id_; }
+    std::string path() const;
+    std::string image() const { return file(kImage); }
+    std::string kernel() const { return file(kKernel); }
+    std::string initrd() const { return file(kInitrd); }
+    std::string sums() const { return file(kSums); }
+    std::string manifest() const { return file(kManifest); }
+    std::string info() const { return file(kInfo); }
+    std::string file(const std::string& name) const { return path() + "/" + name; }
+
+    // The same directory from the medium's own root ("/remaster/<id>"): what
+    // GRUB entries and rd.remaster.dir name.
+    SnapshotDir booted() const { return as_booted(id_); }
+    // Snapshot `id` as the boot side sees it, for a plan before any medium is there.
+    static SnapshotDir as_booted(const std::string& id) { return SnapshotDir("", id); }
+
+    // What SHA256SUMS lists: the image, kernel and initramfs; the boot files
+    // are the two a snapshot may share with another (hard links).
+    static const std::vector<std::string>& summed_files();
+    static const std::vector<std::string>& boot_files();
+    // Every file we write there, snapshot.info first (removing it first
+    // makes a snapshot incomplete, never broken).
+    static const std::vector<std::string>& all_files();
+
+private:
+    std::string root_, id_;
+};
+
+// A directory laid out as above.
+class Medium {
+public:
+    explicit Medium(std::string root) : root_(std::move(root)) {}
+    virtual ~Medium() = default;
+
+    const std::string& root() const { return root_; }
+    SnapshotDir snapshot(const std::string& id) const { return SnapshotDir(root_, id); }
+    std::string snapshots_dir() const;  // where the snapshot dirs are (and persist/)
+    std::string persist_dir() const;
+    std::string profile_dir(const std::string& name) const;
+    std::string conf_file() const;  // stick.conf
+    std::string grub_dir() const;
+    std::string grub_cfg() const;
+
+    // Ids of the snapshot directories (complete or not), newest first.
+    std::vector<std::string> snapshot_ids() const;
+    // `planned`, or with a suffix if a snapshot of that second exists: a
+    // failed run removes its own directory, and must never remove another's.
+    std::string unused_snapshot_id(const std::string& planned) const;
+    // Creates boot/grub and the new snapshot's directory.
+    SnapshotDir make_snapshot_dir(const std::string& id) const;
+
+protected:
+    Medium() = default;
+    std::string root_;
+};
+
+// The id for a snapshot taken now.
+std::string new_snapshot_id();
+bool is_snapshot_id(const std::string& name);
+
+}  // namespace remaster
