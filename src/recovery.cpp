@@ -105,10 +105,12 @@ std::vector<pid_t> processes_rooted_below(const std::string& dir) {
 // process chrooted into its view. They must go before its mounts can.
 void kill_processes_of(int pid, const std::string& dir, const run_record::Entries& record) {
     bool killed = false;
+    std::vector<pid_t> groups, processes;
     for (const auto& g : record.groups)
         if (run_record::process_start_time(g.pgid) == g.start_time && ::getpgid(g.pgid) == g.pgid &&
             ::kill(-g.pgid, SIGKILL) == 0) {
             log::info() << "Killed the process group " << g.pgid << " left running by a killed run (pid " << pid << ")";
+            groups.push_back(g.pgid);
             killed = true;
         }
     // Twice: a process may have forked while we looked.
@@ -116,10 +118,20 @@ void kill_processes_of(int pid, const std::string& dir, const run_record::Entrie
         for (pid_t p : processes_rooted_below(dir))
             if (::kill(p, SIGKILL) == 0) {
                 log::info() << "Killed process " << p << ", left running in the view of a killed run (pid " << pid << ")";
+                processes.push_back(p);
                 killed = true;
             }
-    // The kernel frees their root and cwd only once they are gone.
-    for (int i = 0; killed && i < 50 && !processes_rooted_below(dir).empty(); ++i)
+    // The kernel frees their root and cwd only once they are gone; a killed
+    // process is gone only once its new parent (init) has reaped it: until
+    // then it is a zombie that still counts as a member of its group.
+    auto any_left = [&] {
+        for (pid_t g : groups)
+            if (::kill(-g, 0) == 0) return true;
+        for (pid_t p : processes)
+            if (::kill(p, 0) == 0) return true;
+        return false;
+    };
+    for (int i = 0; killed && i < 50 && (!processes_rooted_below(dir).empty() || any_left()); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
