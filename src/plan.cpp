@@ -53,6 +53,31 @@ uint32_t check_block_size(const std::string& text, Problems& problems) {
     return static_cast<uint32_t>(bs);
 }
 
+// --squashfs FILE: where it goes, and whether it can. Returns our own
+// outputs below the root (the file and its temporary), to exclude.
+std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squashfs, Problems& problems,
+                                           std::string& hint) {
+    struct stat st;
+    plan.squashfs_out = absolute_path(squashfs);
+    const std::string dir = plan.squashfs_out.empty() ? "" : parent_path(plan.squashfs_out);
+    if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        problems.push_back("The output directory for '" + squashfs + "' does not exist");
+        if (hint.empty()) hint = "Create the directory first, or choose another output path.";
+    } else if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0) {
+        problems.push_back("The output directory '" + dir + "' is not writable (read-only filesystem?)");
+    } else if (::stat(plan.squashfs_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+        problems.push_back("The output '" + squashfs + "' exists and is not a regular file");
+    } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
+        problems.push_back("The output '" + squashfs + "' cannot hold the root being snapshotted");
+    }
+    // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
+    std::vector<std::string> own;
+    if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root))
+        for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
+            own.push_back(relative_to_root(p, plan.root));
+    return own;
+}
+
 }  // namespace
 
 Plan make_plan(const Options& opt) {
@@ -99,25 +124,7 @@ Plan make_plan(const Options& opt) {
     }
 
     std::vector<std::string> own_outputs;
-    if (!opt.squashfs.empty()) {
-        plan.squashfs_out = absolute_path(opt.squashfs);
-        const std::string dir = plan.squashfs_out.empty() ? "" : parent_path(plan.squashfs_out);
-        if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-            problems.push_back("The output directory for '" + opt.squashfs + "' does not exist");
-            if (hint.empty()) hint = "Create the directory first, or choose another output path.";
-        } else if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0) {
-            problems.push_back("The output directory '" + dir + "' is not writable (read-only filesystem?)");
-        } else if (::stat(plan.squashfs_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-            problems.push_back("The output '" + opt.squashfs + "' exists and is not a regular file");
-        } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
-            problems.push_back("The output '" + opt.squashfs + "' cannot hold the root being snapshotted");
-        }
-        // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
-        if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root)) {
-            for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
-                own_outputs.push_back(relative_to_root(p, plan.root));
-        }
-    }
+    if (!opt.squashfs.empty()) own_outputs = plan_squashfs_out(plan, opt.squashfs, problems, hint);
     const std::vector<MountEntry> mounts = read_mount_table();
     plan.to_stick = !opt.to.empty();
     if (plan.to_stick && root_ok) {
