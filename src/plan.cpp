@@ -56,6 +56,17 @@ uint32_t check_block_size(const std::string& text, Problems& problems) {
     return static_cast<uint32_t>(bs);
 }
 
+// Never squash our own output: an image file or squashfs written below the
+// root (the running system's, always) is left out of the scan under its final
+// and its temporary name. A path in a mount the view composes (a separate
+// /srv) is in the view under the same name; one in a mount the view leaves out
+// (/media/usb) is not in the view at all, and the rule matches nothing.
+void add_own_output(const std::string& root, const std::string& out, std::vector<std::string>& own_outputs) {
+    if (root.empty() || out.empty() || !path_below(out, root)) return;
+    for (const std::string& p : {out, OutputFile::temp_name_for(out)})
+        own_outputs.push_back(literal_pattern(root == "/" ? p : p.substr(root.size())));
+}
+
 }  // namespace
 
 std::string absolute_path(const std::string& path) {
@@ -128,16 +139,13 @@ Plan make_plan(const Options& opt) {
         } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
             problems.push_back("The output '" + opt.squashfs + "' cannot hold the root being snapshotted");
         }
-        // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
-        if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root)) {
-            for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
-                own_outputs.push_back(plan.root == "/" ? p : p.substr(plan.root.size()));
-        }
+        add_own_output(plan.root, plan.squashfs_out, own_outputs);
     }
     const std::vector<MountEntry> mounts = read_mount_table();
     plan.to_stick = !opt.to.empty();
     if (plan.to_stick && root_ok) {
         plan.stick = plan_stick(opt, plan.root, mounts, problems);
+        if (plan.stick.image_file) add_own_output(plan.root, plan.stick.target, own_outputs);
     }
     if (!problems.empty())
         throw Error(problems.code(), printable(problems.joined()),

@@ -204,9 +204,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
         sp.contents = describe_contents(sp.target);
         sp.overwrites = sp.image_file && sp.existing_uuid.empty();
     }
-    if (sp.image_file && path_below(sp.target, root))
-        problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
-                           "(e.g. another disk), or use --exclude for its directory");
+    // An image below the root is fine: make_plan leaves it out of the scan.
 
     // The distribution and its kernel.
     const OsRelease os = read_os_release(root);
