@@ -76,7 +76,8 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
            << "\n";
     os << "Commands:\n";
     for (const auto& c : format_commands(p)) os << "  " << format_command(c) << "\n";
-    os << "  " << format_command(dracut_command(p.view, s.kernel.version, "/tmp/initrd.img")) << "\n";
+    os << "  " << format_command(dracut_command(p.view, s.kernel.version, "/tmp/initrd.img",
+                                                   dracut_has_module(plan.root, "resume"))) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
     os << "Boot entry: linux " << p.snapshot_dir << "/vmlinuz "
        << grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)) << "\n";
@@ -418,7 +419,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
             view.prepare_chroot();
             install_dracut_module(datadir, view.path());
             log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
-            runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img"));
+            runner.run(dracut_command(view.path(), sp.kernel.version, "/tmp/initrd.img",
+                                      dracut_has_module(view.path(), "resume")));
             copy_file(view.at(sp.kernel.image), snapdir + "/vmlinuz");
             copy_file(view.at("/tmp/initrd.img"), snapdir + "/initrd.img");
         }
