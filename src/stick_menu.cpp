@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "grub_script.hpp"
+#include "grubenv.hpp"
 #include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
@@ -102,6 +103,11 @@ std::string render_stick_menu(const MenuTemplates& templates, const std::string&
 
 void install_stick_menu(const std::string& data_mount, const std::string& cfg) {
     write_file_atomic(data_mount + "/boot/grub/grub.cfg", cfg);
+    // The menu loads it; an empty one, once, so boot-test finds a block to
+    // change in its view (grubenv.hpp). A stick made before has none: made here.
+    const std::string env = data_mount + "/boot/grub/grubenv";
+    struct stat st;
+    if (::stat(env.c_str(), &st) != 0) write_file_atomic(env, grubenv_block({}));
 }
 
 void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,

@@ -42,7 +42,8 @@ std::vector<MenuEntry> stick_menu_entries(const std::string& data_mount, const s
 // grub-script-check through `runner`.
 std::string render_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
                               Runner& runner, const std::string& default_id = {});
-// Replaces /boot/grub/grub.cfg atomically with `cfg`.
+// Replaces /boot/grub/grub.cfg atomically with `cfg`, and writes an empty
+// /boot/grub/grubenv if there is none.
 void install_stick_menu(const std::string& data_mount, const std::string& cfg);
 // Both: the old grub.cfg stays when rendering or the check fails.
 void write_stick_menu(const MenuTemplates& templates, const std::string& data_mount, const std::string& uuid,
