@@ -44,10 +44,12 @@ check "one snapshot left" test "$(snapshots | wc -l)" -eq 1
 
 # One byte changed in the image: verify names the file and fails.
 dev=$(losetup --find --show "$stick")
-push_cleanup losetup -d "$dev"
+# Detached below when all goes well: at exit, only if the name is still ours.
+push_cleanup bash -c "losetup -j '$stick' | grep -q '^$dev:' && losetup -d '$dev' || :"
 partx -a "$dev" 2>/dev/null || :
 mkdir -p "$work/w"
 mount "${dev}p3" "$work/w"
+push_cleanup bash -c "! mountpoint -q '$work/w' || umount '$work/w'"
 sq=$(ls "$work"/w/remaster/*/filesystem.squashfs)
 printf '\xff' | dd of="$sq" bs=1 seek=$(($(stat -c %s "$sq") / 2)) conv=notrunc status=none
 umount "$work/w"
