@@ -23,6 +23,15 @@ bool pattern_matches(const std::string& pattern, const std::string& rel_path) {
     return ::fnmatch(pattern.c_str(), base.c_str(), 0) == 0;
 }
 
+std::string literal_pattern(const std::string& rel_path) {
+    std::string out;
+    for (char c : rel_path) {
+        if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 const ExclusionRule* Exclusions::match(const std::string& rel_path, const struct stat& st) const {
     const ExclusionRule* found = nullptr;
     for (const auto& r : rules_) {

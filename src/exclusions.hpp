@@ -50,6 +50,10 @@ Exclusions default_exclusions(const ExclusionInputs& in);
 // Does `pattern` match `rel_path` under the rules above?
 bool pattern_matches(const std::string& pattern, const std::string& rel_path);
 
+// A pattern that matches exactly `rel_path`, whatever characters it holds
+// ("/out/a[1].img" is not a bracket expression).
+std::string literal_pattern(const std::string& rel_path);
+
 // Swap files of a root: active ones from /proc/swaps (only when root is "/")
 // and file entries of root's /etc/fstab; returned relative to root.
 std::vector<std::string> find_swap_files(const std::string& root);

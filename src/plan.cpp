@@ -53,6 +53,17 @@ uint32_t check_block_size(const std::string& text, Problems& problems) {
     return static_cast<uint32_t>(bs);
 }
 
+// Never squash our own output: an image file or squashfs written below the
+// root (the running system's, always) is left out of the scan under its final
+// and its temporary name. A path in a mount the view composes (a separate
+// /srv) is in the view under the same name; one in a mount the view leaves out
+// (/media/usb) is not in the view at all, and the rule matches nothing.
+void add_own_output(const std::string& root, const std::string& out, std::vector<std::string>& own_outputs) {
+    if (root.empty() || out.empty() || !path_below(out, root)) return;
+    for (const std::string& p : {out, OutputFile::temp_name_for(out)})
+        own_outputs.push_back(literal_pattern(relative_to_root(p, root)));
+}
+
 // --squashfs FILE: where it goes, and whether it can. Returns our own
 // outputs below the root (the file and its temporary), to exclude.
 std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squashfs, Problems& problems,
@@ -70,11 +81,8 @@ std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squash
     } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
         problems.push_back("The output '" + squashfs + "' cannot hold the root being snapshotted");
     }
-    // Never squash our own output: exclude it (and its temporary) when it lies in the tree.
     std::vector<std::string> own;
-    if (!plan.root.empty() && path_below(plan.squashfs_out, plan.root))
-        for (const std::string& p : {plan.squashfs_out, OutputFile::temp_name_for(plan.squashfs_out)})
-            own.push_back(relative_to_root(p, plan.root));
+    add_own_output(plan.root, plan.squashfs_out, own);
     return own;
 }
 
@@ -129,6 +137,7 @@ Plan make_plan(const Options& opt) {
     plan.to_stick = !opt.to.empty();
     if (plan.to_stick && root_ok) {
         plan.stick = plan_stick(opt, plan.root, mounts, problems);
+        if (plan.stick.image_file) add_own_output(plan.root, plan.stick.target, own_outputs);
     }
     if (!problems.empty())
         throw Error(problems.code(), printable(problems.joined()),

@@ -192,9 +192,7 @@ void plan_target(StickPlan& sp, const Options& opt, const std::string& root, con
         sp.contents = describe_contents(sp.target);
         sp.overwrites = sp.image_file && sp.existing_uuid.empty();
     }
-    if (sp.image_file && path_below(sp.target, root))
-        problems.push_back("The image '" + opt.to + "' lies inside the root being snapshotted; write it elsewhere "
-                           "(e.g. another disk), or use --exclude for its directory");
+    // An image below the root is fine: make_plan leaves it out of the scan.
 }
 
 // The distribution: its adapter and the kernel to boot. False when there is

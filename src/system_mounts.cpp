@@ -24,8 +24,36 @@ const std::set<std::string> kNeverSystem = {
     "tmpfs", "ramfs", "devtmpfs", "overlay", "squashfs", "iso9660", "udf", "autofs", "fuse", "fuseblk",
     "fuse.portal", "fuse.gvfsd-fuse", "fuse.sshfs", "9p", "virtiofs", "nsfs", "efivarfs", "zram"};
 
-// Under these, whatever is mounted is the user's media or scratch space.
-const char* const kTransientDirs[] = {"/media", "/mnt", "/run", "/tmp", "/var/tmp", "/proc", "/sys", "/dev"};
+// Under these, whatever is mounted is not the system, and why.
+const std::pair<const char*, const char*> kTransientDirs[] = {
+    {"/media", "removable media or another disk mounted by the user, not the system"},
+    {"/mnt", "removable media or another disk mounted by the user, not the system"},
+    {"/run", "temporary: the live system makes its own at boot"},
+    {"/tmp", "temporary: the live system makes its own at boot"},
+    {"/var/tmp", "temporary: the live system makes its own at boot"},
+    {"/proc", "kernel interface: the live system's kernel mounts its own"},
+    {"/sys", "kernel interface: the live system's kernel mounts its own"},
+    {"/dev", "kernel interface: the live system's kernel mounts its own"}};
+
+// Why a mount of a kind in kNeverSystem (or FUSE) is not part of the system.
+// Snaps: snapd mounts each /var/lib/snapd/snaps/*.snap at boot, so the files
+// are the system and the mounts are not. Containers: the overlay of a running
+// container is a view of layers that lie in the storage directory as files.
+std::string never_system_reason(const std::string& rel, const MountEntry& e) {
+    const std::string& t = e.fstype;
+    if (t == "squashfs" && path_below(rel, "/snap"))
+        return "snap mounted by snapd at boot from its .snap file in /var/lib/snapd/snaps, which is kept";
+    if (t == "overlay" && (path_below(rel, "/var/lib/docker") || path_below(rel, "/var/lib/containers")))
+        return "a running container's overlay; its layers stay in the container storage as files (--exclude it to "
+               "leave them out)";
+    if (t == "overlay") return "overlay view of other directories, which are snapshotted where they lie";
+    if (t == "squashfs") return "squashfs image mounted read-only; its image file is kept if it lies in the tree";
+    if (t == "tmpfs" || t == "ramfs" || t == "zram") return t + " holds memory only, nothing installed";
+    if (t == "fuse" || t == "fuseblk" || t.rfind("fuse.", 0) == 0)
+        return "FUSE filesystem (" + t + ") of a user's session or a device, not the system";
+    if (t == "iso9660" || t == "udf") return t + " is a removable medium, not the system";
+    return t + " is not part of the installed system";
+}
 
 }  // namespace
 
@@ -80,15 +108,16 @@ ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntr
         if (under_ignored != ignore.end()) continue;  // our own working mounts: not even worth listing
         if (under_skipped != skipped_abs.end()) {
             reason = "below the left-out mount " + relative_to_root(*under_skipped, root);
-        } else if (std::any_of(std::begin(kTransientDirs), std::end(kTransientDirs),
-                               [&](const char* d) { return path_below(rel, d, true); })) {
-            reason = "temporary or removable-media location";
+        } else if (const auto* d = std::find_if(std::begin(kTransientDirs), std::end(kTransientDirs),
+                                                [&](const auto& td) { return path_below(rel, td.first, true); });
+                   d != std::end(kTransientDirs)) {
+            reason = std::string("in ") + d->first + ": " + d->second;
         } else if (e->pseudo) {
             reason = "pseudo filesystem (" + e->fstype + ")";
         } else if (e->net) {
             reason = "network filesystem (" + e->fstype + ")";
         } else if (kNeverSystem.count(e->fstype) || e->fstype.rfind("fuse.", 0) == 0) {
-            reason = e->fstype + " is not part of the installed system";
+            reason = never_system_reason(rel, *e);
         } else if (e->fs_root != "/" && e->fstype != "btrfs") {
             reason = "bind mount of " + e->source + ":" + e->fs_root;
         }

@@ -80,3 +80,10 @@ TEST_CASE("dropping wins over emptying when both match") {
     ex.add("/var/*", FilterAction::exclude, "b");
     CHECK(ex.decide("/var/tmp", dir_stat()) == FilterAction::exclude);
 }
+
+TEST_CASE("an output's name is matched literally, not as a glob") {
+    const std::string p = literal_pattern("/out/stick[1]*.img");
+    CHECK(pattern_matches(p, "/out/stick[1]*.img"));
+    CHECK_FALSE(pattern_matches(p, "/out/stick1x.img"));
+    CHECK(literal_pattern("/srv/a.img") == "/srv/a.img");
+}

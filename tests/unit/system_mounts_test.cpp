@@ -39,14 +39,34 @@ TEST_CASE("separate system filesystems are composed, the rest left out with a re
     };
     const ViewMounts vm = plan_view_mounts("/", table, {"/run/remaster"});
     CHECK(vm.composed == std::vector<std::string>{"/boot", "/boot/efi", "/home", "/var"});
-    CHECK(reason(vm, "/proc").find("temporary") != std::string::npos);
+    CHECK(reason(vm, "/proc").find("kernel interface") != std::string::npos);
     CHECK(reason(vm, "/srv/share").find("network") != std::string::npos);
     CHECK(reason(vm, "/media/ann/USB").find("removable") != std::string::npos);
     CHECK(reason(vm, "/srv/data").find("bind mount") != std::string::npos);
-    CHECK(reason(vm, "/snap/core/1").find("squashfs") != std::string::npos);
+    CHECK(reason(vm, "/snap/core/1").find("snapd") != std::string::npos);
     CHECK(reason(vm, "/home/ann/.cache/doc").find("fuse") != std::string::npos);
     // Our own mounts are not even listed.
     CHECK(reason(vm, "/run/remaster/123/view").empty());
+}
+
+TEST_CASE("snaps, containers and user FUSE mounts are left out saying why; their files stay") {
+    const std::vector<MountEntry> table = {
+        m("/", "ext4", "/dev/sda2"),
+        m("/snap/firefox/4173", "squashfs", "/dev/loop5"),
+        m("/var/lib/docker/overlay2/ab12/merged", "overlay", "overlay"),
+        m("/var/lib/containers/storage/overlay/cd34/merged", "overlay", "overlay"),
+        m("/home/ann/remote", "fuse.sshfs", "ann@host:"),
+        m("/srv/disk", "ext4", "/dev/sdb1"),
+        m("/opt/iso", "squashfs", "/dev/loop6"),
+    };
+    const ViewMounts vm = plan_view_mounts("/", table);
+    // A disk mounted below the root outside /media and /mnt is the system's.
+    CHECK(vm.composed == std::vector<std::string>{"/srv/disk"});
+    CHECK(reason(vm, "/snap/firefox/4173").find("/var/lib/snapd/snaps, which is kept") != std::string::npos);
+    CHECK(reason(vm, "/var/lib/docker/overlay2/ab12/merged").find("container") != std::string::npos);
+    CHECK(reason(vm, "/var/lib/containers/storage/overlay/cd34/merged").find("container") != std::string::npos);
+    CHECK(reason(vm, "/home/ann/remote").find("FUSE filesystem (fuse.sshfs)") != std::string::npos);
+    CHECK(reason(vm, "/opt/iso").find("squashfs image") != std::string::npos);
 }
 
 TEST_CASE("a later mount on the same point hides the earlier one and what was below it") {
