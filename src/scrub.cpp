@@ -9,6 +9,7 @@
 
 #include "error.hpp"
 #include "fd.hpp"
+#include "host_disk_config.hpp"
 #include "log.hpp"
 #include "paths.hpp"
 
@@ -27,8 +28,21 @@ bool lstat_in(const std::string& root, const std::string& rel, struct stat& st) 
 }
 
 // Opens a directory of the view with every component resolved inside it.
+// A missing last directory (a drop-in directory) is made, its parent's times kept.
 Fd open_dir_in(int root_fd, const std::string& rel_dir) {
     Fd fd = open_in_root(root_fd, rel_dir, O_PATH | O_DIRECTORY);
+    if (!fd && errno == ENOENT && rel_dir != "/") {
+        const size_t slash = rel_dir.rfind('/');
+        Fd parent = open_in_root(root_fd, slash == 0 ? "/" : rel_dir.substr(0, slash), O_PATH | O_DIRECTORY);
+        struct stat pst;
+        if (!parent || ::fstat(parent.get(), &pst) != 0) throw_errno("open '" + rel_dir + "' in the view", errno);
+        const std::string parent_path = "/proc/self/fd/" + std::to_string(parent.get());
+        if (::mkdirat(parent.get(), rel_dir.substr(slash + 1).c_str(), 0755) != 0)
+            throw_errno("create '" + rel_dir + "' in the view", errno);
+        const struct timespec times[2] = {pst.st_atim, pst.st_mtim};
+        ::utimensat(AT_FDCWD, parent_path.c_str(), times, 0);
+        fd = open_in_root(root_fd, rel_dir, O_PATH | O_DIRECTORY);
+    }
     if (!fd) throw_errno("open '" + rel_dir + "' in the view", errno);
     return fd;
 }
@@ -57,7 +71,7 @@ std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
     struct stat st;
     if (!lstat_in(root, "/etc", st) || !S_ISDIR(st.st_mode)) return acts;
     using K = ScrubAction::Kind;
-    acts.push_back({K::write_file, "/etc/fstab", kLiveFstab, "host disks replaced by the live layout"});
+    acts = plan_host_disk_scrub(root);
     if (lstat_in(root, "/etc/mtab", st)) {
         char buf[256];
         ssize_t n = S_ISLNK(st.st_mode) ? ::readlink(in_root(root, "/etc/mtab").c_str(), buf, sizeof buf) : -1;
@@ -68,11 +82,6 @@ std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
     if (mode == Mode::clean) {
         if (lstat_in(root, "/etc/machine-id", st))
             acts.push_back({K::write_file, "/etc/machine-id", "", "emptied: each boot gets its own identity"});
-        if (lstat_in(root, "/etc/crypttab", st))
-            acts.push_back({K::write_file, "/etc/crypttab", "", "the host's encrypted disks are not on the stick"});
-        for (const char* resume : {"/etc/initramfs-tools/conf.d/resume", "/etc/uswsusp.conf"})
-            if (lstat_in(root, resume, st))
-                acts.push_back({K::write_file, resume, "", "no resume from the host's swap"});
     }
     return acts;
 }
@@ -88,6 +97,9 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
         struct stat dir_st;
         if (::fstat(d.get(), &dir_st) != 0) throw_errno("stat '" + dir + "' in the view", errno);
         const std::string label = selinux_label(d.get(), name);
+        // A rewritten file keeps its mode: /etc/crypttab is often 0600.
+        struct stat old_st;
+        const bool had = ::fstatat(d.get(), name.c_str(), &old_st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old_st.st_mode);
         if (::unlinkat(d.get(), name.c_str(), 0) != 0 && errno != ENOENT)
             throw_errno("remove '" + a.path + "' in the view", errno);
         if (a.kind == ScrubAction::Kind::symlink) {
@@ -102,6 +114,8 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
                 off += static_cast<size_t>(w);
             }
             if (::fchown(f.get(), 0, 0) != 0) throw_errno("set the owner of '" + a.path + "'", errno);
+            if (had && ::fchmod(f.get(), old_st.st_mode & 07777) != 0)
+                throw_errno("set the mode of '" + a.path + "'", errno);
         }
         set_selinux_label(d.get(), name, label);
         const struct timespec times[2] = {dir_st.st_atim, dir_st.st_mtim};

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "host_disk_config.hpp"
 #include "scrub.hpp"
 
 using namespace remaster;
@@ -45,14 +46,15 @@ TEST_CASE("backup mode replaces fstab and a static mtab, keeps identity") {
     const auto acts = plan_scrub(t.path, Mode::backup);
     REQUIRE(acts.size() == 2);
     apply_scrub(t.path, acts);
-    CHECK(t.read("/etc/fstab") == kLiveFstab);
+    CHECK(t.read("/etc/fstab") == std::string(kLiveFstab) + "#\n# The host's entries, kept for `remaster install`:\n" +
+                                      kHostLineNote + "UUID=1234 / ext4 defaults 0 1\n");
     char buf[64] = {0};
     REQUIRE(::readlink((t.path + "/etc/mtab").c_str(), buf, sizeof buf - 1) > 0);
     CHECK(std::string(buf) == "../proc/self/mounts");
     CHECK(t.read("/etc/machine-id") == "0123456789abcdef0123456789abcdef\n");
 }
 
-TEST_CASE("clean mode empties machine-id and crypttab; a correct mtab link is left alone") {
+TEST_CASE("clean mode empties machine-id, comments out crypttab; a correct mtab link is left alone") {
     TempTree t;
     t.dir("/etc");
     t.file("/etc/machine-id", "0123456789abcdef0123456789abcdef\n");
@@ -62,8 +64,81 @@ TEST_CASE("clean mode empties machine-id and crypttab; a correct mtab link is le
     for (const auto& a : acts) CHECK(a.path != "/etc/mtab");
     apply_scrub(t.path, acts);
     CHECK(t.read("/etc/machine-id").empty());
-    CHECK(t.read("/etc/crypttab").empty());
+    CHECK(t.read("/etc/crypttab") == std::string(kHostLineNote) + "home UUID=1 none luks\n");
     CHECK(t.read("/etc/fstab") == kLiveFstab);
+}
+
+TEST_CASE("comment_out keeps comments, blank lines and unpicked lines byte for byte") {
+    const auto c = comment_out("# a comment\n\nRESUME=UUID=5\nOTHER=1\n  RESUME=none", is_resume_assignment);
+    CHECK(c.count == 2);
+    CHECK(c.text == std::string("# a comment\n\n") + kHostLineNote + "RESUME=UUID=5\nOTHER=1\n" + kHostLineNote +
+                        "  RESUME=none\n");
+    CHECK(comment_out("x\n#y\n", [](const std::string&) { return false; }).text == "x\n#y\n");
+    CHECK(comment_out("", [](const std::string&) { return true; }).count == 0);
+}
+
+TEST_CASE("the resume pickers find resume settings and nothing else") {
+    CHECK(is_resume_assignment("RESUME=UUID=abc"));
+    CHECK(is_resume_assignment("export RESUME=/dev/sda2"));
+    CHECK_FALSE(is_resume_assignment("NORESUME=1"));
+    CHECK(mentions_resume("add_dracutmodules+=\" resume \""));
+    CHECK(mentions_resume("kernel_cmdline=\"resume=UUID=abc\""));
+    CHECK(mentions_resume("kernel_cmdline=\"resume_offset=123\""));
+    CHECK_FALSE(mentions_resume("kernel_cmdline=\"noresume quiet\""));
+    CHECK_FALSE(mentions_resume("add_dracutmodules+=\" crypt \""));
+    CHECK(is_uswsusp_resume("resume device = /dev/sda2"));
+    CHECK_FALSE(is_uswsusp_resume("compress = y"));
+}
+
+namespace {
+const ScrubAction* action_for(const std::vector<ScrubAction>& acts, const std::string& path) {
+    for (const auto& a : acts)
+        if (a.path == path) return &a;
+    return nullptr;
+}
+}  // namespace
+
+TEST_CASE("a workstation's disks are commented out in both modes, never deleted") {
+    for (Mode mode : {Mode::backup, Mode::clean}) {
+        TempTree t;
+        for (const char* d : {"/etc", "/etc/initramfs-tools", "/etc/initramfs-tools/conf.d", "/etc/dracut.conf.d",
+                              "/etc/systemd"})
+            t.dir(d);
+        t.file("/etc/fstab", "# <fs> <mp>\nUUID=11 / ext4 defaults 0 1\nUUID=22 /home ext4 defaults 0 2\n"
+                             "UUID=33 none swap sw 0 0\n");
+        t.file("/etc/crypttab", "# target source key options\nhome_crypt UUID=44 none luks,discard\n");
+        t.file("/etc/initramfs-tools/conf.d/resume", "RESUME=UUID=33\n");
+        t.file("/etc/dracut.conf.d/resume.conf", "add_dracutmodules+=\" resume \"\ncompress=zstd\n");
+        t.file("/etc/dracut.conf.d/notes.txt", "resume this is not a dracut conf\n");
+        ::chmod((t.path + "/etc/crypttab").c_str(), 0600);
+        const auto acts = plan_scrub(t.path, mode);
+        const ScrubAction* fstab = action_for(acts, "/etc/fstab");
+        REQUIRE(fstab);
+        CHECK(fstab->reason.find("3 lines (1 swap) kept commented out") != std::string::npos);
+        REQUIRE(action_for(acts, "/etc/crypttab"));
+        CHECK(action_for(acts, "/etc/crypttab")->reason.find("passphrase") != std::string::npos);
+        REQUIRE(action_for(acts, "/etc/initramfs-tools/conf.d/resume"));
+        REQUIRE(action_for(acts, "/etc/dracut.conf.d/resume.conf"));
+        CHECK_FALSE(action_for(acts, "/etc/dracut.conf.d/notes.txt"));
+        REQUIRE(action_for(acts, "/etc/systemd/sleep.conf.d/zz-remaster-live.conf"));
+        apply_scrub(t.path, acts);
+        const std::string note = kHostLineNote;
+        CHECK(t.read("/etc/crypttab") == "# target source key options\n" + note + "home_crypt UUID=44 none luks,discard\n");
+        struct stat st;
+        REQUIRE(::stat((t.path + "/etc/crypttab").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+        CHECK(t.read("/etc/fstab").find(note + "UUID=33 none swap sw 0 0\n") != std::string::npos);
+        CHECK(t.read("/etc/initramfs-tools/conf.d/resume") == note + "RESUME=UUID=33\n");
+        CHECK(t.read("/etc/dracut.conf.d/resume.conf") == note + "add_dracutmodules+=\" resume \"\ncompress=zstd\n");
+        CHECK(t.read("/etc/systemd/sleep.conf.d/zz-remaster-live.conf") == kNoHibernateDropIn);
+    }
+}
+
+TEST_CASE("a crypttab with only comments is left as it is") {
+    TempTree t;
+    t.dir("/etc");
+    t.file("/etc/crypttab", "# <target name> <source device> <key file> <options>\n");
+    CHECK_FALSE(action_for(plan_scrub(t.path, Mode::backup), "/etc/crypttab"));
 }
 
 TEST_CASE("scrubbing cannot be led out of the tree by a symlinked /etc") {
