@@ -22,9 +22,23 @@ std::vector<Command> format_commands(const std::string& esp, const std::string& 
     };
 }
 
-Command dracut_command(const std::string& view, const std::string& kver, const std::string& out_in_view) {
-    Command c{{"dracut", "--no-hostonly", "--no-hostonly-cmdline", "--force", "--quiet", "--add", "remaster",
-               "--kver", kver, out_in_view}};
+bool dracut_has_module(const std::string& view, const std::string& name) {
+    DirStream dir(view + "/usr/lib/dracut/modules.d");
+    while (const dirent* e = dir.next()) {
+        // Module directories are "NNname": two digits of order, then the name.
+        const std::string d = e->d_name;
+        if (d.size() == name.size() + 2 && d.compare(2, std::string::npos, name) == 0) return true;
+    }
+    return false;
+}
+
+Command dracut_command(const std::string& view, const std::string& kver, const std::string& out_in_view,
+                       bool omit_resume) {
+    Command c{{"dracut", "--no-hostonly", "--no-hostonly-cmdline", "--force", "--quiet", "--add", "remaster"}};
+    // A generic initramfs would carry dracut's resume module, which waits for
+    // and resumes from a resume= device: the live system never resumes.
+    if (omit_resume) c.argv.insert(c.argv.end(), {"--omit", "resume"});
+    c.argv.insert(c.argv.end(), {"--kver", kver, out_in_view});
     c.chroot = view;
     return c;
 }

@@ -30,7 +30,13 @@ constexpr const char* kInitramfsInView = "/tmp/initrd.img";
 
 // The ESP as FAT32, the data partition as ext4 with the given filesystem UUID.
 std::vector<Command> format_commands(const std::string& esp, const std::string& data, const std::string& uuid);
-Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view);
+// Is dracut module `name` installed in the view (/usr/lib/dracut/modules.d/NNname)?
+bool dracut_has_module(const std::string& view, const std::string& name);
+// The generic initramfs of the live system, our module added; omit_resume
+// when the root's dracut has the resume module (dracut_has_module), which
+// the live system must not carry: it waits for and resumes from the host's swap.
+Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view,
+                       bool omit_resume);
 // GRUB for both firmware kinds, all from the root's own GRUB inside the view,
 // each with early.cfg (at /tmp/early.cfg in the view) embedded so it finds
 // the data partition by UUID and loads /boot/grub/grub.cfg from it. Building

@@ -39,10 +39,13 @@ std::string fill_template(const std::string& text, const std::map<std::string, s
     return out;
 }
 
+const char* const kHostDisksOff = "noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0";
+
 std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra,
                              const std::vector<std::string>& layers_below) {
     std::string args = "root=remaster rd.remaster.uuid=" + uuid + " rd.remaster.dir=" + snapshot_dir;
     for (size_t i = 0; i < layers_below.size(); ++i) args += (i ? "," : " rd.remaster.layers=") + layers_below[i];
+    args += std::string(" ") + kHostDisksOff;
     if (!extra.empty()) args += " " + extra;
     return args;
 }

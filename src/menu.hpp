@@ -21,9 +21,15 @@ struct MenuEntry {
 // throws Error if a placeholder is left unfilled.
 std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values);
 
+// Kernel arguments that keep the live system away from the host's disks: no
+// resume from the host's swap (kernel, dracut and systemd all honour
+// noresume), no LUKS passphrase prompt, no LVM, md or dm assembly in the
+// initramfs. The stick needs none of them (docs/kernel-args.md).
+extern const char* const kHostDisksOff;
+
 // The kernel arguments of a live entry: how the initramfs finds the stick,
 // the snapshot and the layers below it (directories, nearest first), then
-// the user's --kernel-args.
+// kHostDisksOff, then the user's --kernel-args (which may override them).
 std::string live_kernel_args(const std::string& uuid, const std::string& snapshot_dir, const std::string& extra,
                              const std::vector<std::string>& layers_below = {});
 

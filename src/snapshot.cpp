@@ -68,7 +68,8 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
            << "\n";
     os << "Commands:\n";
     for (const auto& c : format_commands(p.esp, p.data, p.uuid)) os << "  " << format_command(c) << "\n";
-    os << "  " << format_command(dracut_command(p.view, s.kernel.version, kInitramfsInView)) << "\n";
+    os << "  " << format_command(dracut_command(p.view, s.kernel.version, kInitramfsInView,
+                                                   dracut_has_module(plan.root, "resume"))) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
     os << "Boot entry: linux " << snap.kernel() << " "
        << grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)) << "\n";
@@ -229,7 +230,7 @@ std::string make_boot_files(View& view, const StickPlan& sp, const std::string& 
     view.prepare_chroot();
     install_dracut_module(datadir, view.path());
     log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
-    runner.run(dracut_command(view.path(), sp.kernel.version, kInitramfsInView));
+    runner.run(dracut_command(view.path(), sp.kernel.version, kInitramfsInView, dracut_has_module(view.path(), "resume")));
     copy_file(view.at(sp.kernel.image), snap.kernel());
     copy_file(view.at(kInitramfsInView), snap.initrd());
     return "";

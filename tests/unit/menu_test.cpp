@@ -32,7 +32,7 @@ TEST_CASE("menu entries spell out kernel, initramfs and arguments literally") {
     CHECK(cfg.find("set timeout=3") != std::string::npos);
     CHECK(cfg.find("set default=remaster-20261124-120000") != std::string::npos);
     CHECK(cfg.find("\tlinux /remaster/20261124-120000/vmlinuz root=remaster rd.remaster.uuid=" + uuid +
-                   " rd.remaster.dir=/remaster/20261124-120000 console=ttyS0,115200 quiet\n") != std::string::npos);
+                   " rd.remaster.dir=/remaster/20261124-120000 " + kHostDisksOff + " console=ttyS0,115200 quiet\n") != std::string::npos);
     CHECK(cfg.find("\tinitrd /remaster/20261124-120000/initrd.img\n") != std::string::npos);
     CHECK(cfg.find("search --fs-uuid --set=root " + uuid) != std::string::npos);
     // No GRUB variables in linux/initrd lines.

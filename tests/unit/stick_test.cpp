@@ -105,7 +105,8 @@ TEST_CASE("the menu: options and profiles for the newest snapshot, a plain entry
     const auto e = stick_menu_entries(s, "UUID");
     REQUIRE(find(e, "live"));
     CHECK(find(e, "live")->args ==
-          "root=remaster rd.remaster.uuid=UUID rd.remaster.dir=/remaster/20260301-120000 console=ttyS0");
+          "root=remaster rd.remaster.uuid=UUID rd.remaster.dir=/remaster/20260301-120000 " + std::string(kHostDisksOff) +
+              " console=ttyS0");
     CHECK(find(e, "live")->title.find("2026-03-01 12:00 UTC") != std::string::npos);
     CHECK(find(e, "persist-default")->args.find(" rd.remaster.persist=default") != std::string::npos);
     CHECK(find(e, "persist-work")->args.find(" rd.remaster.persist=work") != std::string::npos);
