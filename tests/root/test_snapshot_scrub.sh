@@ -39,7 +39,8 @@ mnt=$work/mnt
 mount_image_ro "$out" "$mnt"
 
 check "fstab is the live one" grep -q "live system written by remaster" "$mnt/etc/fstab"
-check "host fstab entries are gone" bash -c "! grep -q UUID=1234 '$mnt/etc/fstab'"
+check "host fstab entries are not active" bash -c "! grep -q '^UUID=1234' '$mnt/etc/fstab'"
+check "they are kept commented out" grep -qx '# remaster: commented out for the live system: UUID=1234 / ext4 defaults 0 1' "$mnt/etc/fstab"
 check "mtab links to the kernel's list" test "$(readlink "$mnt/etc/mtab")" = ../proc/self/mounts
 for d in tmp run var/tmp proc sys dev; do
   check "/$d kept as an empty directory" bash -c "test -d '$mnt/$d' && test -z \"\$(ls -A '$mnt/$d')\""
