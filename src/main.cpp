@@ -27,12 +27,14 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
         ->capture_default_str();
     auto* to = cmd.add_option("--to", o.to,
                               "Write a bootable live stick: a block device (e.g. /dev/sdb, WIPED) or an image file "
-                              "(created, sized automatically; an existing file is replaced only when confirmed, like a device)");
+                              "(created, sized automatically, anywhere: it is left out of its own image; an existing file is replaced "
+                              "only when confirmed, like a device)");
     auto* sq = cmd.add_option("--squashfs", o.squashfs, "Only write the squashfs image of the root to FILE");
     to->excludes(sq);
     cmd.add_option("--mode", o.mode,
                    "backup: keep users, homes and secrets (default); clean: also drop machine-id, ssh host keys, "
-                   "crypttab/resume, network secrets, logs, caches and shell history")
+                   "network secrets, logs, caches and shell history (the host's crypttab, swap and resume are commented out "
+                   "in both)")
         ->transform(CLI::CheckedTransformer(std::map<std::string, Mode>{{"backup", Mode::backup}, {"clean", Mode::clean}}));
     cmd.add_option("--exclude", o.excludes,
                    "Leave out paths matching PATTERN; '/home/*/Videos' is anchored at the root, '*.iso' matches names "
