@@ -34,12 +34,17 @@ install() {
     # dd, stat: rd.remaster.ram (copy with progress, size); sha256sum:
     # rd.remaster.check.
     inst_multiple mount umount losetup mkdir modprobe sleep tr \
-        dd stat sha256sum
+        dd stat sha256sum cp ln
     inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
     inst_hook cmdline 35 "$moddir/parse-remaster.sh"
     # Mounts the root in the shell initramfs (from init, after the initqueue
     # has waited for the stick); a no-op in the systemd one.
     inst_hook mount 10 "$moddir/mount-remaster.sh"
+    # The live system's "up" line on the serial console (remaster boot-test):
+    # a unit handed over in /run before switch-root.
+    inst_hook pre-pivot 90 "$moddir/remaster-ready.sh"
+    inst_simple "$moddir/remaster-ready-live.sh" /lib/remaster-ready-live.sh
+    inst_simple "$moddir/remaster-ready.service" /lib/remaster-ready.service
     if dracut_module_included systemd; then
         # The systemd initramfs mounts the root through sysroot.mount; see
         # remaster-generator.sh.

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "boot_test.hpp"
 #include "bytes.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
         "  remaster snapshot --root /srv/chroot --squashfs out.sqfs   another root or any directory tree\n\n"
         "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"
         "  remaster profile add --on /dev/sdb work    a boot entry that keeps its own changes\n"
-        "  remaster list --on /dev/sdb                snapshots, profiles and free space on a stick\n\n"
+        "  remaster list --on /dev/sdb                snapshots, profiles and free space on a stick\n"
+        "  remaster boot-test --on stick.img          boot it in QEMU: does the live system come up?\n\n"
         "The source is never written: remaster works on an overlay view of it."};
     app.require_subcommand(1);
     app.set_version_flag("--version", REMASTER_VERSION);
@@ -104,7 +106,18 @@ int main(int argc, char** argv) {
     CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one, nor a layer another one stacks)");
     remove->add_option("--on", on, "The stick: a device or an image file")->required();
     remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
-    for (CLI::App* c : {verify, list, remove}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
+    BootTestOptions bt;
+    CLI::App* boot = app.add_subcommand("boot-test", "Boot a stick headless in QEMU (read-only) and tell whether the live system comes up");
+    boot->add_option("--on", bt.on, "The stick: a device or an image file")->required();
+    boot->add_option("--firmware", bt.firmware, "bios, uefi or both")
+        ->check(CLI::IsMember({"bios", "uefi", "both"}))
+        ->capture_default_str();
+    boot->add_option("--timeout", bt.timeout_s, "Seconds to wait for each boot")->check(CLI::PositiveNumber)->capture_default_str();
+    boot->add_option("--entry", bt.entry, "Boot this menu entry (live, persist-NAME, ram, check, ...) through GRUB");
+    boot->add_option("--accel", bt.accel, "kvm or tcg (default: REMASTER_BOOT_TEST_ACCEL, else KVM when /dev/kvm works)")
+        ->check(CLI::IsMember({"kvm", "tcg"}));
+    boot->add_option("--log", bt.log, "Write the whole serial console to FILE");
+    for (CLI::App* c : {verify, list, remove, boot}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
 
     try {
         app.parse(argc, argv);
@@ -122,7 +135,7 @@ int main(int argc, char** argv) {
         // so up front rather than fail on the runtime directory.
         if (!snap->parsed() && ::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster " + app.get_subcommands().front()->get_name() +
-                                             " needs root: it attaches and mounts the stick '" + on + "'",
+                                             " needs root: it attaches and mounts the stick '" + (on.empty() ? bt.on : on) + "'",
                         "Run it with sudo.");
         SystemRunner runner;
         if (snap->parsed()) snapshot(opt, runner);
@@ -133,6 +146,8 @@ int main(int argc, char** argv) {
         if (profile_cmds["remove"]->parsed()) profile_remove(on, name, runner);
         if (profile_cmds["reset"]->parsed()) profile_reset(on, name);
         if (profile_cmds["list"]->parsed()) profile_list(on);
+        // Booted or not is the answer, not an error: exit 0 or 1.
+        if (boot->parsed()) return boot_test(bt, runner) ? 0 : static_cast<int>(Exit::failure);
         return 0;
     } catch (const Error& e) {
         log::error() << e.what();

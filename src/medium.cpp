@@ -49,6 +49,7 @@ std::string Medium::profile_dir(const std::string& name) const { return persist_
 std::string Medium::conf_file() const { return snapshots_dir() + "/stick.conf"; }
 std::string Medium::grub_dir() const { return root_ + kGrubDir; }
 std::string Medium::grub_cfg() const { return grub_dir() + "/grub.cfg"; }
+std::string Medium::grubenv() const { return grub_dir() + "/grubenv"; }
 
 std::vector<std::string> Medium::snapshot_ids() const {
     std::vector<std::string> ids;

@@ -4,6 +4,7 @@
 // netboot directory next. From its root:
 //
 //   boot/grub/grub.cfg          the menu (written from what is below)
+//   boot/grub/grubenv           an environment block the menu loads (boot-test sets it in its view)
 //   remaster/<id>/              one snapshot (SnapshotDir):
 //       filesystem.squashfs       its squashfs layer
 //       vmlinuz, initrd.img       the kernel and the generic initramfs
@@ -81,6 +82,7 @@ public:
     std::string conf_file() const;  // stick.conf
     std::string grub_dir() const;
     std::string grub_cfg() const;
+    std::string grubenv() const;  // next_entry and extra arguments for one boot (boot-test)
 
     // Ids of the snapshot directories (complete or not), newest first.
     std::vector<std::string> snapshot_ids() const;

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "grub_script.hpp"
+#include "grubenv.hpp"
 #include "layering.hpp"
 #include "mount.hpp"
 #include "stick_store.hpp"
@@ -102,7 +103,13 @@ std::string render_stick_menu(const MenuTemplates& templates, const Medium& medi
     return cfg;
 }
 
-void install_stick_menu(const Medium& medium, const std::string& cfg) { write_file_atomic(medium.grub_cfg(), cfg); }
+void install_stick_menu(const Medium& medium, const std::string& cfg) {
+    write_file_atomic(medium.grub_cfg(), cfg);
+    // The menu loads it; an empty one, once, so boot-test finds a block to
+    // change in its view (grubenv.hpp). A stick made before has none: made here.
+    struct stat st;
+    if (::stat(medium.grubenv().c_str(), &st) != 0) write_file_atomic(medium.grubenv(), grubenv_block({}));
+}
 
 void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner) {
     install_stick_menu(medium, render_stick_menu(templates, medium, uuid, runner));

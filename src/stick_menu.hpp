@@ -43,7 +43,8 @@ std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::strin
 // grub-script-check through `runner`.
 std::string render_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid,
                               Runner& runner, const std::string& default_id = {});
-// Replaces the medium's grub.cfg atomically with `cfg`.
+// Replaces the medium's grub.cfg atomically with `cfg`, and writes an empty
+// grubenv if there is none.
 void install_stick_menu(const Medium& medium, const std::string& cfg);
 // Both: the old grub.cfg stays when rendering or the check fails.
 void write_stick_menu(const MenuTemplates& templates, const Medium& medium, const std::string& uuid, Runner& runner);

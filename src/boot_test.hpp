@@ -1,0 +1,28 @@
+// `remaster boot-test --on STICK`: boots a stick headless in QEMU, once per
+// firmware, and tells from its serial console whether the live system came
+// up (console_watch.hpp). The stick is never written: QEMU boots a qcow2
+// overlay backed by it, and the overlay's copy of the stick's grubenv block
+// names the entry to boot (--entry) and puts the kernel's console on the
+// serial port, so panics and the initramfs's errors show (docs/boot.md).
+#pragma once
+
+#include <string>
+
+#include "runner.hpp"
+
+namespace remaster {
+
+struct BootTestOptions {
+    std::string on;                // the stick: a device or an image file
+    std::string firmware = "bios"; // bios, uefi or both
+    int timeout_s = 300;           // per boot
+    std::string entry;             // menu entry id; "" boots the stick's default
+    std::string accel;             // kvm or tcg; "" = REMASTER_BOOT_TEST_ACCEL, else KVM when it works
+    std::string log;               // write the whole console here ("": nowhere)
+};
+
+// Prints one verdict per boot; true when every boot came up. Throws
+// Error(Exit::missing) without QEMU (or OVMF for uefi).
+bool boot_test(const BootTestOptions& o, Runner& runner);
+
+}  // namespace remaster

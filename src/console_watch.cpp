@@ -1,0 +1,86 @@
+#include "console_watch.hpp"
+
+#include <array>
+
+namespace remaster {
+namespace {
+
+constexpr std::array<const char*, 6> kFailureSigns = {
+    "remaster: live system did not start", "Warning: remaster:", "Kernel panic",
+    "Entering emergency mode",             "emergency shell",    "You are in emergency mode"};
+
+bool contains_nocase(const std::string& s, const std::string& what) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    for (size_t i = 0; i + what.size() <= s.size(); ++i) {
+        size_t j = 0;
+        while (j < what.size() && lower(s[i + j]) == lower(what[j])) ++j;
+        if (j == what.size()) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string clean_console_line(const std::string& raw) {
+    std::string out;
+    for (size_t i = 0; i < raw.size(); ++i) {
+        const unsigned char c = raw[i];
+        if (c == 0x1b) {
+            // CSI: ESC [ parameters... final byte in @..~; other escapes: one more byte.
+            if (i + 1 < raw.size() && raw[i + 1] == '[') {
+                i += 2;
+                while (i < raw.size() && !(raw[i] >= '@' && raw[i] <= '~')) ++i;
+            } else {
+                ++i;
+            }
+            continue;
+        }
+        if (c == '\t') out += ' ';
+        else if (c >= 0x20 && c != 0x7f) out += static_cast<char>(c);
+    }
+    return out;
+}
+
+void ConsoleWatcher::line(std::string text) {
+    text = clean_console_line(text);
+    if (text.find_first_not_of(' ') == std::string::npos) return;
+    last_.push_back(text);
+    if (last_.size() > kKeptLines) last_.pop_front();
+    if (verdict_ != BootVerdict::pending) return;
+    if (text.find("remaster: live system up") != std::string::npos) {
+        verdict_ = BootVerdict::up;
+        reason_ = text;
+        return;
+    }
+    for (const char* sign : kFailureSigns) {
+        if (contains_nocase(text, sign)) {
+            verdict_ = BootVerdict::failed;
+            reason_ = text;
+            return;
+        }
+    }
+}
+
+BootVerdict ConsoleWatcher::feed(const std::string& chunk) {
+    partial_ += chunk;
+    size_t start = 0, nl;
+    while ((nl = partial_.find('\n', start)) != std::string::npos) {
+        line(partial_.substr(start, nl - start));
+        start = nl + 1;
+    }
+    partial_.erase(0, start);
+    // A console that never ends a line must not grow without bound.
+    if (partial_.size() > 64 * 1024) {
+        line(partial_);
+        partial_.clear();
+    }
+    return verdict_;
+}
+
+BootVerdict ConsoleWatcher::finish() {
+    if (!partial_.empty()) line(partial_);
+    partial_.clear();
+    return verdict_;
+}
+
+}  // namespace remaster

@@ -1,0 +1,70 @@
+#include "qemu.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "runner.hpp"
+
+namespace remaster {
+
+const char* firmware_name(Firmware f) { return f == Firmware::bios ? "bios" : "uefi"; }
+const char* accel_name(Accel a) { return a == Accel::kvm ? "kvm" : "tcg"; }
+
+std::vector<std::string> qemu_argv(const QemuBoot& b) {
+    std::vector<std::string> argv = {"qemu-system-x86_64", "-accel", accel_name(b.accel),
+                                     "-machine", "q35",
+                                     "-m", std::to_string(b.memory_mib),
+                                     "-smp", std::to_string(b.cpus),
+                                     "-display", "none", "-monitor", "none",
+                                     "-serial", "stdio",
+                                     "-no-reboot", "-snapshot",
+                                     "-drive", "file=" + b.disk + ",format=" + b.disk_format + ",if=virtio"};
+    if (b.accel == Accel::kvm) argv.insert(argv.end(), {"-cpu", "host"});
+    if (b.firmware == Firmware::uefi) {
+        argv.insert(argv.end(), {"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + b.ovmf_code,
+                                 "-drive", "if=pflash,format=raw,unit=1,file=" + b.ovmf_vars});
+    }
+    return argv;
+}
+
+Accel choose_accel(const std::string& forced) {
+    if (forced == "tcg") return Accel::tcg;
+    if (forced == "kvm") return Accel::kvm;
+    if (!forced.empty())
+        throw Error(Exit::usage, "Unknown accelerator '" + forced + "'", "Use kvm or tcg (--accel or REMASTER_BOOT_TEST_ACCEL).");
+    Fd kvm(::open("/dev/kvm", O_RDWR | O_CLOEXEC));
+    return kvm ? Accel::kvm : Accel::tcg;
+}
+
+OvmfFiles find_ovmf() {
+    static const char* const pairs[][2] = {
+        {"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
+        {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"},
+        {"/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"},
+    };
+    for (const auto& p : pairs) {
+        struct stat a, b;
+        if (::stat(p[0], &a) == 0 && ::stat(p[1], &b) == 0) return {p[0], p[1]};
+    }
+    return {};
+}
+
+void check_qemu_tools(bool uefi) {
+    std::vector<std::string> missing;
+    for (const char* tool : {"qemu-system-x86_64", "qemu-img", "qemu-io"})
+        if (find_program(tool).empty()) missing.push_back(tool);
+    std::string packages = missing.empty() ? "" : "qemu-system-x86 qemu-utils";
+    if (uefi && find_ovmf().code.empty()) {
+        missing.push_back("the OVMF UEFI firmware");
+        packages += packages.empty() ? "ovmf" : " ovmf";
+    }
+    if (missing.empty()) return;
+    std::string what;
+    for (size_t i = 0; i < missing.size(); ++i) what += (i ? ", " : "") + missing[i];
+    throw Error(Exit::missing, "remaster boot-test needs " + what + " (optional dependencies of remaster)",
+                "Install them: apt-get install " + packages);
+}
+
+}  // namespace remaster

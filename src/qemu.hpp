@@ -1,0 +1,46 @@
+// How boot-test runs QEMU: the command line for one headless boot of a
+// stick (its serial console on QEMU's stdout), the accelerator, and where
+// the tools and the UEFI firmware are. QEMU and OVMF are optional
+// dependencies of remaster: only boot-test needs them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace remaster {
+
+enum class Firmware { bios, uefi };
+enum class Accel { kvm, tcg };
+
+const char* firmware_name(Firmware f);
+const char* accel_name(Accel a);
+
+struct QemuBoot {
+    std::string disk;         // the disk image QEMU boots (our qcow2 overlay)
+    std::string disk_format;  // "qcow2" or "raw"
+    Firmware firmware = Firmware::bios;
+    Accel accel = Accel::tcg;
+    std::string ovmf_code, ovmf_vars;  // uefi: the firmware and a private copy of its variables
+    int memory_mib = 2048;
+    int cpus = 2;
+};
+
+// qemu-system-x86_64 ... : no display, no monitor, the first serial port on
+// stdout, -snapshot (nothing the guest writes reaches any file), no reboot.
+std::vector<std::string> qemu_argv(const QemuBoot& b);
+
+// KVM when /dev/kvm can be opened, TCG otherwise. `forced` ("kvm", "tcg" or
+// "": from --accel or REMASTER_BOOT_TEST_ACCEL) wins; anything else throws.
+Accel choose_accel(const std::string& forced);
+
+struct OvmfFiles {
+    std::string code, vars;  // "" when not found
+};
+// The first OVMF code/vars pair installed (Debian's ovmf package paths).
+OvmfFiles find_ovmf();
+
+// Throws Error(Exit::missing) naming the Debian packages when qemu-system-x86_64,
+// qemu-img or qemu-io is missing, or OVMF when `uefi` is needed.
+void check_qemu_tools(bool uefi);
+
+}  // namespace remaster
