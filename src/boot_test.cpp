@@ -69,9 +69,13 @@ std::vector<std::string> menu_entry_ids(const std::string& cfg) {
 uint64_t partition_start(const std::string& partition) {
     const std::string name = partition.substr(partition.rfind('/') + 1);
     const std::string path = "/sys/class/block/" + name + "/start";
-    auto text = read_small_file(path, {64, true, path, Exit::failure});
-    if (!text) throw Error(Exit::failure, "The kernel does not know the partition '" + partition + "'");
-    return std::stoull(*text) * 512;
+    // sysfs says 4096 bytes for every file: read what is there.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    char buf[32] = {};
+    if (!fd || ::read(fd.get(), buf, sizeof buf - 1) <= 0)
+        throw Error(Exit::failure, "The kernel does not know the partition '" + partition + "'");
+    const std::string text(buf);
+    return std::stoull(text) * 512;
 }
 
 // Reads the menu and finds the grubenv block on the disk; makes sure the
@@ -139,7 +143,7 @@ BootOutcome boot_once(const QemuBoot& b, int timeout_s, std::ostream* log) {
             if (r > 0) {
                 const std::string chunk(buf, r);
                 if (i == 0) {
-                    if (log) log->write(buf, r);
+                    if (log) log->write(buf, r).flush();  // readable while it boots
                     watch.feed(chunk);
                 } else if (qemu_err.size() < 64 * 1024) {
                     qemu_err += chunk;

@@ -42,6 +42,11 @@ std::string clean_console_line(const std::string& raw) {
 }
 
 void ConsoleWatcher::line(std::string text) {
+    // A carriage return inside a line redraws it (systemd's "A start job is
+    // running" spinner): what a terminal would show is the text after it.
+    while (!text.empty() && text.back() == '\r') text.pop_back();
+    const size_t cr = text.rfind('\r');
+    if (cr != std::string::npos) text.erase(0, cr + 1);
     text = clean_console_line(text);
     if (text.find_first_not_of(' ') == std::string::npos) return;
     last_.push_back(text);

@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+
+#include "child_process.hpp"
+#include "console_watch.hpp"
+#include "error.hpp"
+#include "grubenv.hpp"
+#include "qemu.hpp"
+
+using namespace remaster;
+
+namespace {
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+// The word after `flag` in argv ("" if none).
+std::string after(const std::vector<std::string>& v, const std::string& flag) {
+    auto it = std::find(v.begin(), v.end(), flag);
+    return it != v.end() && it + 1 != v.end() ? *(it + 1) : "";
+}
+}  // namespace
+
+TEST_CASE("the console watcher sees the live system's up line") {
+    ConsoleWatcher w;
+    CHECK(w.feed("[    1.0] Linux version 6.1\r\n[  OK  ] Reached target \x1b[0;1;39mMulti-User System\x1b[0m.\r\n") ==
+          BootVerdict::pending);
+    // Progress of our module is not a failure.
+    CHECK(w.feed("remaster: copying the system into RAM: 40%\r\n") == BootVerdict::pending);
+    // In pieces, as the pipe delivers it.
+    CHECK(w.feed("remaster: live sys") == BootVerdict::pending);
+    CHECK(w.feed("tem up (degraded)\r\n") == BootVerdict::up);
+    CHECK(w.reason() == "remaster: live system up (degraded)");
+    // Decided: later lines do not change it, but are kept.
+    CHECK(w.feed("Kernel panic - not syncing\n") == BootVerdict::up);
+    CHECK(w.last_lines().back() == "Kernel panic - not syncing");
+}
+
+TEST_CASE("the console watcher sees failures") {
+    const char* lines[] = {
+        "[   10.2] Kernel panic - not syncing: VFS: Unable to mount root fs",
+        "[   61.0] dracut-initqueue[312]: Warning: remaster: no filesystem with UUID 0000 appeared within 10s",
+        "dracut Warning: remaster: /remaster/x/filesystem.squashfs is missing",
+        "Entering emergency mode. Exit the shell to continue.",
+        "Starting Dracut Emergency Shell...",
+        "You are in emergency mode. After logging in, type \"journalctl -xb\"",
+        "remaster: live system did not start (maintenance)",
+    };
+    for (const char* line : lines) {
+        ConsoleWatcher w;
+        CHECK(w.feed(std::string(line) + "\r\n") == BootVerdict::failed);
+        CHECK(w.reason() == line);
+    }
+}
+
+TEST_CASE("the console watcher keeps the last lines, an unfinished one at the end") {
+    ConsoleWatcher w;
+    for (int i = 0; i < 30; ++i) w.feed("line " + std::to_string(i) + "\n");
+    w.feed("\x1b[2Jlast words, no newline");
+    CHECK(w.finish() == BootVerdict::pending);
+    REQUIRE(w.last_lines().size() == ConsoleWatcher::kKeptLines);
+    CHECK(w.last_lines().front() == "line 11");
+    CHECK(w.last_lines().back() == "last words, no newline");
+    // A redrawn status line counts as what it shows last.
+    w.feed("\x1b[K[ *  ] A start job is running (1s)\r\x1b[K[  * ] A start job is running (2s)\r\n");
+    CHECK(w.last_lines().back() == "[  * ] A start job is running (2s)");
+    CHECK(clean_console_line("\x1b[1;32m  OK  \x1b[0m\tdone\r") == "  OK   done");
+}
+
+TEST_CASE("the QEMU command line boots headless from a copy-on-write view") {
+    QemuBoot b{"/run/remaster/1/boot-test/stick.qcow2", "qcow2", Firmware::bios, Accel::tcg};
+    auto argv = qemu_argv(b);
+    CHECK(argv.front() == "qemu-system-x86_64");
+    CHECK(after(argv, "-accel") == "tcg");
+    CHECK(after(argv, "-serial") == "stdio");
+    CHECK(after(argv, "-display") == "none");
+    CHECK(after(argv, "-monitor") == "none");
+    CHECK(has(argv, "-snapshot"));
+    CHECK(has(argv, "-no-reboot"));
+    CHECK(has(argv, "file=/run/remaster/1/boot-test/stick.qcow2,format=qcow2,if=virtio"));
+    CHECK_FALSE(has(argv, "-cpu"));
+    CHECK(std::none_of(argv.begin(), argv.end(), [](const std::string& a) { return a.find("pflash") != std::string::npos; }));
+
+    b.firmware = Firmware::uefi;
+    b.accel = Accel::kvm;
+    b.ovmf_code = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    b.ovmf_vars = "/run/x/OVMF_VARS.fd";
+    argv = qemu_argv(b);
+    CHECK(after(argv, "-accel") == "kvm");
+    CHECK(after(argv, "-cpu") == "host");
+    CHECK(has(argv, "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"));
+    CHECK(has(argv, "if=pflash,format=raw,unit=1,file=/run/x/OVMF_VARS.fd"));
+}
+
+TEST_CASE("the accelerator can be forced") {
+    CHECK(choose_accel("tcg") == Accel::tcg);
+    CHECK(choose_accel("kvm") == Accel::kvm);
+    CHECK_THROWS_AS(choose_accel("xen"), Error);
+}
+
+TEST_CASE("a grubenv block is 1024 bytes in GRUB's format") {
+    const std::string empty = grubenv_block({});
+    CHECK(empty.size() == kGrubenvSize);
+    CHECK(empty.rfind("# GRUB Environment Block\n#", 0) == 0);
+    CHECK(empty.find_first_not_of('#', 25) == std::string::npos);
+    const std::string b = grubenv_block({{"next_entry", "ram"}, {"remaster_extra_args", "console=ttyS0,115200 a\\b"}});
+    CHECK(b.size() == kGrubenvSize);
+    CHECK(b.rfind("# GRUB Environment Block\nnext_entry=ram\nremaster_extra_args=console=ttyS0,115200 a\\\\b\n#", 0) == 0);
+    CHECK_THROWS_AS(grubenv_block({{"x", "two\nlines"}}), Error);
+    CHECK_THROWS_AS(grubenv_block({{"x", std::string(1100, 'a')}}), Error);
+}
+
+TEST_CASE("a child process is stopped when its owner goes") {
+    {
+        ChildProcess p = ChildProcess::start({{"sh", "-c", "echo started; exec sleep 60"}});
+        struct pollfd fd = {p.out_fd(), POLLIN, 0};
+        REQUIRE(::poll(&fd, 1, 5000) == 1);
+        char buf[16];
+        CHECK(::read(p.out_fd(), buf, sizeof buf) > 0);
+        CHECK(p.running());
+        ChildProcess moved = std::move(p);
+        CHECK_FALSE(p.running());
+        CHECK(moved.running());
+        CHECK(moved.stop() == 128 + SIGTERM);
+        CHECK_FALSE(moved.running());
+    }
+    ChildProcess missing = ChildProcess::start({{"/nonexistent/program"}});
+    CHECK(missing.wait() == 127);
+    CHECK(missing.failure_text().find("cannot execute '/nonexistent/program'") != std::string::npos);
+}

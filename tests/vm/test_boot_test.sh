@@ -1,0 +1,152 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# `remaster boot-test` (docs/boot.md): it says a good stick boots, says why
+# a broken one does not, and boots a chosen menu entry through GRUB itself.
+#
+# One stick, from the cached Debian root (lib/debian-root.sh) seen through an
+# overlay that masks the test root's remaster-proof.service (it powers the
+# system off before systemd could call it up). The stick is made without
+# console=ttyS0: boot-test adds it through the grubenv of its view, and the
+# kernel's "Command line:" on the serial console shows it did. Four boots,
+# TCG (REMASTER_BOOT_TEST_ACCEL=tcg: KVM hangs guests on these machines):
+#   1  the stick as made: exit 0, the up line
+#   2  a copy without its filesystem.squashfs: exit 1, the module's reason
+#   3  a copy whose menu names a wrong UUID: exit 1, the reason
+#   4  --entry ram: exit 0, and the kernel was given rd.remaster.ram
+# Copies are changed through a read-write mount of the copy (lib/stick.sh);
+# boot-test itself never writes a stick, and the test checks that too.
+#
+# Needs root, loop devices, qemu-system-x86_64, qemu-img, qemu-io,
+# build/remaster. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
+# REMASTER_TEST_IMAGE=IMG reuses a stick made by an earlier run.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/boot.sh
+. "$HERE/lib/boot.sh"
+# shellcheck source=lib/stick.sh
+. "$HERE/lib/stick.sh"
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
+
+REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
+export REMASTER_BOOT_TEST_ACCEL=tcg
+BAD_UUID=00000000-0000-4000-8000-000000000000
+
+make_work boot-test
+
+# args: source root, dir. Prints a root under dir: the source through an
+# overlay that masks remaster-proof.service.
+make_test_root() {
+	local src=$1 dir=$2
+	mkdir -p "$dir/upper/etc/systemd/system" "$dir/work" "$dir/root"
+	ln -s /dev/null "$dir/upper/etc/systemd/system/remaster-proof.service"
+	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
+	echo "$dir/root"
+}
+
+# args: name image [boot-test args...]. Runs boot-test; its output in
+# $WORK/NAME.out, the console in $WORK/NAME.log; sets RC.
+boot_test() {
+	local name=$1 image=$2 start=$SECONDS
+	shift 2
+	"$REMASTER_BIN" boot-test --on "$image" --firmware bios --timeout "$TIMEOUT" \
+		--log "$WORK/$name.log" "$@" >"$WORK/$name.out" 2>&1
+	RC=$?
+	echo "boot $name ($((SECONDS - start)) s, exit $RC):"
+	sed 's/^/  > /' "$WORK/$name.out"
+}
+
+# args: description file pattern. The file has a line matching the regex.
+expect_in() {
+	if grep -aqE -- "$3" "$2"; then ok "$1"; else fail "$1: no '$3' in $2"; fi
+}
+
+# args: image. The image's checksum, to show boot-test did not write it.
+sum_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# --- the stick ----------------------------------------------------------------
+if [[ -n "${REMASTER_TEST_IMAGE:-}" ]]; then
+	IMAGE=$REMASTER_TEST_IMAGE
+	echo "reusing the stick $IMAGE"
+else
+	ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit; }
+	TROOT=$(make_test_root "$ROOT" "$WORK/troot") || { fail "test root overlay"; summary; exit; }
+	IMAGE=$WORK/stick.img
+	start=$SECONDS
+	if "$REMASTER_BIN" snapshot --root "$TROOT" --to "$IMAGE" --yes --quiet && [[ -s "$IMAGE" ]]; then
+		ok "stick made ($((SECONDS - start)) s)"
+	else
+		fail "stick made"
+		summary
+		exit
+	fi
+	umount "$TROOT"
+fi
+if stick_mount "$IMAGE" "$WORK/mnt" ro; then
+	SNAPDIR=$(grep -o -m 1 'rd.remaster.dir=[^ ]*' "$WORK/mnt/boot/grub/grub.cfg" | cut -d= -f2)
+	expect "the stick has a 1024-byte grubenv" test "$(stat -c %s "$WORK/mnt/boot/grub/grubenv")" -eq 1024
+	stick_umount "$WORK/mnt"
+else
+	fail "mounting the stick"
+	summary
+	exit
+fi
+echo "snapshot directory: $SNAPDIR"
+
+# args: copy, sed expression or "rm". A copy of the stick, changed.
+changed_copy() {
+	local copy=$1 change=$2
+	cp --sparse=always "$IMAGE" "$copy" && stick_mount "$copy" "$WORK/cmnt" rw || return 1
+	if [[ $change == rm ]]; then
+		rm "$WORK/cmnt$SNAPDIR/filesystem.squashfs"
+	else
+		sed -i "$change" "$WORK/cmnt/boot/grub/grub.cfg"
+	fi
+	local rc=$?
+	stick_umount "$WORK/cmnt"
+	return $rc
+}
+
+# --- 1: the stick as made -------------------------------------------------------
+before=$(sum_of "$IMAGE")
+boot_test good "$IMAGE"
+expect "the stick boots: exit 0" test "$RC" -eq 0
+expect_in "the verdict names the live system's up line" "$WORK/good.out" 'booted in [0-9]+ s: .*remaster: live system up \((running|degraded)\)'
+expect_in "the kernel's console is on the serial port (remaster_extra_args)" "$WORK/good.log" 'Command line:.*console=ttyS0,115200'
+expect "boot-test did not write the stick" test "$(sum_of "$IMAGE")" = "$before"
+
+# --- 2: no squashfs -------------------------------------------------------------
+if changed_copy "$WORK/nosquash.img" rm; then
+	boot_test nosquash "$WORK/nosquash.img"
+	expect "a stick without its squashfs fails: exit 1" test "$RC" -eq 1
+	expect_in "the verdict gives the module's reason" "$WORK/nosquash.out" 'FAILED after [0-9]+ s: .*remaster: .*filesystem.squashfs'
+	expect_in "the last console lines follow" "$WORK/nosquash.out" '^  \| '
+	rm -f "$WORK/nosquash.img"
+else
+	fail "a copy without filesystem.squashfs"
+fi
+
+# --- 3: a wrong UUID in the kernel arguments ----------------------------------------
+# rd.remaster.timeout=10: the initramfs gives up on the missing stick soon.
+if changed_copy "$WORK/baduuid.img" "s/rd\.remaster\.uuid=[0-9a-fA-F-]*/rd.remaster.uuid=$BAD_UUID rd.remaster.timeout=10/g"; then
+	boot_test baduuid "$WORK/baduuid.img"
+	expect "a stick whose entries name a wrong UUID fails: exit 1" test "$RC" -eq 1
+	expect_in "the verdict says why" "$WORK/baduuid.out" "FAILED after [0-9]+ s: .*(remaster: .*$BAD_UUID|emergency)"
+	rm -f "$WORK/baduuid.img"
+else
+	fail "a copy with a wrong UUID"
+fi
+
+# --- 4: a chosen entry, through GRUB ------------------------------------------------
+boot_test ram "$IMAGE" --entry ram
+expect "--entry ram boots: exit 0" test "$RC" -eq 0
+expect_in "GRUB booted the ram entry (rd.remaster.ram on the kernel's command line)" "$WORK/ram.log" 'Command line:.*rd\.remaster\.ram'
+expect_in "the system came up from RAM" "$WORK/ram.log" 'the system runs from RAM'
+expect "boot-test --entry did not write the stick" test "$(sum_of "$IMAGE")" = "$before"
+
+summary
