@@ -128,10 +128,19 @@ BootOutcome boot_once(const QemuBoot& b, int timeout_s, std::ostream* log) {
     struct pollfd fds[2] = {{qemu.out_fd(), POLLIN, 0}, {qemu.err_fd(), POLLIN, 0}};
     int open_fds = 2;
     bool timed_out = false;
-    while (open_fds > 0 && watch.verdict() == BootVerdict::pending) {
+    // After a generic failure sign (the emergency shell starting) the
+    // module's reason may follow: read on for a few seconds for it.
+    auto grace_end = std::chrono::steady_clock::time_point::max();
+    while (open_fds > 0) {
         check_interrupt();
-        if (std::chrono::steady_clock::now() >= deadline) {
-            timed_out = true;
+        const auto now = std::chrono::steady_clock::now();
+        if (watch.verdict() == BootVerdict::up || (watch.verdict() == BootVerdict::failed && watch.reason_is_ours()))
+            break;
+        if (watch.verdict() == BootVerdict::failed && grace_end == std::chrono::steady_clock::time_point::max())
+            grace_end = now + std::chrono::seconds(20);
+        if (now >= grace_end) break;
+        if (now >= deadline) {
+            timed_out = watch.verdict() == BootVerdict::pending;
             break;
         }
         const int n = ::poll(fds, 2, 200);

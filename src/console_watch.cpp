@@ -51,16 +51,24 @@ void ConsoleWatcher::line(std::string text) {
     if (text.find_first_not_of(' ') == std::string::npos) return;
     last_.push_back(text);
     if (last_.size() > kKeptLines) last_.pop_front();
+    const bool ours = text.find("Warning: remaster:") != std::string::npos ||
+                      text.find("remaster: live system") != std::string::npos;
+    if (verdict_ == BootVerdict::failed && !ours_ && ours) {
+        reason_ = text;
+        ours_ = true;
+    }
     if (verdict_ != BootVerdict::pending) return;
     if (text.find("remaster: live system up") != std::string::npos) {
         verdict_ = BootVerdict::up;
         reason_ = text;
+        ours_ = true;
         return;
     }
     for (const char* sign : kFailureSigns) {
         if (contains_nocase(text, sign)) {
             verdict_ = BootVerdict::failed;
             reason_ = text;
+            ours_ = ours;
             return;
         }
     }

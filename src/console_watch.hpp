@@ -27,8 +27,12 @@ public:
     BootVerdict finish();
 
     BootVerdict verdict() const { return verdict_; }
-    // The line that decided the verdict, without escape sequences.
+    // The line that decided the verdict, without escape sequences; after a
+    // generic sign (emergency shell, panic), the module's own "Warning:
+    // remaster:" line when one follows: it says why.
     const std::string& reason() const { return reason_; }
+    // Whether reason() is the module's or the unit's own line.
+    bool reason_is_ours() const { return ours_; }
     // The last `kKeptLines` complete lines, without escape sequences.
     const std::deque<std::string>& last_lines() const { return last_; }
     static constexpr size_t kKeptLines = 20;
@@ -38,6 +42,7 @@ private:
 
     BootVerdict verdict_ = BootVerdict::pending;
     std::string reason_, partial_;
+    bool ours_ = false;
     std::deque<std::string> last_;
 };
 

@@ -56,6 +56,17 @@ TEST_CASE("the console watcher sees failures") {
     }
 }
 
+TEST_CASE("after the emergency shell starts, the module's own line is the reason") {
+    ConsoleWatcher w;
+    CHECK(w.feed("Starting dracut-emergency.service - Dracut Emergency Shell...\n") == BootVerdict::failed);
+    CHECK_FALSE(w.reason_is_ours());
+    w.feed("[ 70.1] dracut-initqueue[300]: Warning: remaster: no filesystem with UUID 0000 appeared within 10s\n");
+    CHECK(w.reason_is_ours());
+    CHECK(w.reason().find("no filesystem with UUID 0000") != std::string::npos);
+    w.feed("Warning: remaster: a second one\n");
+    CHECK(w.reason().find("UUID 0000") != std::string::npos);
+}
+
 TEST_CASE("the console watcher keeps the last lines, an unfinished one at the end") {
     ConsoleWatcher w;
     for (int i = 0; i < 30; ++i) w.feed("line " + std::to_string(i) + "\n");

@@ -17,7 +17,7 @@
 # boot-test itself never writes a stick, and the test checks that too.
 #
 # Needs root, loop devices, qemu-system-x86_64, qemu-img, qemu-io,
-# build/remaster. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
+# build/remaster. REMASTER_VM_TIMEOUT (s, default 600) bounds each boot;
 # REMASTER_TEST_IMAGE=IMG reuses a stick made by an earlier run.
 set -uo pipefail
 
@@ -31,7 +31,8 @@ SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/checks.sh"
 
 REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
-TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
+# Boots under TCG on a loaded 2-core machine have taken more than 300 s.
+TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 export REMASTER_BOOT_TEST_ACCEL=tcg
 BAD_UUID=00000000-0000-4000-8000-000000000000
 
@@ -136,7 +137,7 @@ fi
 if changed_copy "$WORK/baduuid.img" "s/rd\.remaster\.uuid=[0-9a-fA-F-]*/rd.remaster.uuid=$BAD_UUID rd.remaster.timeout=10/g"; then
 	boot_test baduuid "$WORK/baduuid.img"
 	expect "a stick whose entries name a wrong UUID fails: exit 1" test "$RC" -eq 1
-	expect_in "the verdict says why" "$WORK/baduuid.out" "FAILED after [0-9]+ s: .*(remaster: .*$BAD_UUID|emergency)"
+	expect_in "the verdict gives the module's reason" "$WORK/baduuid.out" "FAILED after [0-9]+ s: .*Warning: remaster: no filesystem with UUID $BAD_UUID"
 	rm -f "$WORK/baduuid.img"
 else
 	fail "a copy with a wrong UUID"
