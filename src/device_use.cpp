@@ -223,14 +223,7 @@ DeviceSystem live_device_system(const std::vector<MountEntry>& mounts) {
     DeviceSystem s;
     s.mounts = mounts;
     for (auto& m : other_namespace_mounts(mounts)) s.mounts.push_back(std::move(m));
-    std::ifstream swaps("/proc/swaps");
-    std::string line;
-    std::getline(swaps, line);  // the header
-    while (std::getline(swaps, line)) {
-        std::istringstream ls(line);
-        std::string name;
-        if (ls >> name) s.swaps.push_back(name);
-    }
+    for (auto& swap : active_swaps()) s.swaps.push_back(std::move(swap.name));
     s.stat = [](const std::string& path, struct stat& st) { return ::stat(path.c_str(), &st) == 0; };
     return s;
 }

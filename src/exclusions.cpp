@@ -3,9 +3,7 @@
 #include <fnmatch.h>
 #include <libmount/libmount.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "paths.hpp"
 #include "system_mounts.hpp"
@@ -96,17 +94,9 @@ std::vector<std::string> find_swap_files(const std::string& root) {
     auto add = [&](const std::string& abs_in_root) {
         if (!abs_in_root.empty() && abs_in_root[0] == '/' && abs_in_root.rfind("/dev/", 0) != 0) out.push_back(abs_in_root);
     };
-    if (root == "/") {
-        std::ifstream swaps("/proc/swaps");
-        std::string line;
-        std::getline(swaps, line);  // header
-        while (std::getline(swaps, line)) {
-            std::istringstream ls(line);
-            std::string name, type;
-            ls >> name >> type;
-            if (type == "file") add(name);
-        }
-    }
+    if (root == "/")
+        for (const auto& swap : active_swaps())
+            if (swap.type == "file") add(swap.name);
     struct TableDeleter {
         void operator()(libmnt_table* t) const noexcept { mnt_unref_table(t); }
     };

@@ -23,6 +23,7 @@
 #include "paths.hpp"
 #include "stick.hpp"
 #include "stick_menu.hpp"
+#include "system_mounts.hpp"
 #include "runner.hpp"
 #include "target_contents.hpp"
 
@@ -80,16 +81,9 @@ std::string disk_path_of(dev_t partition) {
 
 // Whether `st` is a file the kernel swaps to now (/proc/swaps).
 bool is_active_swap_file(const struct stat& st) {
-    std::ifstream swaps("/proc/swaps");
-    std::string line;
-    std::getline(swaps, line);
-    while (std::getline(swaps, line)) {
-        std::istringstream ls(line);
-        std::string name;
-        ls >> name;
-        struct stat ss;
-        if (::stat(name.c_str(), &ss) == 0 && ss.st_dev == st.st_dev && ss.st_ino == st.st_ino) return true;
-    }
+    struct stat ss;
+    for (const auto& swap : active_swaps())
+        if (::stat(swap.name.c_str(), &ss) == 0 && ss.st_dev == st.st_dev && ss.st_ino == st.st_ino) return true;
     return false;
 }
 

@@ -3,6 +3,8 @@
 #include <libmount/libmount.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <set>
 
@@ -136,6 +138,41 @@ const MountEntry* mount_containing(const std::vector<MountEntry>& table, const s
     for (const auto& e : table)
         if (path_below(path, e.target, true) && (!best || e.target.size() >= best->target.size())) best = &e;
     return best;
+}
+
+namespace {
+
+// /proc/swaps writes a space, tab, newline or backslash in a name as \ooo.
+std::string unescape_octal(const std::string& s) {
+    auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) && is_octal(s[i + 3])) {
+            out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+            i += 3;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<ActiveSwap> active_swaps(const std::string& proc_swaps) {
+    std::vector<ActiveSwap> out;
+    std::ifstream in(proc_swaps);
+    std::string line;
+    std::getline(in, line);  // the header: Filename Type Size Used Priority
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        ActiveSwap s;
+        if (ls >> s.name >> s.type) {
+            s.name = unescape_octal(s.name);
+            out.push_back(std::move(s));
+        }
+    }
+    return out;
 }
 
 }  // namespace remaster

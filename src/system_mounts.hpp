@@ -39,6 +39,17 @@ std::vector<MountEntry> read_mount_table(const std::string& mountinfo = "");
 ViewMounts plan_view_mounts(const std::string& root, const std::vector<MountEntry>& table,
                             const std::vector<std::string>& ignore = {});
 
+// One line of /proc/swaps: what the kernel swaps to now.
+struct ActiveSwap {
+    std::string name;  // a device node or a file's path, \040-style escapes undone
+    std::string type;  // "partition" or "file"
+};
+
+// The active swap areas, from /proc/swaps (or a file laid out like it); none
+// when it cannot be read. Every caller that asks "is this swapped to?" reads
+// it here, so the escapes are undone in one place.
+std::vector<ActiveSwap> active_swaps(const std::string& proc_swaps = "/proc/swaps");
+
 // The mount entry whose mount point holds `path` (the longest prefix).
 const MountEntry* mount_containing(const std::vector<MountEntry>& table, const std::string& path);
 

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 #include "paths.hpp"
 #include "system_mounts.hpp"
+#include "temp_dir.hpp"
 
 using namespace remaster;
 
@@ -107,4 +109,24 @@ TEST_CASE("paths inside a root and back") {
     CHECK(child_path("/x", "a") == "/x/a");
     CHECK(parent_path("/x/a") == "/x");
     CHECK(parent_path("/x") == "/");
+}
+
+TEST_CASE("active_swaps reads /proc/swaps, undoing its escapes") {
+    TempDir d;
+    const std::string path = d.path + "/swaps";
+    {
+        std::ofstream f(path);
+        f << "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+          << "/dev/dm-1                               partition\t999420\t\t0\t\t-2\n"
+          << "/swap\\040file                          file\t\t1048572\t\t0\t\t-3\n"
+          << "/end\\134                               file\t\t4\t\t0\t\t-4\n";
+    }
+    const auto swaps = active_swaps(path);
+    REQUIRE(swaps.size() == 3);
+    CHECK(swaps[0].name == "/dev/dm-1");
+    CHECK(swaps[0].type == "partition");
+    CHECK(swaps[1].name == "/swap file");
+    CHECK(swaps[1].type == "file");
+    CHECK(swaps[2].name == "/end\\");
+    CHECK(active_swaps(d.path + "/missing").empty());
 }
