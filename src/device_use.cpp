@@ -1,4 +1,5 @@
 #include "device_use.hpp"
+#include "dir_stream.hpp"
 
 #include <dirent.h>
 #include <sys/sysmacros.h>
@@ -33,11 +34,9 @@ std::string first_line(const std::string& path) {
 
 std::vector<std::string> entries(const std::string& dir) {
     std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        ::closedir(d);
-    }
+    DirStream d(dir);
+    while (const dirent* e = d.next())
+        if (e->d_name[0] != '.') out.push_back(e->d_name);
     std::sort(out.begin(), out.end());  // stable messages
     return out;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 
 namespace remaster {
@@ -57,16 +58,14 @@ std::string comm_of(const std::string& pid) {
 std::vector<std::string> fd_holders(const struct stat& st) {
     std::vector<std::string> out;
     const std::string self = std::to_string(::getpid());
-    DIR* proc = ::opendir("/proc");
-    if (!proc) return out;
-    while (dirent* p = ::readdir(proc)) {
+    DirStream proc("/proc");
+    while (const dirent* p = proc.next()) {
         const std::string pid = p->d_name;
         if (pid.find_first_not_of("0123456789") != std::string::npos || pid == self) continue;
         const std::string fds = "/proc/" + pid + "/fd";
-        DIR* d = ::opendir(fds.c_str());
-        if (!d) continue;
+        DirStream d(fds);
         bool holds = false;
-        while (dirent* e = ::readdir(d)) {
+        while (const dirent* e = d.next()) {
             struct stat fs;
             if (holds || e->d_name[0] == '.' || ::stat((fds + "/" + e->d_name).c_str(), &fs) != 0 ||
                 fs.st_dev != st.st_dev || fs.st_ino != st.st_ino)
@@ -76,10 +75,8 @@ std::vector<std::string> fd_holders(const struct stat& st) {
             while (std::getline(info, line))
                 if (line.rfind("lock:", 0) == 0 && line.find("FLOCK") != std::string::npos) holds = true;
         }
-        ::closedir(d);
         if (holds) out.push_back(pid + " (" + comm_of(pid) + ")");
     }
-    ::closedir(proc);
     std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return std::stol(a) < std::stol(b); });
     return out;
 }

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "log.hpp"
@@ -49,9 +50,8 @@ void unmount_below(const std::string& dir) {
 
 void detach_loops_of(int pid) {
     const std::string tag = loop_tag(pid);
-    DIR* d = ::opendir("/sys/block");
-    if (!d) return;
-    while (dirent* e = ::readdir(d)) {
+    DirStream d("/sys/block");
+    while (const dirent* e = d.next()) {
         const std::string name = e->d_name;
         if (name.rfind("loop", 0) != 0) continue;
         Fd fd(::open(("/dev/" + name).c_str(), O_RDWR | O_CLOEXEC));
@@ -77,7 +77,6 @@ void detach_loops_of(int pid) {
             ::unlink(backing.c_str()) == 0)
             log::info() << "Removed the unfinished image " << backing;
     }
-    ::closedir(d);
 }
 
 // The processes whose root directory lies below `dir`: the commands a run
@@ -85,9 +84,8 @@ void detach_loops_of(int pid) {
 // has a root there.
 std::vector<pid_t> processes_rooted_below(const std::string& dir) {
     std::vector<pid_t> out;
-    DIR* d = ::opendir("/proc");
-    if (!d) return out;
-    while (dirent* e = ::readdir(d)) {
+    DirStream d("/proc");
+    while (const dirent* e = d.next()) {
         char* end = nullptr;
         const long pid = std::strtol(e->d_name, &end, 10);
         if (pid <= 0 || *end != '\0' || pid == ::getpid()) continue;
@@ -95,7 +93,6 @@ std::vector<pid_t> processes_rooted_below(const std::string& dir) {
         const ssize_t n = ::readlink(("/proc/" + std::string(e->d_name) + "/root").c_str(), root, sizeof root - 1);
         if (n > 0 && path_below(std::string(root, static_cast<size_t>(n)), dir, true)) out.push_back(static_cast<pid_t>(pid));
     }
-    ::closedir(d);
     return out;
 }
 
@@ -157,15 +154,13 @@ void remove_temps_of(int pid, const run_record::Entries& record) {
 // Removes the (now unmounted, empty) directories of a run; never recursive
 // through anything that could still be a mount.
 void remove_dirs(const std::string& dir) {
-    if (DIR* d = ::opendir(dir.c_str())) {
-        std::vector<std::string> subdirs;
-        while (dirent* e = ::readdir(d)) {
-            const std::string n = e->d_name;
-            if (n != "." && n != ".." && e->d_type == DT_DIR) subdirs.push_back(dir + "/" + n);
-        }
-        ::closedir(d);
-        for (const auto& s : subdirs) remove_dirs(s);
+    std::vector<std::string> subdirs;
+    {
+        DirStream d(dir);  // closed before recursing: one fd per level at most
+        while (const dirent* e = d.next())
+            if (e->d_type == DT_DIR) subdirs.push_back(dir + "/" + e->d_name);
     }
+    for (const auto& s : subdirs) remove_dirs(s);
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
         log::warn() << "could not remove '" << dir << "' left by a killed run: " << errno_string(errno);
 }
@@ -174,16 +169,15 @@ void remove_dirs(const std::string& dir) {
 
 int recover_stale_runs() {
     const std::string base = RuntimeDir::base();
-    DIR* d = ::opendir(base.c_str());
-    if (!d) return 0;
     std::vector<int> dead;
-    while (dirent* e = ::readdir(d)) {
+    DirStream d(base);
+    while (const dirent* e = d.next()) {
         char* end = nullptr;
         const long pid = std::strtol(e->d_name, &end, 10);
         if (pid > 0 && *end == '\0' && pid != ::getpid() && !process_alive(static_cast<int>(pid)))
             dead.push_back(static_cast<int>(pid));
     }
-    ::closedir(d);
+    d.close();
     for (int pid : dead) {
         const std::string dir = base + "/" + std::to_string(pid);
         log::info() << "Cleaning up after a killed run (pid " << pid << ")";

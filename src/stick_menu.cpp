@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "grub_script.hpp"
@@ -23,11 +24,9 @@ bool valid_profile_name(const std::string& name) {
 
 std::vector<std::string> list_profiles(const Medium& medium) {
     std::vector<std::string> out;
-    if (DIR* d = ::opendir(medium.persist_dir().c_str())) {
-        while (dirent* e = ::readdir(d))
-            if (valid_profile_name(e->d_name)) out.push_back(e->d_name);
-        ::closedir(d);
-    }
+    DirStream d(medium.persist_dir());
+    while (const dirent* e = d.next())
+        if (valid_profile_name(e->d_name)) out.push_back(e->d_name);
     std::sort(out.begin(), out.end());
     return out;
 }
