@@ -1,5 +1,4 @@
 #include "device_use.hpp"
-#include "dir_stream.hpp"
 
 #include <dirent.h>
 #include <sys/sysmacros.h>
@@ -11,6 +10,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "dir_stream.hpp"
 
 namespace remaster {
 namespace {
