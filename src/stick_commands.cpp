@@ -56,7 +56,10 @@ private:
 std::string render_menu(const Stick& s, Runner& runner) {
     return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid(), runner);
 }
-void rewrite_menu(const Stick& s, Runner& runner) { install_stick_menu(s, render_menu(s, runner)); }
+
+void rename_or_throw(const std::string& from, const std::string& to) {
+    if (::rename(from.c_str(), to.c_str()) != 0) throw_errno("rename '" + from + "' to '" + to + "'", errno);
+}
 
 // Bytes the files below `dir` take; with only_own, just those with no other
 // name (a kernel and initramfs linked from another snapshot are not freed by
@@ -159,10 +162,23 @@ void profile_add(const std::string& target, const std::string& name, Runner& run
 void profile_remove(const std::string& target, const std::string& name, Runner& runner) {
     OpenStick s(target, StickAccess::write);
     if (!profile_exists(*s, name)) throw Error(Exit::bad_input, "There is no profile '" + name + "' on the stick");
+    // Out of the menu's sight first (list_profiles skips names with a dot),
+    // so the menu without it is rendered and checked while the profile is
+    // still whole; a menu that fails puts it back.
     const std::string dir = profile_dir(*s, name);
-    empty_dir(dir);
-    if (::rmdir(dir.c_str()) != 0) throw_errno("remove '" + dir + "'", errno);
-    rewrite_menu(*s, runner);
+    const std::string held = s->persist_dir() + "/.removing-" + name;
+    rename_or_throw(dir, held);
+    std::string menu;
+    try {
+        menu = render_menu(*s, runner);
+    } catch (...) {
+        if (::rename(held.c_str(), dir.c_str()) != 0)
+            log::warn() << "could not put the profile back from '" << held << "': " << errno_string(errno);
+        throw;
+    }
+    install_stick_menu(*s, menu);
+    empty_dir(held);
+    if (::rmdir(held.c_str()) != 0) throw_errno("remove '" + held + "'", errno);
     s->close();
     log::info() << "Removed the profile '" << name << "' and its saved changes";
 }
@@ -255,8 +271,22 @@ void remove_stick_snapshot(const std::string& target, const std::string& id, Run
                         "` and then remove the older snapshots.");
     const SnapshotDir dir = s->snapshot(id);
     const uint64_t freed = tree_bytes(dir.path(), true);
+    // Without snapshot.info the snapshot is not listed (unfinished), so the
+    // menu without it is rendered and checked while its files are all there;
+    // a menu that fails gives it back its info.
+    const std::string held = dir.info() + ".removing";
+    rename_or_throw(dir.info(), held);
+    std::string menu;
+    try {
+        menu = render_menu(*s, runner);
+    } catch (...) {
+        if (::rename(held.c_str(), dir.info().c_str()) != 0)
+            log::warn() << "could not give " << id << " back its snapshot.info: " << errno_string(errno);
+        throw;
+    }
+    install_stick_menu(*s, menu);
+    if (::unlink(held.c_str()) != 0) throw_errno("remove '" + held + "'", errno);
     remove_snapshot(dir);
-    rewrite_menu(*s, runner);
     s->close();
     log::info() << "Removed the snapshot " << id << " (" << format_bytes(freed) << " freed)";
 }

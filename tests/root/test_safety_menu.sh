@@ -44,10 +44,13 @@ check "the live entry's title is the PRETTY_NAME as written" grep -qF -- "$quote
 check "every entry is one menuentry (no injected ones)" test "$(grep -c '^menuentry ' "$cfg")" -eq 4
 
 # The linux line's words, unquoted (its words hold no ' or \, so xargs reads
-# GRUB's quoting the same way), after root= and rd.remaster.uuid/dir.
+# GRUB's quoting the same way), after root=, rd.remaster.uuid/dir and the host-disk switches.
 linux_line=$(grep -m1 $'^\tlinux ' "$cfg")
 mapfile -t words < <(xargs -n1 printf '%s\n' <<<"$linux_line")
-got=$(printf '%s\n' "${words[@]:5}")
+# Words 5-9 switch off the host's disks (noresume rd.luks=0 ...); the user's follow.
+check "the host's disks are switched off before the user's arguments" \
+  test "${words[*]:5:5}" == "noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0"
+got=$(printf '%s\n' "${words[@]:10}")
 # shellcheck disable=SC2086  # split as the kernel splits its command line
 want=$(printf '%s\n' $args)
 check "the kernel arguments come out of the linux line word for word" test "$got" == "$want"
@@ -89,6 +92,28 @@ check "and does not create the profile" bash -c "! '$REMASTER' profile list --on
 with_stick "$stick" "$work/d" cat boot/grub/grub.cfg >"$cfg"
 check "the next snapshot's grub.cfg passes grub-script-check" grub-script-check "$cfg"
 check "the stick holds two snapshots" test "$(snapshots | wc -l)" -eq 2
+
+# Removing under a failing check: the menu without the snapshot or the
+# profile is rejected, so nothing is removed and the menu stays.
+# (--full: the layer before it is then nobody's base, so remove may take it.)
+"$REMASTER" profile add --on "$stick" keep
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --full --kernel-args "$args"
+with_stick "$stick" "$work/d" cat boot/grub/grub.cfg >"$cfg"
+snaps_before=$(snapshots)
+rc=0
+PATH=$work/bin:$PATH "$REMASTER" remove --on "$stick" "$(snapshots | sed -n 2p)" 2>/dev/null || rc=$?
+check "remove fails when the menu without the snapshot fails the check" test "$rc" -eq 1
+check "and keeps the snapshot" test "$(snapshots)" == "$snaps_before"
+rc=0
+PATH=$work/bin:$PATH "$REMASTER" profile remove --on "$stick" keep 2>/dev/null || rc=$?
+check "profile remove fails when its menu fails the check" test "$rc" -eq 1
+check "and keeps the profile" bash -c "'$REMASTER' profile list --on '$stick' | grep -q '^keep'"
+with_stick "$stick" "$work/d" cat boot/grub/grub.cfg >"$work/grub.cfg.after"
+check "grub.cfg is unchanged after both" cmp -s "$cfg" "$work/grub.cfg.after"
+check "nothing is left unfinished" bash -c "! '$REMASTER' list --on '$stick' | grep -q unfinished"
+check "verify passes after both" "$REMASTER" verify --on "$stick" --quiet
+"$REMASTER" profile remove --on "$stick" keep
+check "with the real check, profile remove goes on" bash -c "! '$REMASTER' profile list --on '$stick' | grep -q '^keep'"
 check "verify passes" "$REMASTER" verify --on "$stick" --quiet
 check "no loop device left on the stick" bash -c "! losetup -a | grep -qF '$stick'"
 summary
