@@ -75,11 +75,15 @@ Exclusions default_exclusions(const ExclusionInputs& in) {
         ex.add("/var/cache/*", drop, "caches (--mode clean)");
         ex.add("/home/*/.cache", empty, "user caches (--mode clean)");
         ex.add("/root/.cache", empty, "user caches (--mode clean)");
-        ex.add("/home/*/.bash_history", drop, "shell history (--mode clean)");
-        ex.add("/root/.bash_history", drop, "shell history (--mode clean)");
+        for (const char* home : {"/home/*", "/root"})
+            for (const char* history : {"/.bash_history", "/.zsh_history", "/.local/share/fish/fish_history"})
+                ex.add(std::string(home) + history, drop, "shell history (--mode clean)");
         ex.add("/etc/ssh/ssh_host_*", drop, "ssh host keys (--mode clean)");
         ex.add("/etc/NetworkManager/system-connections/*", drop, "network secrets (--mode clean)");
         ex.add("/var/lib/NetworkManager/*", drop, "network state and leases (--mode clean)");
+        // iwd and ConnMan keep their saved networks, passphrases included, here.
+        ex.add("/var/lib/iwd/*", drop, "network secrets (--mode clean)");
+        ex.add("/var/lib/connman/*", drop, "network secrets (--mode clean)");
         ex.add("/etc/udev/rules.d/70-persistent-net.rules", drop, "persistent net rules (--mode clean)");
         ex.add("/var/lib/dbus/machine-id", drop, "machine identity (--mode clean)");
     }

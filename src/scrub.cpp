@@ -5,13 +5,17 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <sstream>
 
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "host_disk_config.hpp"
 #include "log.hpp"
 #include "paths.hpp"
+#include "small_file.hpp"
 
 namespace remaster {
 
@@ -64,7 +68,63 @@ void set_selinux_label(int dir, const std::string& name, const std::string& labe
         throw_errno("keep the SELinux label of '" + name + "'", errno);
 }
 
+// wpa_supplicant's configurations in the root: the old single file and each
+// *.conf of /etc/wpa_supplicant (wpa_supplicant-IFACE.conf of the
+// per-interface units). Regular files only; sorted, so the plan is stable.
+std::vector<std::string> wpa_configs(const std::string& root) {
+    std::vector<std::string> out;
+    struct stat st;
+    DirStream dir(in_root(root, "/etc/wpa_supplicant"));
+    while (const dirent* e = dir.next()) {
+        const std::string name = e->d_name;
+        const std::string rel = "/etc/wpa_supplicant/" + name;
+        if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0 && lstat_in(root, rel, st) &&
+            S_ISREG(st.st_mode))
+            out.push_back(rel);
+    }
+    std::sort(out.begin(), out.end());
+    if (lstat_in(root, "/etc/wpa_supplicant.conf", st) && S_ISREG(st.st_mode))
+        out.insert(out.begin(), "/etc/wpa_supplicant.conf");
+    return out;
+}
+
+// The content and mode of the file the action rewrites, as the view has it.
+struct NewFile {
+    std::string content;
+    mode_t mode = 0644;
+};
+
+NewFile new_file(int dir, const std::string& name, const ScrubAction& a) {
+    if (a.kind != ScrubAction::Kind::strip_wpa_networks) return {a.content};
+    Fd f = openat_or_throw(dir, name.c_str(), small_file_open_flags(false));
+    struct stat st;
+    if (::fstat(f.get(), &st) != 0) throw_errno("stat '" + a.path + "' in the view", errno);
+    const std::string old = read_small_fd(f.get(), {kConfigMax, false, "'" + a.path + "' in the view"}, a.path);
+    return {without_wpa_networks(old), st.st_mode & 07777};
+}
+
 }  // namespace
+
+std::string without_wpa_networks(const std::string& conf) {
+    std::istringstream in(conf);
+    std::string out, line;
+    bool inside = false;
+    while (std::getline(in, line)) {
+        const size_t b = line.find_first_not_of(" \t");
+        const std::string t = b == std::string::npos ? "" : line.substr(b, line.find_last_not_of(" \t\r") - b + 1);
+        if (inside) {
+            inside = t != "}";
+            continue;
+        }
+        if (t == "network={" || t == "cred={") {
+            inside = true;
+            out += "# " + t.substr(0, t.size() - 2) + " block removed by remaster --mode clean\n";
+            continue;
+        }
+        out += line + "\n";
+    }
+    return out;
+}
 
 std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
     std::vector<ScrubAction> acts;
@@ -82,6 +142,9 @@ std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
     if (mode == Mode::clean) {
         if (lstat_in(root, "/etc/machine-id", st))
             acts.push_back({K::write_file, "/etc/machine-id", "", "emptied: each boot gets its own identity"});
+        // The file stays (Fedora's wpa_supplicant.service reads it), its saved networks go.
+        for (const auto& conf : wpa_configs(root))
+            acts.push_back({K::strip_wpa_networks, conf, "", "saved Wi-Fi networks and their keys removed"});
     }
     return acts;
 }
@@ -100,22 +163,24 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
         // A rewritten file keeps its mode: /etc/crypttab is often 0600.
         struct stat old_st;
         const bool had = ::fstatat(d.get(), name.c_str(), &old_st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(old_st.st_mode);
+        const NewFile nf = new_file(d.get(), name, a);
         if (::unlinkat(d.get(), name.c_str(), 0) != 0 && errno != ENOENT)
             throw_errno("remove '" + a.path + "' in the view", errno);
         if (a.kind == ScrubAction::Kind::symlink) {
             if (::symlinkat(a.content.c_str(), d.get(), name.c_str()) != 0)
                 throw_errno("create '" + a.path + "' in the view", errno);
         } else {
-            Fd f = openat_or_throw(d.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+            Fd f = openat_or_throw(d.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, nf.mode);
             size_t off = 0;
-            while (off < a.content.size()) {
-                ssize_t w = ::write(f.get(), a.content.data() + off, a.content.size() - off);
+            while (off < nf.content.size()) {
+                ssize_t w = ::write(f.get(), nf.content.data() + off, nf.content.size() - off);
                 if (w < 0) throw_errno("write '" + a.path + "' in the view", errno);
                 off += static_cast<size_t>(w);
             }
             if (::fchown(f.get(), 0, 0) != 0) throw_errno("set the owner of '" + a.path + "'", errno);
-            if (had && ::fchmod(f.get(), old_st.st_mode & 07777) != 0)
-                throw_errno("set the mode of '" + a.path + "'", errno);
+            // The umask must not loosen or tighten what the file had: /etc/crypttab is often 0600.
+            const mode_t mode = had ? old_st.st_mode & 07777 : nf.mode;
+            if (::fchmod(f.get(), mode) != 0) throw_errno("set the mode of '" + a.path + "'", errno);
         }
         set_selinux_label(d.get(), name, label);
         const struct timespec times[2] = {dir_st.st_atim, dir_st.st_mtim};

@@ -1,7 +1,9 @@
 // Changes made inside the view so the image boots as a live system elsewhere:
 // a live /etc/fstab instead of the host's disks, /etc/mtab as the kernel's
-// list, and in --mode clean the machine's identity. Removals are exclusions
-// (see exclusions.hpp); scrubbing only writes, and only into the view.
+// list, and in --mode clean the machine's identity and the secrets that live
+// inside files the system still needs (wpa_supplicant's networks). Removals
+// are exclusions (see exclusions.hpp); scrubbing only writes, and only into
+// the view.
 #pragma once
 
 #include <string>
@@ -12,10 +14,12 @@
 namespace remaster {
 
 struct ScrubAction {
-    enum class Kind { write_file, symlink };
+    // strip_wpa_networks rewrites the file as found in the view, without its
+    // network and credential blocks, keeping its mode.
+    enum class Kind { write_file, symlink, strip_wpa_networks };
     Kind kind;
     std::string path;     // relative to the root, e.g. "/etc/fstab"
-    std::string content;  // file content or symlink target
+    std::string content;  // file content or symlink target (unused for strip_wpa_networks)
     std::string reason;
 };
 
@@ -23,6 +27,11 @@ struct ScrubAction {
 // elsewhere, and systemd would wait for them); the root is assembled by the
 // initramfs.
 extern const char* const kLiveFstab;
+
+// A wpa_supplicant configuration without its network={...} and cred={...}
+// blocks (SSIDs, PSKs, passwords), each replaced by a comment; the global
+// settings (ctrl_interface, ...) stay, so the service still starts.
+std::string without_wpa_networks(const std::string& conf);
 
 // Decides the scrub actions by looking (read-only) at `root`. Nothing is
 // written when the tree has no /etc directory: --squashfs also serves plain

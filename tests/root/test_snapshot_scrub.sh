@@ -2,7 +2,8 @@
 # snapshot --squashfs of a small OS-like root: fstab and mtab scrubbed, /tmp
 # /run /var/tmp contents not shipped (directories kept), data identical, our
 # own output excluded, the source unchanged, no mount or loop device left;
-# bad input refused with a clear message; Ctrl-C undoes everything.
+# in --mode clean no shell history and wpa_supplicant.conf without its
+# networks; bad input refused with a clear message; Ctrl-C undoes everything.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmds python3 unsquashfs
@@ -17,6 +18,9 @@ printf 'UUID=1234 / ext4 defaults 0 1\n/swapfile none swap sw 0 0\n' >"$root/etc
 printf '/dev/sda1 / ext4 rw 0 0\n' >"$root/etc/mtab"
 printf 'ID=debian\n' >"$root/etc/os-release"
 echo secret >"$root/home/ann/.bash_history"
+mkdir -p "$root/etc/wpa_supplicant"
+printf 'ctrl_interface=/run/wpa_supplicant\nnetwork={\n\tssid="home"\n\tpsk="secret"\n}\n' >"$root/etc/wpa_supplicant/wpa_supplicant.conf"
+chmod 600 "$root/etc/wpa_supplicant/wpa_supplicant.conf"
 echo scratch >"$root/tmp/scratch"
 echo 123 >"$root/run/user/pid"
 echo old >"$root/var/tmp/old"
@@ -56,6 +60,10 @@ check "the source is unchanged" test "$before" = "$(state "$root")"
 # --mode clean drops secrets.
 "$REMASTER" snapshot --root "$root" --squashfs "$work/clean.sqfs" --mode clean --quiet
 check "clean mode drops shell history" bash -c "! unsquashfs -l '$work/clean.sqfs' | grep -q bash_history"
+wpa=$(unsquashfs -cat "$work/clean.sqfs" etc/wpa_supplicant/wpa_supplicant.conf)
+check "clean mode keeps wpa_supplicant.conf's settings" grep -q '^ctrl_interface=' <<<"$wpa"
+check "clean mode drops wpa_supplicant's networks and keys" bash -c '! grep -q -e psk -e ssid' <<<"$wpa"
+check "backup mode keeps wpa_supplicant's networks" bash -c "grep -q 'psk=\"secret\"' '$mnt/etc/wpa_supplicant/wpa_supplicant.conf'"
 
 # --dry-run lists exclusions and writes nothing.
 plan=$("$REMASTER" snapshot --root "$root" --squashfs "$work/dry.sqfs" --dry-run 2>&1)

@@ -52,7 +52,9 @@ TEST_CASE("clean mode drops identity, secrets, logs and history; backup keeps th
     const Exclusions clean = default_exclusions(in);
     const Exclusions backup = default_exclusions({});
     for (const char* p : {"/etc/ssh/ssh_host_ed25519_key", "/etc/NetworkManager/system-connections/home.nmconnection",
-                          "/root/.bash_history", "/home/ann/.bash_history", "/var/lib/dbus/machine-id"}) {
+                          "/root/.bash_history", "/home/ann/.bash_history", "/var/lib/dbus/machine-id",
+                          "/home/ann/.zsh_history", "/root/.local/share/fish/fish_history", "/var/lib/iwd/home.psk",
+                          "/var/lib/connman/wifi_home_managed_psk"}) {
         CHECK(clean.decide(p, file_stat()) == FilterAction::exclude);
         CHECK(backup.decide(p, file_stat()) == FilterAction::include);
     }

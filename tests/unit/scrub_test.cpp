@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "host_disk_config.hpp"
 #include "scrub.hpp"
@@ -139,6 +140,51 @@ TEST_CASE("a crypttab with only comments is left as it is") {
     t.dir("/etc");
     t.file("/etc/crypttab", "# <target name> <source device> <key file> <options>\n");
     CHECK_FALSE(action_for(plan_scrub(t.path, Mode::backup), "/etc/crypttab"));
+}
+
+TEST_CASE("wpa_supplicant configs lose their networks and credentials, keep settings and mode") {
+    const std::string conf =
+        "ctrl_interface=/run/wpa_supplicant\n"
+        "update_config=1\n"
+        "network={\n"
+        "\tssid=\"home\"\n"
+        "\tpsk=\"secret\"\n"
+        "}\n"
+        "  cred={\n"
+        "    password=\"secret2\"\n"
+        "  }\n"
+        "country=DE\n";
+    CHECK(without_wpa_networks(conf) ==
+          "ctrl_interface=/run/wpa_supplicant\n"
+          "update_config=1\n"
+          "# network block removed by remaster --mode clean\n"
+          "# cred block removed by remaster --mode clean\n"
+          "country=DE\n");
+
+    TempTree t;
+    t.dir("/etc");
+    t.dir("/etc/wpa_supplicant");
+    t.file("/etc/wpa_supplicant/wpa_supplicant.conf", conf);
+    t.file("/etc/wpa_supplicant/wpa_supplicant-wlan0.conf", conf);
+    t.file("/etc/wpa_supplicant/ifupdown.sh", "#!/bin/sh\n");
+    t.file("/etc/wpa_supplicant.conf", conf);
+    REQUIRE(::chmod((t.path + "/etc/wpa_supplicant/wpa_supplicant.conf").c_str(), 0600) == 0);
+    CHECK(plan_scrub(t.path, Mode::backup).size() == 1);  // fstab only: backup keeps the networks
+    const auto acts = plan_scrub(t.path, Mode::clean);
+    std::vector<std::string> stripped;
+    for (const auto& a : acts)
+        if (a.kind == ScrubAction::Kind::strip_wpa_networks) stripped.push_back(a.path);
+    CHECK(stripped == std::vector<std::string>{"/etc/wpa_supplicant.conf", "/etc/wpa_supplicant/wpa_supplicant-wlan0.conf",
+                                               "/etc/wpa_supplicant/wpa_supplicant.conf"});
+    apply_scrub(t.path, acts);
+    for (const auto& p : stripped) {
+        CHECK(t.read(p).find("secret") == std::string::npos);
+        CHECK(t.read(p).find("ctrl_interface=/run/wpa_supplicant\n") == 0);
+    }
+    struct stat st;
+    REQUIRE(::stat((t.path + "/etc/wpa_supplicant/wpa_supplicant.conf").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+    CHECK(t.read("/etc/wpa_supplicant/ifupdown.sh") == "#!/bin/sh\n");
 }
 
 TEST_CASE("scrubbing cannot be led out of the tree by a symlinked /etc") {
