@@ -281,7 +281,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id, Run
         menu = render_menu(*s, runner);
     } catch (...) {
         if (::rename(held.c_str(), dir.info().c_str()) != 0)
-            log::warn() << "could not give " << id << " back its snapshot.info: " << errno_string(errno);
+            log::warn() << "could not put back '" << held << "' of " << id << ": " << errno_string(errno);
         throw;
     }
     install_stick_menu(*s, menu);
