@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "error.hpp"
 #include "runner.hpp"
+#include "version_compare.hpp"
 
 namespace remaster {
 
@@ -31,9 +31,8 @@ std::vector<std::string> module_versions(const std::string& root) {
         }
         ::closedir(d);
     }
-    // strverscmp orders 6.10 after 6.9, as version numbers should be.
-    std::sort(versions.begin(), versions.end(),
-              [](const std::string& a, const std::string& b) { return ::strverscmp(a.c_str(), b.c_str()) > 0; });
+    // As the package managers order them: 6.1.0-57 after 6.1.0-9 (version_compare.hpp).
+    std::sort(versions.begin(), versions.end(), newer_version);
     return versions;
 }
 

@@ -58,7 +58,7 @@ struct StickFacts {
 };
 
 std::vector<std::string> menu_entry_ids(const std::string& cfg) {
-    static const std::regex id(R"(menuentry\s.*--id\s+'?([A-Za-z0-9_-]+))");
+    static const std::regex id(R"(menuentry\s.*--id\s+'?([A-Za-z0-9._+-]+))");
     std::vector<std::string> ids;
     for (auto it = std::sregex_iterator(cfg.begin(), cfg.end(), id); it != std::sregex_iterator(); ++it)
         ids.push_back((*it)[1]);

@@ -53,9 +53,10 @@ std::string sha256_file(const std::string& path) {
     return digest.hex();
 }
 
-void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known) {
+void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known,
+                const std::vector<std::string>& other_kernels) {
     std::string text;
-    for (const auto& f : SnapshotDir::summed_files()) {
+    for (const auto& f : SnapshotDir::summed_files(other_kernels)) {
         auto it = known.find(f);
         text += (it != known.end() ? it->second : sha256_file(dir.file(f))) + "  " + f + "\n";
     }

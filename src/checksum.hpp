@@ -30,11 +30,12 @@ private:
 // Hex SHA-256 of a file's content; throws Error naming the file.
 std::string sha256_file(const std::string& path);
 
-// Writes the snapshot's SHA256SUMS for SnapshotDir::summed_files(),
-// atomically. `known`: names whose hash is known already (a file hard-linked
-// from another snapshot: the same bytes, hashed when they were written), not
-// read again.
-void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known = {});
+// Writes the snapshot's SHA256SUMS for SnapshotDir::summed_files(), with
+// the files of `other_kernels`, atomically. `known`: names whose hash is
+// known already (a file hard-linked from another snapshot: the same bytes,
+// hashed when they were written), not read again.
+void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known = {},
+                const std::vector<std::string>& other_kernels = {});
 
 // The snapshot's SHA256SUMS as name -> hex; empty when it is missing.
 std::map<std::string, std::string> read_sums(const SnapshotDir& dir);

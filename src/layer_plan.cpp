@@ -17,6 +17,9 @@
 namespace remaster {
 namespace {
 
+// snapshot.info's key for the initramfs inputs of another kernel, before its version.
+const std::string kOtherInputs = "initramfs_inputs-";
+
 bool file_exists(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;
@@ -114,36 +117,44 @@ ContentDigests racy_files(const Tree& tree, int64_t scanned_ns) {
     return d;
 }
 
-std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& inputs, const Medium& medium,
-                             const SnapshotDir& to) {
-    for (const auto& s : snaps) {
-        if (s.get("initramfs_inputs") != inputs) continue;
-        const SnapshotDir from = medium.snapshot(s.id);
-        bool linked = true;
-        for (const auto& f : SnapshotDir::boot_files())
-            if (linked && ::link(from.file(f).c_str(), to.file(f).c_str()) != 0) {
-                log::warn() << "could not reuse " << s.id << "/" << f << " (" << std::strerror(errno) << ")";
-                linked = false;
-            }
-        if (linked) return s.id;
-        for (const auto& f : SnapshotDir::boot_files()) ::unlink(to.file(f).c_str());
-    }
-    return "";
+std::vector<BootSlot> boot_slots(const SnapshotInfo& info) {
+    std::vector<BootSlot> out = {{SnapshotDir::kKernel, SnapshotDir::kInitrd, info.get("initramfs_inputs")}};
+    for (const auto& v : other_kernels(info))
+        out.push_back({SnapshotDir::kernel_name(v), SnapshotDir::initrd_name(v), info.get(kOtherInputs + v)});
+    return out;
 }
 
-std::map<std::string, std::string> boot_file_sums(const Medium& medium, const std::string& from) {
-    std::map<std::string, std::string> known;
-    if (from.empty()) return known;
-    const auto& boot = SnapshotDir::boot_files();
-    for (const auto& [name, hash] : read_sums(medium.snapshot(from)))
-        if (std::find(boot.begin(), boot.end(), name) != boot.end()) known[name] = hash;
-    return known;
+std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const BootSlot& want, const Medium& medium,
+                             const SnapshotDir& to, std::map<std::string, std::string>& sums) {
+    for (const auto& s : snaps)
+        for (const auto& have : boot_slots(s)) {
+            if (have.inputs.empty() || have.inputs != want.inputs) continue;
+            const SnapshotDir from = medium.snapshot(s.id);
+            const std::vector<std::pair<std::string, std::string>> files = {{have.kernel_file, want.kernel_file},
+                                                                             {have.initrd_file, want.initrd_file}};
+            bool linked = true;
+            for (const auto& [src, dst] : files)
+                if (linked && ::link(from.file(src).c_str(), to.file(dst).c_str()) != 0) {
+                    log::warn() << "could not reuse " << s.id << "/" << src << " (" << std::strerror(errno) << ")";
+                    linked = false;
+                }
+            if (!linked) {
+                for (const auto& f : files) ::unlink(to.file(f.second).c_str());
+                continue;
+            }
+            const auto known = read_sums(from);
+            for (const auto& [src, dst] : files)
+                if (known.count(src)) sums[dst] = known.at(src);
+            return s.id;
+        }
+    return "";
 }
 
 void record_layer(const Layer& layer, SnapshotInfo& info) {
     info.fields["system"] = layer.system;
     info.fields["layer_data"] = std::to_string(layer.data_bytes);
     info.fields["initramfs_inputs"] = layer.initramfs_inputs;
+    for (const auto& [version, inputs] : layer.other_initramfs_inputs) info.fields[kOtherInputs + version] = inputs;
     std::string layers;
     for (const auto& id : layer.below) layers += id + " ";
     info.fields["layers"] = layers + info.id;

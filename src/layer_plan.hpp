@@ -30,7 +30,8 @@ struct Layer {
     std::string system;
     FileManifest manifest;
     uint64_t data_bytes = 0;
-    std::string initramfs_inputs;
+    std::string initramfs_inputs;  // of the default kernel's initramfs
+    std::map<std::string, std::string> other_initramfs_inputs;  // by kernel version
 };
 
 // Decides before the diff: a layer on the newest snapshot of this system
@@ -54,16 +55,25 @@ std::unique_ptr<LayerImages> reusable_layers(const std::vector<SnapshotInfo>& sn
 // Racy files (see file_manifest.hpp): their content is hashed as it is read.
 ContentDigests racy_files(const Tree& tree, int64_t scanned_ns);
 
-// Hard-links the kernel and initramfs of a snapshot on the medium whose
-// initramfs was built from the same inputs (the newest such) into `to`: no
-// dracut run, no copy, and each snapshot still owns its boot files (removing
-// one leaves the other's). Returns the snapshot reused, or "".
-std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const std::string& inputs, const Medium& medium,
-                             const SnapshotDir& to);
+// One kernel of a snapshot: the names of its kernel and initramfs in the
+// snapshot directory (medium.hpp), and the fingerprint of the initramfs'
+// inputs (layering.hpp: it holds the kernel version).
+struct BootSlot {
+    std::string kernel_file, initrd_file, inputs;
+};
+// The kernels of a complete snapshot as its snapshot.info records them:
+// the default one, then the others.
+std::vector<BootSlot> boot_slots(const SnapshotInfo& info);
 
-// The SHA-256 of the kernel and initramfs of snapshot `from` (reused boot
-// files: the same bytes), from its SHA256SUMS; empty for "".
-std::map<std::string, std::string> boot_file_sums(const Medium& medium, const std::string& from);
+// Hard-links into `to`, under `want`'s names, the kernel and initramfs of
+// a snapshot on the medium (the newest such) whose initramfs of a kernel was
+// built from the same inputs, as its default kernel or another one: no
+// dracut run, no copy, and each snapshot still owns its boot files
+// (removing one leaves the other's). Returns the snapshot reused, or "",
+// and adds the files' SHA-256 from its SHA256SUMS to `sums`, by their new
+// names (the same bytes: not read again).
+std::string reuse_boot_files(const std::vector<SnapshotInfo>& snaps, const BootSlot& want, const Medium& medium,
+                             const SnapshotDir& to, std::map<std::string, std::string>& sums);
 
 // "zstd:3" for the snapshot.info of a layer, so blocks are reused only from
 // images compressed the same way.

@@ -45,7 +45,9 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
     cmd.add_option("--block-size", o.block_size, "Squashfs block size, a power of two from 4K to 1M")->capture_default_str();
     cmd.add_option("--jobs", o.jobs, "Compression threads (default: all cores)");
     cmd.add_option("--kernel-args", o.kernel_args, "Extra kernel arguments for every boot entry of the stick");
-    cmd.add_option("--kernel", o.kernel, "Kernel version to boot (default: the newest in the root)");
+    cmd.add_option("--kernel", o.kernel,
+                   "Kernels to put on a stick: all (the default: the newest boots by default, every older one gets "
+                   "its own menu entry), newest, or one version (e.g. 6.1.0-13-amd64)");
     cmd.add_option("--size", o.image_size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
     cmd.add_option("--default-boot", o.default_boot,
                    "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "

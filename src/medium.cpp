@@ -28,8 +28,39 @@ SnapshotDir::SnapshotDir(std::string medium_root, std::string id) : root_(std::m
 
 std::string SnapshotDir::path() const { return root_ + kSnapshotsDir + "/" + id_; }
 
-const std::vector<std::string>& SnapshotDir::summed_files() {
-    static const std::vector<std::string> files = {kImage, kKernel, kInitrd};
+namespace {
+constexpr const char* kOtherKernelPrefix = "vmlinuz-";
+constexpr const char* kOtherInitrdPrefix = "initrd.img-";
+
+std::string checked_version(const std::string& version) {
+    if (!SnapshotDir::valid_kernel_version(version))
+        throw Error(Exit::bad_input, "The kernel version '" + printable(version) +
+                                         "' cannot name a file and a menu entry on the stick (letters, digits, . _ + -)");
+    return version;
+}
+}  // namespace
+
+std::string SnapshotDir::kernel_name(const std::string& version) { return kOtherKernelPrefix + checked_version(version); }
+std::string SnapshotDir::initrd_name(const std::string& version) { return kOtherInitrdPrefix + checked_version(version); }
+
+bool SnapshotDir::valid_kernel_version(const std::string& version) {
+    static const std::regex ok("[A-Za-z0-9][A-Za-z0-9._+-]{0,99}");
+    return std::regex_match(version, ok);
+}
+
+bool SnapshotDir::is_other_kernel_file(const std::string& name) {
+    for (const std::string prefix : {kOtherKernelPrefix, kOtherInitrdPrefix})
+        if (name.compare(0, prefix.size(), prefix) == 0 && valid_kernel_version(name.substr(prefix.size())))
+            return true;
+    return false;
+}
+
+std::vector<std::string> SnapshotDir::summed_files(const std::vector<std::string>& other_kernels) {
+    std::vector<std::string> files = {kImage, kKernel, kInitrd};
+    for (const auto& v : other_kernels) {
+        files.push_back(kernel_name(v));
+        files.push_back(initrd_name(v));
+    }
     return files;
 }
 

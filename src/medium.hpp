@@ -7,8 +7,12 @@
 //   boot/grub/grubenv           an environment block the menu loads (boot-test sets it in its view)
 //   remaster/<id>/              one snapshot (SnapshotDir):
 //       filesystem.squashfs       its squashfs layer
-//       vmlinuz, initrd.img       the kernel and the generic initramfs
-//       SHA256SUMS                those three, for `verify` and the checked boot
+//       vmlinuz, initrd.img       the kernel and the generic initramfs (the
+//                                 newest kernel: the default entry boots it)
+//       vmlinuz-KVER,             every other installed kernel and its generic
+//         initrd.img-KVER         initramfs (snapshot.info other_kernels),
+//                                 each with its own menu entry
+//       SHA256SUMS                all of those, for `verify` and the checked boot
 //       manifest                  the file manifest, for the next layer
 //       snapshot.info             written last: the snapshot is complete
 //   remaster/persist/<name>/    a persistence profile's upper and work dirs
@@ -45,6 +49,9 @@ public:
     std::string image() const { return file(kImage); }
     std::string kernel() const { return file(kKernel); }
     std::string initrd() const { return file(kInitrd); }
+    // Another kernel of the snapshot, by version: vmlinuz-KVER, initrd.img-KVER.
+    std::string kernel(const std::string& version) const { return file(kernel_name(version)); }
+    std::string initrd(const std::string& version) const { return file(initrd_name(version)); }
     std::string sums() const { return file(kSums); }
     std::string manifest() const { return file(kManifest); }
     std::string info() const { return file(kInfo); }
@@ -56,12 +63,24 @@ public:
     // Snapshot `id` as the boot side sees it, for a plan before any medium is there.
     static SnapshotDir as_booted(const std::string& id) { return SnapshotDir("", id); }
 
-    // What SHA256SUMS lists: the image, kernel and initramfs; the boot files
-    // are the two a snapshot may share with another (hard links).
-    static const std::vector<std::string>& summed_files();
+    // The file names of another kernel and its initramfs. Throw
+    // Error(Exit::bad_input) for a version that is no plain file name and
+    // menu entry id (valid_kernel_version).
+    static std::string kernel_name(const std::string& version);
+    static std::string initrd_name(const std::string& version);
+    // [A-Za-z0-9][A-Za-z0-9._+-]*, at most 100 characters: what every
+    // distribution's kernel versions are made of.
+    static bool valid_kernel_version(const std::string& version);
+    // Whether `name` is one of those files (removed with the snapshot).
+    static bool is_other_kernel_file(const std::string& name);
+
+    // What SHA256SUMS lists: the image, kernel and initramfs, and those of
+    // the other kernels; the boot files are what a snapshot may share with
+    // another (hard links).
+    static std::vector<std::string> summed_files(const std::vector<std::string>& other_kernels = {});
     static const std::vector<std::string>& boot_files();
     // Every file we write there, snapshot.info first (removing it first
-    // makes a snapshot incomplete, never broken).
+    // makes a snapshot incomplete, never broken), but the other kernels' files.
     static const std::vector<std::string>& all_files();
 
 private:

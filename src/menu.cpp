@@ -56,7 +56,8 @@ MenuTemplates load_menu_templates(const std::string& dir) {
 
 std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,
                             const std::string& default_id, int timeout_s) {
-    static const std::regex id_ok("[A-Za-z0-9_-]+");
+    // . and + for kernel versions (kernel-6.1.0-13-amd64): GRUB reads them as plain word characters.
+    static const std::regex id_ok("[A-Za-z0-9._+-]+");
     static const std::regex uuid_ok("[A-Za-z0-9-]+");  // only ever hex from blkid; never GRUB syntax
     if (!std::regex_match(uuid, uuid_ok)) throw Error(Exit::failure, "Bad filesystem UUID '" + uuid + "'");
     if (!std::regex_match(default_id, id_ok)) throw Error(Exit::failure, "Bad default menu entry id '" + default_id + "'");

@@ -10,7 +10,7 @@
 namespace remaster {
 
 struct MenuEntry {
-    std::string id;      // [A-Za-z0-9_-]
+    std::string id;      // [A-Za-z0-9._+-]
     std::string title;
     std::string kernel;  // path on the data partition
     std::string initrd;

@@ -9,6 +9,10 @@
 
 namespace remaster {
 
+// --kernel: every installed kernel (the newest boots by default), or only the newest.
+constexpr const char* kKernelsAll = "all";
+constexpr const char* kKernelNewest = "newest";
+
 struct Options {
     std::string root = "/";
     std::string to;        // block device or image file: the stick
@@ -21,7 +25,7 @@ struct Options {
     std::string block_size = "128K";
     std::string jobs;  // empty: all cores
     std::string kernel_args;
-    std::string kernel;      // kernel version, default newest
+    std::string kernel;      // --kernel: all (also when empty), newest, or a version
     std::string image_size;  // --size for image-file targets; empty: automatic
     bool dry_run = false;
     bool yes = false;

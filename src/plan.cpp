@@ -165,7 +165,10 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
         const StickPlan& s = plan.stick;
         os << "  adapter:   " << s.adapter->family() << " (" << printable(s.adapter_why) << "; " << printable(s.os_name)
            << ")\n";
-        os << "  kernel:    " << s.kernel.version << " (" << s.kernel.image << ")\n";
+        os << "  kernel:    " << s.kernel.version << " (" << s.kernel.image << "), boots by default\n";
+        for (const auto& k : s.other_kernels)
+            os << "  kernel:    " << k.version << " (" << k.image << "), its own menu entry " << kEntryKernelPrefix
+               << k.version << "\n";
         os << "  target:    " << s.target << (s.image_file ? " (image file" : " (block device")
            << (s.existing_uuid.empty() ? ", written afresh)" : ", a remaster stick: the new snapshot goes beside the old ones)")
            << "\n";

@@ -19,6 +19,8 @@
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "kernel_modules.hpp"
+#include "log.hpp"
+#include "medium.hpp"
 #include "partition.hpp"
 #include "paths.hpp"
 #include "stick.hpp"
@@ -189,6 +191,48 @@ void plan_target(StickPlan& sp, const Options& opt, const std::string& root, con
     // An image below the root is fine: make_plan leaves it out of the scan.
 }
 
+// The kernels to boot (--kernel): the newest by default, then every older
+// one with its own entry (all, the default), only the newest (newest), or
+// only the one named. An older kernel that could not boot live (or whose
+// version cannot name a file on the stick) is left out with a warning:
+// the system still gets a stick, without that entry.
+void plan_kernels(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
+    const Adapter& a = *sp.adapter;
+    const auto kernels = a.kernels(root);  // newest first
+    const bool all = opt.kernel.empty() || opt.kernel == kKernelsAll;
+    if (kernels.empty()) {
+        problems.add(Exit::missing, "No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
+    } else if (all || opt.kernel == kKernelNewest) {
+        sp.kernel = kernels.front();
+    } else {
+        for (const auto& k : kernels)
+            if (k.version == opt.kernel) sp.kernel = k;
+        if (sp.kernel.version.empty()) {
+            std::string have;
+            for (const auto& k : kernels) have += " " + k.version;
+            problems.push_back("The kernel '" + opt.kernel + "' (--kernel) is not installed in the root; found:" + have +
+                               " (or give all or newest)");
+        }
+    }
+    if (!sp.kernel.version.empty())
+        for (const auto& m : missing_kernel_modules(root, sp.kernel.version, live_boot_modules()))
+            problems.push_back("Kernel " + sp.kernel.version + " lacks the '" + m + "' module needed to boot live");
+    for (size_t i = 1; all && i < kernels.size(); ++i) {
+        const Kernel& k = kernels[i];
+        std::string why;
+        if (!SnapshotDir::valid_kernel_version(k.version)) {
+            why = "its version cannot name a file and a menu entry on the stick (letters, digits, . _ + -)";
+        } else {
+            const auto missing = missing_kernel_modules(root, k.version, live_boot_modules());
+            if (!missing.empty()) why = "it lacks the '" + missing.front() + "' module needed to boot live";
+        }
+        if (why.empty())
+            sp.other_kernels.push_back(k);
+        else
+            log::warn() << "leaving out the older kernel '" << printable(k.version) << "': " << why;
+    }
+}
+
 // The distribution: its adapter and the kernel to boot. False when there is
 // no adapter to go on with.
 bool plan_system(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
@@ -212,24 +256,7 @@ bool plan_system(StickPlan& sp, const Options& opt, const std::string& root, Pro
         problems.push_back(std::string(e.what()) + ". " + e.hint());
         return false;
     }
-    const Adapter& a = *sp.adapter;
-    const auto kernels = a.kernels(root);
-    if (kernels.empty()) {
-        problems.add(Exit::missing, "No kernel found in '" + root + "' (" + a.install_hint("kernel") + ")");
-    } else if (opt.kernel.empty()) {
-        sp.kernel = kernels.front();
-    } else {
-        for (const auto& k : kernels)
-            if (k.version == opt.kernel) sp.kernel = k;
-        if (sp.kernel.version.empty()) {
-            std::string have;
-            for (const auto& k : kernels) have += " " + k.version;
-            problems.push_back("The kernel '" + opt.kernel + "' is not installed in the root; found:" + have);
-        }
-    }
-    if (!sp.kernel.version.empty())
-        for (const auto& m : missing_kernel_modules(root, sp.kernel.version, live_boot_modules()))
-            problems.push_back("Kernel " + sp.kernel.version + " lacks the '" + m + "' module needed to boot live");
+    plan_kernels(sp, opt, root, problems);
     return true;
 }
 

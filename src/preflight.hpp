@@ -24,7 +24,8 @@ struct StickPlan {
     std::string adapter_why;
     std::string os_name;
     std::string os_id;  // os-release ID
-    Kernel kernel;
+    Kernel kernel;  // the default entry's: the newest, or --kernel KVER
+    std::vector<Kernel> other_kernels;  // the older ones, newest first, each with its own entry (--kernel all)
     std::string grub_bios_setup;  // path inside the root
     std::string snapshot_id;  // directory name on the stick
     std::string existing_uuid;  // the target already is a remaster stick: add to it (unless --replace)

@@ -43,6 +43,19 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// Every kernel the snapshot boots: the default one first.
+std::vector<Kernel> all_kernels(const StickPlan& sp) {
+    std::vector<Kernel> out = {sp.kernel};
+    out.insert(out.end(), sp.other_kernels.begin(), sp.other_kernels.end());
+    return out;
+}
+
+std::vector<std::string> versions(const std::vector<Kernel>& kernels) {
+    std::vector<std::string> out;
+    for (const auto& k : kernels) out.push_back(k.version);
+    return out;
+}
+
 // The paths of a stick: real ones, or placeholders for a dry run of an image file.
 StickPaths stick_paths(const std::string& snapshot_dir, const std::string& disk, const std::string& uuid,
                        const std::string& view) {
@@ -68,11 +81,15 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
            << "\n";
     os << "Commands:\n";
     for (const auto& c : format_commands(p.esp, p.data, p.uuid)) os << "  " << format_command(c) << "\n";
-    os << "  " << format_command(dracut_command(p.view, s.kernel.version, kInitramfsInView,
+    for (const auto& k : all_kernels(s))
+        os << "  " << format_command(dracut_command(p.view, k.version, kInitramfsInView,
                                                    dracut_has_module(plan.root, "resume"))) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
-    os << "Boot entry: linux " << snap.kernel() << " "
-       << grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args)) << "\n";
+    const std::string args = grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args));
+    os << "Boot entry: linux " << snap.kernel() << " " << args << "\n";
+    for (const auto& k : s.other_kernels)
+        os << "Boot entry " << kEntryKernelPrefix << k.version << ": linux " << snap.kernel(k.version) << " " << args
+           << "\n";
 }
 
 // --dry-run: walk the source read-only to show what the rules exclude.
@@ -116,22 +133,29 @@ SquashReport squash(const Tree& tree, const View& view, const Plan& plan, int ou
     return report;
 }
 
+// The kernels' images and, for each, an initramfs of `initramfs` bytes.
+uint64_t boot_files_bytes(const std::vector<Kernel>& kernels, const std::string& view, uint64_t initramfs) {
+    uint64_t bytes = 0;
+    for (const auto& k : kernels) {
+        struct stat st {};
+        ::stat((view + k.image).c_str(), &st);
+        bytes += static_cast<uint64_t>(st.st_size) + initramfs;
+    }
+    return bytes;
+}
+
 // An image file big enough for everything, whatever the compression ratio:
 // it is sparse, so only what is written takes space.
-uint64_t automatic_image_size(const ScanTotals& t, const std::string& view, const Kernel& k) {
-    struct stat st {};
-    ::stat((view + k.image).c_str(), &st);
-    const uint64_t payload = t.data_bytes + t.entries * 128 + static_cast<uint64_t>(st.st_size) +
-                             (160ull << 20) /* initramfs */ + (32ull << 20) /* GRUB */;
+uint64_t automatic_image_size(const ScanTotals& t, const std::string& view, const std::vector<Kernel>& kernels) {
+    const uint64_t payload = t.data_bytes + t.entries * 128 + boot_files_bytes(kernels, view, 160ull << 20) +
+                             (32ull << 20) /* GRUB */;
     return disk_size_for(payload + payload / 10 + (64ull << 20));
 }
 
 // The least a device must hold: the data compressed to about half (typical
-// for a system; an estimate), the kernel, an initramfs and GRUB.
-uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const Kernel& k) {
-    struct stat st {};
-    ::stat((view + k.image).c_str(), &st);
-    return disk_size_for(t.data_bytes / 2 + static_cast<uint64_t>(st.st_size) + (96ull << 20) + (32ull << 20));
+// for a system; an estimate), the kernels, their initramfs and GRUB.
+uint64_t minimum_stick_size(const ScanTotals& t, const std::string& view, const std::vector<Kernel>& kernels) {
+    return disk_size_for(t.data_bytes / 2 + boot_files_bytes(kernels, view, 96ull << 20) + (32ull << 20));
 }
 
 int64_t realtime_ns() {
@@ -185,8 +209,8 @@ std::unique_ptr<Stick> open_or_create_stick(const StickPlan& sp, const ScanTotal
         return stick;
     }
     Stick::Size size;
-    size.image = sp.image_size ? sp.image_size : automatic_image_size(t, view.path(), sp.kernel);
-    size.minimum = minimum_stick_size(t, view.path(), sp.kernel);
+    size.image = sp.image_size ? sp.image_size : automatic_image_size(t, view.path(), all_kernels(sp));
+    size.minimum = minimum_stick_size(t, view.path(), all_kernels(sp));
     return Stick::create(sp.target, sp.image_file, size, runner, run, sp.lock);
 }
 
@@ -215,25 +239,38 @@ void squash_layer(const Tree& tree, const View& view, const Plan& plan, bool qui
     layer.data_bytes = totals(tree).data_bytes;
 }
 
-// Adapt: the generic initramfs with our module, built by the root's dracut
-// in the view, unless one on the stick was built from the same inputs.
-// Returns the snapshot whose kernel and initramfs were reused, or "".
-std::string make_boot_files(View& view, const StickPlan& sp, const std::string& datadir, Runner& runner,
-                            const Stick& stick, const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
-                            Layer& layer) {
-    layer.initramfs_inputs = initramfs_fingerprint(layer.manifest, sp.kernel.version, datadir + "/dracut-module");
-    const std::string from = reuse_boot_files(snaps, layer.initramfs_inputs, stick, snap);
-    if (!from.empty()) {
-        log::info() << "Kernel and initramfs unchanged since " << from << ": reused";
-        return from;
+// Adapt: for every kernel, the generic initramfs with our module, built by
+// the root's dracut in the view, unless one on the stick was built from the
+// same inputs. Returns the SHA-256 of the files reused, by name.
+std::map<std::string, std::string> make_boot_files(View& view, const StickPlan& sp, const std::string& datadir,
+                                                   Runner& runner, const Stick& stick,
+                                                   const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
+                                                   Layer& layer) {
+    std::map<std::string, std::string> reused_sums;
+    bool chroot_ready = false;
+    for (const Kernel& k : all_kernels(sp)) {
+        const bool is_default = k.version == sp.kernel.version;
+        const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module");
+        (is_default ? layer.initramfs_inputs : layer.other_initramfs_inputs[k.version]) = inputs;
+        const BootSlot slot = is_default ? BootSlot{SnapshotDir::kKernel, SnapshotDir::kInitrd, inputs}
+                                         : BootSlot{SnapshotDir::kernel_name(k.version),
+                                                    SnapshotDir::initrd_name(k.version), inputs};
+        const std::string from = reuse_boot_files(snaps, slot, stick, snap, reused_sums);
+        if (!from.empty()) {
+            log::info() << "Kernel " << k.version << " and its initramfs unchanged since " << from << ": reused";
+            continue;
+        }
+        if (!chroot_ready) {
+            view.prepare_chroot();
+            install_dracut_module(datadir, view.path());
+            chroot_ready = true;
+        }
+        log::info() << "Building the initramfs for " << k.version << " (dracut, generic) ...";
+        runner.run(dracut_command(view.path(), k.version, kInitramfsInView, dracut_has_module(view.path(), "resume")));
+        copy_file(view.at(k.image), snap.file(slot.kernel_file));
+        copy_file(view.at(kInitramfsInView), snap.file(slot.initrd_file));
     }
-    view.prepare_chroot();
-    install_dracut_module(datadir, view.path());
-    log::info() << "Building the initramfs for " << sp.kernel.version << " (dracut, generic) ...";
-    runner.run(dracut_command(view.path(), sp.kernel.version, kInitramfsInView, dracut_has_module(view.path(), "resume")));
-    copy_file(view.at(sp.kernel.image), snap.kernel());
-    copy_file(view.at(kInitramfsInView), snap.initrd());
-    return "";
+    return reused_sums;
 }
 
 // Install: GRUB for BIOS and UEFI from the root's own GRUB, run in the view
@@ -253,7 +290,8 @@ void install_grub(const View& view, const Stick& stick, const SnapshotDir& snap,
 SnapshotInfo snapshot_info(const Plan& plan, const Options& opt, const std::string& id, const Layer& layer) {
     const StickPlan& sp = plan.stick;
     SnapshotInfo info{id,
-                      {{"os", sp.os_name}, {"kernel", sp.kernel.version}, {"kernel_args", sp.kernel_args},
+                      {{"os", sp.os_name}, {"kernel", sp.kernel.version},
+                       {"other_kernels", format_other_kernels(versions(sp.other_kernels))}, {"kernel_args", sp.kernel_args},
                        {"root", plan.root}, {"mode", opt.mode == Mode::clean ? "clean" : "backup"},
                        {"compress", compression_spec(plan.squash)}, {"block_size", std::to_string(plan.squash.block_size)}}};
     record_layer(layer, info);
@@ -307,14 +345,14 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         }
     }
 
-    std::string boot_files_from;  // the snapshot whose kernel and initramfs are reused
+    std::map<std::string, std::string> reused_sums;  // of kernels and initramfs reused from other snapshots
     try {
         clock.start("squash");
         squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns);
         clock.start("initramfs");
-        boot_files_from = make_boot_files(view, sp, datadir, runner, *stick, snaps, snap, layer);
+        reused_sums = make_boot_files(view, sp, datadir, runner, *stick, snaps, snap, layer);
     } catch (const Error& e) {
-        rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), sp.kernel));
+        rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }
 
     // A stick that was there keeps its loaders: they find the data partition by its UUID.
@@ -325,7 +363,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // persistence profile, and the default entry if one was asked for.
     clock.start("checksums");
     log::info() << "Writing checksums ...";
-    write_sums(snap, boot_file_sums(*stick, boot_files_from));
+    write_sums(snap, reused_sums, versions(sp.other_kernels));
     write_manifest_file(snap.manifest(), layer.manifest);
     create_profile(*stick, kDefaultProfile);
 

@@ -233,8 +233,10 @@ void list_stick(const std::string& target) {
         const SnapshotDir dir = s->snapshot(snap.id);
         const auto layers = layers_of(snap);
         const auto users = dependents(snaps, snap.id);
-        std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << snap.get("os", "?") << ", kernel "
-                  << snap.get("kernel", "?") << "\n      "
+        const auto others = other_kernels(snap);
+        std::cout << "  " << snap.id << "  " << readable_snapshot_time(snap.id) << "  " << snap.get("os", "?")
+                  << (others.empty() ? ", kernel " : ", kernels ") << snap.get("kernel", "?")
+                  << (others.empty() ? "" : " (default), " + joined(others)) << "\n      "
                   << (layers.size() > 1 ? "layer on " + layers[layers.size() - 2] + " (" + std::to_string(layers.size()) +
                                               " layers stacked)"
                                         : std::string("full snapshot"))

@@ -80,6 +80,10 @@ std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::strin
             continue;
         }
         entry(kEntryLive, "remaster live: " + what + " (changes not kept)", "");
+        // The other kernels, for a machine the newest one fails on: the same system and arguments.
+        for (const auto& v : other_kernels(s))
+            entries.push_back({kEntryKernelPrefix + v, "remaster live: " + what + " (kernel " + v + ", changes not kept)",
+                               dir.kernel(v), dir.initrd(v), base});
         for (const auto& p : list_profiles(medium))
             entry("persist-" + p,
                   "remaster live: " + what + (p == kDefaultProfile ? " (changes kept)" : " (profile " + p + ", changes kept)"),

@@ -19,6 +19,8 @@ constexpr const char* kEntryLive = "live";        // tmpfs upper: nothing kept
 constexpr const char* kEntryRam = "ram";          // copy to RAM, stick released
 constexpr const char* kEntryCheck = "check";      // verify checksums first
 constexpr const char* kDefaultProfile = "default";
+// The newest snapshot's other kernels boot as "kernel-KVER".
+constexpr const char* kEntryKernelPrefix = "kernel-";
 
 // Profile names: [A-Za-z0-9_-], 1..32 characters.
 bool valid_profile_name(const std::string& name);
@@ -36,6 +38,8 @@ void write_default_entry(const Medium& medium, const std::string& id);
 // profile name; returns the entry id ("persist" -> "persist-default").
 std::string default_entry_id(const std::string& choice);
 
+// Newest snapshot: live, one entry per other kernel (newest first), the
+// profiles, ram, check; then one plain entry per older snapshot.
 std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid);
 
 // The grub.cfg for the stick's contents, with `default_id` as the default

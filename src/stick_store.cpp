@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sstream>
 
 #include "dir_stream.hpp"
 #include "error.hpp"
@@ -25,6 +26,20 @@ bool is_our_temp_file(const std::string& name) {
 std::string SnapshotInfo::get(const std::string& key, const std::string& fallback) const {
     auto it = fields.find(key);
     return it == fields.end() ? fallback : it->second;
+}
+
+std::vector<std::string> other_kernels(const SnapshotInfo& info) {
+    std::vector<std::string> out;
+    std::istringstream words(info.get("other_kernels"));
+    for (std::string v; words >> v;)
+        if (SnapshotDir::valid_kernel_version(v)) out.push_back(v);
+    return out;
+}
+
+std::string format_other_kernels(const std::vector<std::string>& versions) {
+    std::string out;
+    for (const auto& v : versions) out += (out.empty() ? "" : " ") + v;
+    return out;
 }
 
 std::string readable_snapshot_time(const std::string& id) {
@@ -69,9 +84,15 @@ void remove_snapshot(const SnapshotDir& snap) {
     // snapshot.info goes first: from then on the snapshot is incomplete, not broken.
     for (const auto& f : SnapshotDir::all_files())
         if (::unlink(snap.file(f).c_str()) != 0 && errno != ENOENT) throw_errno("remove '" + snap.file(f) + "'", errno);
+    // The other kernels' files, whatever snapshot.info said (it is gone now,
+    // or was never written), and what an interrupted write left.
     DirStream d(dir);
-    while (const dirent* e = d.next())
-        if (is_our_temp_file(e->d_name)) ::unlink(snap.file(e->d_name).c_str());
+    while (const dirent* e = d.next()) {
+        const std::string f = snap.file(e->d_name);
+        if (SnapshotDir::is_other_kernel_file(e->d_name) && ::unlink(f.c_str()) != 0 && errno != ENOENT)
+            throw_errno("remove '" + f + "'", errno);
+        if (is_our_temp_file(e->d_name)) ::unlink(f.c_str());
+    }
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
         log::warn() << "left '" << dir << "' on the stick: it holds files remaster did not write";
 }

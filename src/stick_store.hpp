@@ -18,6 +18,12 @@ struct SnapshotInfo {
     std::string get(const std::string& key, const std::string& fallback = "") const;
 };
 
+// The snapshot's kernels besides the default one ("kernel"), newest first:
+// the other_kernels field, versions SnapshotDir cannot name left out.
+std::vector<std::string> other_kernels(const SnapshotInfo& info);
+// That field for `versions`.
+std::string format_other_kernels(const std::vector<std::string>& versions);
+
 // "20261124-235247" -> "2026-11-24 23:52 UTC"
 std::string readable_snapshot_time(const std::string& id);
 

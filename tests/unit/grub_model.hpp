@@ -147,7 +147,7 @@ inline std::vector<Param> kernel_params(std::string s) {
 // after checking that the whole file is exactly:
 //   set timeout=T / set default=ID / menuentry TITLE --id ID { / linux KERNEL ARGS... / initrd INITRD / }
 struct ParsedEntry {
-    std::string title;
+    std::string title, id;
     std::vector<std::string> linux_words;  // kernel path first
     std::vector<std::string> initrd_words;
 };
@@ -178,7 +178,7 @@ inline ParsedEntry parse_single_entry(const std::string& cfg) {
     word("set"), word(), newlines();
     word("menuentry");
     e.title = word();
-    word("--id"), word(), kind(Token::lbrace), newlines();
+    word("--id"), e.id = word(), kind(Token::lbrace), newlines();
     word("linux");
     e.linux_words = rest_of_command();
     word("initrd");

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "checksum.hpp"
+#include "grub_model.hpp"
+#include "layer_plan.hpp"
 #include "error.hpp"
 #include "mount.hpp"
 #include "runner.hpp"
@@ -115,6 +117,113 @@ TEST_CASE("the menu: options and profiles for the newest snapshot, a plain entry
     REQUIRE(find(e, "snapshot-20260101-000000"));
     CHECK(find(e, "snapshot-20260101-000000")->kernel == "/remaster/20260101-000000/vmlinuz");
     CHECK(e.size() == 6);
+}
+
+namespace {
+// A snapshot that also holds older kernels, as snapshot --to writes it.
+void add_kernels(FakeStick& s, const std::string& id, const std::vector<std::string>& versions) {
+    const SnapshotDir d = s.snapshot(id);
+    for (const auto& v : versions) {
+        std::ofstream(d.kernel(v)) << "kernel " << v;
+        std::ofstream(d.initrd(v)) << "initrd " << v;
+    }
+    write_sums(d, {}, versions);
+    write_snapshot_info(s, {id,
+                            {{"os", "Debian 12"}, {"kernel", "6.1.0-57-amd64"}, {"kernel_args", "console=ttyS0"},
+                             {"other_kernels", format_other_kernels(versions)}}});
+}
+}  // namespace
+
+TEST_CASE("the newest snapshot's other kernels get their own entries after the default one") {
+    FakeStick s;
+    s.add_snapshot("20260101-000000");
+    add_kernels(s, "20260101-000000", {"6.1.0-9-amd64"});
+    s.add_snapshot("20260301-120000");
+    add_kernels(s, "20260301-120000", {"6.1.0-10-amd64", "5.10.0-30-amd64"});
+    const auto e = stick_menu_entries(s, "UUID");
+    REQUIRE(e.size() == 6);
+    CHECK(e[0].id == "live");
+    CHECK(e[0].kernel == "/remaster/20260301-120000/vmlinuz");
+    CHECK(e[1].id == "kernel-6.1.0-10-amd64");
+    CHECK(e[2].id == "kernel-5.10.0-30-amd64");
+    CHECK(e[3].id == "ram");
+    const MenuEntry& k = e[2];
+    CHECK(k.kernel == "/remaster/20260301-120000/vmlinuz-5.10.0-30-amd64");
+    CHECK(k.initrd == "/remaster/20260301-120000/initrd.img-5.10.0-30-amd64");
+    CHECK(k.args == e[0].args);  // the same live system, only another kernel
+    CHECK(k.title.find("(kernel 5.10.0-30-amd64, changes not kept)") != std::string::npos);
+    CHECK(k.title.find("2026-03-01 12:00 UTC") != std::string::npos);
+    // An older snapshot keeps one plain entry, with its default kernel.
+    CHECK(e[5].id == "snapshot-20260101-000000");
+    CHECK_FALSE(find(e, "kernel-6.1.0-9-amd64"));
+    // The id, paths and arguments survive GRUB's quoting and reach the kernel as written.
+    const MenuTemplates t{grub_model::kGrubCfg, grub_model::kEntry, ""};
+    const auto parsed = grub_model::parse_single_entry(render_grub_cfg(t, "UUID", {k}, "live", 3));
+    CHECK(parsed.id == "kernel-5.10.0-30-amd64");
+    CHECK(parsed.linux_words.front() == k.kernel);
+    CHECK(parsed.initrd_words == std::vector<std::string>{k.initrd});
+    CHECK(grub_model::loader_cmdline({parsed.linux_words.begin() + 1, parsed.linux_words.end()}) == k.args);
+}
+
+TEST_CASE("a snapshot's other kernels: listed in SHA256SUMS, verified, removed with it") {
+    FakeStick s;
+    s.add_snapshot("20260101-000000");
+    add_kernels(s, "20260101-000000", {"6.1.0-9-amd64"});
+    const SnapshotDir d = s.snapshot("20260101-000000");
+    const auto sums = read_sums(d);
+    CHECK(sums.count("vmlinuz-6.1.0-9-amd64"));
+    CHECK(sums.count("initrd.img-6.1.0-9-amd64"));
+    CHECK(verify_sums(d).ok.size() == 5);
+    std::ofstream(d.initrd("6.1.0-9-amd64")) << "tampered";
+    CHECK(verify_sums(d).bad == std::vector<std::string>{"initrd.img-6.1.0-9-amd64: checksum mismatch"});
+    CHECK(other_kernels(list_snapshots(s).front()) == std::vector<std::string>{"6.1.0-9-amd64"});
+    remove_snapshot(d);
+    struct stat st;
+    CHECK(::stat(d.path().c_str(), &st) != 0);
+}
+
+TEST_CASE("an unchanged kernel's files are hard-linked from an older snapshot, from any of its slots") {
+    FakeStick s;
+    s.add_snapshot("20260101-000000");
+    add_kernels(s, "20260101-000000", {"6.1.0-9-amd64"});
+    SnapshotInfo old = list_snapshots(s).front();
+    old.fields["initramfs_inputs"] = "A";
+    old.fields["initramfs_inputs-6.1.0-9-amd64"] = "B";
+    const auto snaps = std::vector<SnapshotInfo>{old};
+    CHECK(boot_slots(old).size() == 2);
+    const SnapshotDir to = s.make_snapshot_dir("20260201-000000");
+    std::map<std::string, std::string> sums;
+    // The older kernel again, under its own names.
+    const BootSlot other{SnapshotDir::kernel_name("6.1.0-9-amd64"), SnapshotDir::initrd_name("6.1.0-9-amd64"), "B"};
+    CHECK(reuse_boot_files(snaps, other, s, to, sums) == "20260101-000000");
+    struct stat a, b;
+    REQUIRE(::stat(to.kernel("6.1.0-9-amd64").c_str(), &a) == 0);
+    REQUIRE(::stat(s.snapshot("20260101-000000").kernel("6.1.0-9-amd64").c_str(), &b) == 0);
+    CHECK(a.st_ino == b.st_ino);
+    CHECK(sums.at("initrd.img-6.1.0-9-amd64") == read_sums(s.snapshot("20260101-000000")).at("initrd.img-6.1.0-9-amd64"));
+    // Nothing built from other inputs is reused.
+    const BootSlot changed{SnapshotDir::kKernel, SnapshotDir::kInitrd, "C"};
+    CHECK(reuse_boot_files(snaps, changed, s, to, sums).empty());
+    CHECK(::stat(to.kernel().c_str(), &a) != 0);
+}
+
+TEST_CASE("other kernels' file names: versions that could not name a file or an entry are refused") {
+    CHECK(SnapshotDir::kernel_name("6.1.0-9-amd64") == "vmlinuz-6.1.0-9-amd64");
+    CHECK(SnapshotDir::initrd_name("6.6.1-arch1-1") == "initrd.img-6.6.1-arch1-1");
+    CHECK(SnapshotDir::valid_kernel_version("6.1.21-v8+"));
+    CHECK(SnapshotDir::valid_kernel_version("6.11.4-300.fc41.x86_64"));
+    for (const char* bad : {"", "..", ".hidden", "-x", "a/b", "a b", "a'b", "a$b", "a~b"}) {
+        CHECK_FALSE(SnapshotDir::valid_kernel_version(bad));
+        CHECK_THROWS_AS(SnapshotDir::kernel_name(bad), Error);
+    }
+    CHECK(SnapshotDir::is_other_kernel_file("vmlinuz-6.1.0-9-amd64"));
+    CHECK(SnapshotDir::is_other_kernel_file("initrd.img-6.1.0-9-amd64"));
+    CHECK_FALSE(SnapshotDir::is_other_kernel_file("vmlinuz"));
+    CHECK_FALSE(SnapshotDir::is_other_kernel_file("vmlinuz-"));
+    CHECK_FALSE(SnapshotDir::is_other_kernel_file("manifest"));
+    // A snapshot.info naming what is not a version lists nothing of it.
+    const SnapshotInfo info{"20260101-000000", {{"other_kernels", "6.1.0-9-amd64 ../../etc/x  5.10.0-30-amd64"}}};
+    CHECK(other_kernels(info) == std::vector<std::string>{"6.1.0-9-amd64", "5.10.0-30-amd64"});
 }
 
 TEST_CASE("the default entry is chosen at snapshot time and falls back to the first entry") {
