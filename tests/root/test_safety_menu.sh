@@ -50,7 +50,10 @@ mapfile -t words < <(xargs -n1 printf '%s\n' <<<"$linux_line")
 # Words 5-9 switch off the host's disks (noresume rd.luks=0 ...); the user's follow.
 check "the host's disks are switched off before the user's arguments" \
   test "${words[*]:5:5}" == "noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0"
-got=$(printf '%s\n' "${words[@]:10}")
+# The last word is $remaster_extra_args: empty unless boot-test sets it.
+# shellcheck disable=SC2016  # literally: GRUB expands it
+check "the linux line ends with \$remaster_extra_args" test "${words[-1]}" == '$remaster_extra_args'
+got=$(printf '%s\n' "${words[@]:10:${#words[@]}-11}")
 # shellcheck disable=SC2086  # split as the kernel splits its command line
 want=$(printf '%s\n' $args)
 check "the kernel arguments come out of the linux line word for word" test "$got" == "$want"
