@@ -14,6 +14,9 @@
 #      test_boot_workstation.sh, which boots its stick with boot-test too)
 #   2  a copy without its filesystem.squashfs: exit 1, the module's reason
 #   3  a copy whose menu names a wrong UUID: exit 1, the reason
+#   4  --entry check: exit 0, the initramfs verified the stick's files
+#   5  --entry check of a copy with one byte of its squashfs changed: exit 1,
+#      the reason (the check entry's own boots: test_boot_options.sh has none)
 # Copies are changed through a read-write mount of the copy (lib/stick.sh);
 # boot-test itself never writes a stick, and the test checks that too.
 #
@@ -100,12 +103,19 @@ else
 fi
 echo "snapshot directory: $SNAPDIR"
 
-# args: copy, sed expression or "rm". A copy of the stick, changed.
+# args: copy, sed expression (on grub.cfg), "rm" (no squashfs) or "flip" (one
+# byte of the squashfs changed). A copy of the stick, changed.
 changed_copy() {
 	local copy=$1 change=$2
 	cp --sparse=always "$IMAGE" "$copy" && stick_mount "$copy" "$WORK/cmnt" rw || return 1
+	local sq=$WORK/cmnt$SNAPDIR/filesystem.squashfs off byte
 	if [[ $change == rm ]]; then
-		rm "$WORK/cmnt$SNAPDIR/filesystem.squashfs"
+		rm "$sq"
+	elif [[ $change == flip ]]; then
+		# One byte in the middle inverted: the size stays, the checksum does not.
+		off=$(($(stat -c %s "$sq") / 2))
+		byte=$(od -An -tu1 -j "$off" -N1 "$sq" | tr -d ' ')
+		printf '%b' "\\0$(printf '%03o' $((byte ^ 255)))" | dd of="$sq" bs=1 seek="$off" conv=notrunc status=none
 	else
 		sed -i "$change" "$WORK/cmnt/boot/grub/grub.cfg"
 	fi
@@ -144,6 +154,20 @@ if changed_copy "$WORK/baduuid.img" "s/rd\.remaster\.uuid=[0-9a-fA-F-]*/rd.remas
 	rm -f "$WORK/baduuid.img"
 else
 	fail "a copy with a wrong UUID"
+fi
+
+# --- 4, 5: the check entry, through GRUB ------------------------------------------
+boot_test check "$IMAGE" --entry check
+expect "--entry check boots a good stick: exit 0" test "$RC" -eq 0
+expect_in "GRUB booted the check entry (rd.remaster.check on the kernel's command line)" "$WORK/check.log" 'Command line:.*rd\.remaster\.check=1'
+expect_in "the initramfs verified the stick's files" "$WORK/check.log" 'remaster: verified [0-9]+ files'
+if changed_copy "$WORK/bad.img" flip; then
+	boot_test checkbad "$WORK/bad.img" --entry check
+	expect "--entry check of a changed squashfs fails: exit 1" test "$RC" -eq 1
+	expect_in "the verdict gives the reason" "$WORK/checkbad.out" 'FAILED after [0-9]+ s: .*filesystem\.squashfs is corrupted'
+	rm -f "$WORK/bad.img"
+else
+	fail "a copy with a changed squashfs"
 fi
 
 summary
