@@ -17,6 +17,9 @@
 #   4  --entry check: exit 0, the initramfs verified the stick's files
 #   5  --entry check of a copy with one byte of its squashfs changed: exit 1,
 #      the reason (the check entry's own boots: test_boot_options.sh has none)
+#   6  --entry persist-default: exit 0, persistence on, and the stick is
+#      unchanged (the boot wrote into boot-test's view only); that changes
+#      survive a reboot is test_boot_options.sh's, which writes a copy
 # Copies are changed through a read-write mount of the copy (lib/stick.sh);
 # boot-test itself never writes a stick, and the test checks that too.
 #
@@ -169,5 +172,11 @@ if changed_copy "$WORK/bad.img" flip; then
 else
 	fail "a copy with a changed squashfs"
 fi
+
+# --- 6: a persistence entry, through GRUB ------------------------------------------
+boot_test persist "$IMAGE" --entry persist-default
+expect "--entry persist-default boots: exit 0" test "$RC" -eq 0
+expect_in "its changes go to the profile on the stick" "$WORK/persist.log" "persistence on: changes are kept on the stick in profile 'default'"
+expect "a persistence boot through boot-test did not write the stick" test "$(sum_of "$IMAGE")" = "$before"
 
 summary
