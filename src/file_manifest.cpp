@@ -173,7 +173,8 @@ FileManifest read_manifest_file(const std::string& path) {
     return parse_manifest_text(*text);
 }
 
-std::string fingerprint(const FileManifest& m, const std::vector<std::string>& prefixes) {
+std::string fingerprint(const FileManifest& m, const std::vector<std::string>& prefixes,
+                        const std::map<std::string, std::string>& by_content) {
     Sha256 h;
     auto under = [&](const std::string& path) {
         for (const auto& p : prefixes)
@@ -184,7 +185,12 @@ std::string fingerprint(const FileManifest& m, const std::vector<std::string>& p
     for (const auto& path : m.paths) {
         if (!under(path)) continue;
         const FileRecord& r = m.records.at(path);
-        const std::string line = numeric_fields(r) + r.meta + " " + r.link + " " + path + "\n";
+        const auto content = by_content.find(path);
+        const std::string line =
+            content == by_content.end()
+                ? numeric_fields(r) + r.meta + " " + r.link + " " + path + "\n"
+                : std::to_string(r.mode) + " " + std::to_string(r.uid) + " " + std::to_string(r.gid) + " " +
+                      std::to_string(r.size) + " " + content->second + " " + r.meta + " " + r.link + " " + path + "\n";
         h.update(line.data(), line.size());
     }
     return h.hex();

@@ -111,9 +111,10 @@ const std::vector<std::string>& initramfs_inputs() {
 }
 
 std::string initramfs_fingerprint(const FileManifest& m, const std::string& kernel_version,
-                                  const std::string& dracut_module_dir) {
+                                  const std::string& dracut_module_dir,
+                                  const std::map<std::string, std::string>& scrubbed) {
     Sha256 h;
-    const std::string files = fingerprint(m, initramfs_inputs()) + "\n" + kernel_version + "\n";
+    const std::string files = fingerprint(m, initramfs_inputs(), scrubbed) + "\n" + kernel_version + "\n";
     h.update(files.data(), files.size());
     std::vector<std::string> names;
     DirStream d(dracut_module_dir);

@@ -53,8 +53,11 @@ std::string system_id(const std::string& root, const std::string& os_id);
 const std::vector<std::string>& initramfs_inputs();
 
 // The fingerprint stored as initramfs_inputs: those paths in the manifest,
-// the kernel version and the dracut module we add.
+// the kernel version and the dracut module we add. `scrubbed`: the files the
+// scrub wrote in the view, by content (see fingerprint()), so that a layer
+// of an unchanged system reuses the initramfs although they are new files.
 std::string initramfs_fingerprint(const FileManifest& m, const std::string& kernel_version,
-                                  const std::string& dracut_module_dir);
+                                  const std::string& dracut_module_dir,
+                                  const std::map<std::string, std::string>& scrubbed = {});
 
 }  // namespace remaster

@@ -239,18 +239,30 @@ void squash_layer(const Tree& tree, const View& view, const Plan& plan, bool qui
     layer.data_bytes = totals(tree).data_bytes;
 }
 
+// The SHA-256 of each regular file the scrub wrote in the view, by path.
+std::map<std::string, std::string> scrubbed_contents(const View& view, const std::vector<ScrubAction>& scrub) {
+    std::map<std::string, std::string> out;
+    struct stat st;
+    for (const auto& a : scrub)
+        if (a.kind != ScrubAction::Kind::symlink && ::lstat(view.at(a.path).c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            out[a.path] = sha256_file(view.at(a.path));
+    return out;
+}
+
 // Adapt: for every kernel, the generic initramfs with our module, built by
 // the root's dracut in the view, unless one on the stick was built from the
 // same inputs. Returns the SHA-256 of the files reused, by name.
-std::map<std::string, std::string> make_boot_files(View& view, const StickPlan& sp, const std::string& datadir,
+std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan, const std::string& datadir,
                                                    Runner& runner, const Stick& stick,
                                                    const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
                                                    Layer& layer) {
+    const StickPlan& sp = plan.stick;
+    const auto scrubbed = scrubbed_contents(view, plan.scrub);
     std::map<std::string, std::string> reused_sums;
     bool chroot_ready = false;
     for (const Kernel& k : all_kernels(sp)) {
         const bool is_default = k.version == sp.kernel.version;
-        const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module");
+        const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module", scrubbed);
         (is_default ? layer.initramfs_inputs : layer.other_initramfs_inputs[k.version]) = inputs;
         const BootSlot slot = is_default ? BootSlot{SnapshotDir::kKernel, SnapshotDir::kInitrd, inputs}
                                          : BootSlot{SnapshotDir::kernel_name(k.version),
@@ -350,7 +362,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         clock.start("squash");
         squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns);
         clock.start("initramfs");
-        reused_sums = make_boot_files(view, sp, datadir, runner, *stick, snaps, snap, layer);
+        reused_sums = make_boot_files(view, plan, datadir, runner, *stick, snaps, snap, layer);
     } catch (const Error& e) {
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }

@@ -179,3 +179,32 @@ TEST_CASE("a new snapshot is a layer only on the newest snapshot of the same sys
     CHECK(deltas_too_large({base, mid}, 401));
     CHECK(layers_of(deep) == std::vector<std::string>{deep.id});  // damaged field: only itself
 }
+
+TEST_CASE("the initramfs fingerprint counts files the scrub wrote by content, not by their fresh times") {
+    auto manifest = [](int64_t ctime_ns, uint64_t size) {
+        FileManifest m;
+        FileRecord r;
+        r.mode = 0100644;
+        r.size = size;
+        r.mtime_ns = r.ctime_ns = ctime_ns;
+        m.paths = {"/etc/systemd/sleep.conf.d/zz-remaster-live.conf", "/usr/bin/udevadm"};
+        m.records[m.paths[0]] = r;
+        FileRecord bin = r;
+        bin.ctime_ns = bin.mtime_ns = 1;
+        m.records[m.paths[1]] = bin;
+        return m;
+    };
+    TempDir mod;
+    const std::map<std::string, std::string> same = {{"/etc/systemd/sleep.conf.d/zz-remaster-live.conf", "aa"}};
+    const std::map<std::string, std::string> other = {{"/etc/systemd/sleep.conf.d/zz-remaster-live.conf", "bb"}};
+    // Two runs: the scrub's file has new times, the same content: equal.
+    CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, same) ==
+          initramfs_fingerprint(manifest(200, 5), "6.1", mod.path, same));
+    // Its content or size changed: different.
+    CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, same) !=
+          initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, other));
+    CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, same) !=
+          initramfs_fingerprint(manifest(100, 6), "6.1", mod.path, same));
+    // Without the map, times count (every other file).
+    CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path) != initramfs_fingerprint(manifest(200, 5), "6.1", mod.path));
+}
