@@ -66,9 +66,13 @@ stack_matches() {
   fi
   mount -t squashfs -o ro,loop "$work/state-$name.sqfs" "$work/full"
   echo "entry $id stacks $((i)) layer(s): $dir $layers"
-  # fstab is written anew by each run's scrub (same text, new mtime).
-  python3 "$TESTS_ROOT_DIR/treecmp.py" --ignore /etc/fstab "$work/full" "$work/stack" | tail -n 5 || rc=1
+  # fstab and the live system's hibernation drop-in are written anew by each
+  # run's scrub (same text, new mtime): compared by content.
+  local sleep_conf=/etc/systemd/sleep.conf.d/zz-remaster-live.conf
+  python3 "$TESTS_ROOT_DIR/treecmp.py" --ignore /etc/fstab --ignore /etc/systemd/sleep.conf.d \
+    "$work/full" "$work/stack" | tail -n 5 || rc=1
   cmp "$work/full/etc/fstab" "$work/stack/etc/fstab" || rc=1
+  cmp "$work/full$sleep_conf" "$work/stack$sleep_conf" || rc=1
   umount "$work/full" "$work/stack"
   for ((; i > 0; i--)); do umount "$work/layer$((i - 1))"; done
   stick_umount "$m"
