@@ -1,5 +1,7 @@
 #include "file_manifest.hpp"
 
+#include <sys/stat.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <sstream>
@@ -185,12 +187,18 @@ std::string fingerprint(const FileManifest& m, const std::vector<std::string>& p
     for (const auto& path : m.paths) {
         if (!under(path)) continue;
         const FileRecord& r = m.records.at(path);
+        // A directory counts without its times: what is in it has records of
+        // its own, and the scrub's copy-up gives /etc/systemd a new ctime in
+        // every view. A file the scrub wrote counts by its content.
         const auto content = by_content.find(path);
-        const std::string line =
-            content == by_content.end()
-                ? numeric_fields(r) + r.meta + " " + r.link + " " + path + "\n"
-                : std::to_string(r.mode) + " " + std::to_string(r.uid) + " " + std::to_string(r.gid) + " " +
-                      std::to_string(r.size) + " " + content->second + " " + r.meta + " " + r.link + " " + path + "\n";
+        const std::string owner = std::to_string(r.mode) + " " + std::to_string(r.uid) + " " + std::to_string(r.gid) + " ";
+        std::string line;
+        if (S_ISDIR(r.mode))
+            line = owner + r.meta + " " + path + "\n";
+        else if (content != by_content.end())
+            line = owner + std::to_string(r.size) + " " + content->second + " " + r.meta + " " + r.link + " " + path + "\n";
+        else
+            line = numeric_fields(r) + r.meta + " " + r.link + " " + path + "\n";
         h.update(line.data(), line.size());
     }
     return h.hex();

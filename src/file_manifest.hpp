@@ -65,9 +65,10 @@ std::string escape_path(const std::string& path);
 std::string unescape_path(const std::string& text);
 
 // A fingerprint of the records under `prefixes` (a path or a directory's
-// whole subtree): equal fingerprints mean nothing there changed. A path in
-// `by_content` (path -> SHA-256) counts by its content, mode, owner and size
-// instead of its times: the files the scrub writes afresh in every view.
+// whole subtree): equal fingerprints mean nothing there changed. Directories
+// count without their times; a path in `by_content` (path -> SHA-256) counts
+// by its content, mode, owner and size instead of its times: the files the
+// scrub writes afresh in every view.
 std::string fingerprint(const FileManifest& m, const std::vector<std::string>& prefixes,
                         const std::map<std::string, std::string>& by_content = {});
 

@@ -205,6 +205,17 @@ TEST_CASE("the initramfs fingerprint counts files the scrub wrote by content, no
           initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, other));
     CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path, same) !=
           initramfs_fingerprint(manifest(100, 6), "6.1", mod.path, same));
-    // Without the map, times count (every other file).
+    // A directory's times do not count (the scrub's copy-up changes them).
+    auto with_dir = [&](int64_t t) {
+        FileManifest m = manifest(100, 5);
+        FileRecord d;
+        d.mode = 040755;
+        d.mtime_ns = d.ctime_ns = t;
+        m.paths.insert(m.paths.begin(), "/etc/systemd");
+        m.records["/etc/systemd"] = d;
+        return m;
+    };
+    CHECK(initramfs_fingerprint(with_dir(1), "6.1", mod.path, same) == initramfs_fingerprint(with_dir(2), "6.1", mod.path, same));
+    // Without the map, a file's times count (every other file).
     CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path) != initramfs_fingerprint(manifest(200, 5), "6.1", mod.path));
 }
