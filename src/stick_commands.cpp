@@ -57,8 +57,18 @@ std::string render_menu(const Stick& s, Runner& runner) {
     return render_stick_menu(load_menu_templates(data_dir() + "/grub.d"), s, s.uuid(), runner);
 }
 
-void rename_or_throw(const std::string& from, const std::string& to) {
-    if (::rename(from.c_str(), to.c_str()) != 0) throw_errno("rename '" + from + "' to '" + to + "'", errno);
+// The menu for the stick as it will be once `hidden` is gone: `hidden` is
+// renamed to `held` (out of the menu's sight) while the menu is rendered and
+// checked, and renamed back if that fails, so nothing is lost to a bad menu.
+std::string render_menu_without(const Stick& s, Runner& runner, const std::string& hidden, const std::string& held) {
+    if (::rename(hidden.c_str(), held.c_str()) != 0) throw_errno("rename '" + hidden + "' to '" + held + "'", errno);
+    try {
+        return render_menu(s, runner);
+    } catch (...) {
+        if (::rename(held.c_str(), hidden.c_str()) != 0)
+            log::warn() << "could not put back '" << held << "' as '" << hidden << "': " << errno_string(errno);
+        throw;
+    }
 }
 
 // Bytes the files below `dir` take; with only_own, just those with no other
@@ -167,16 +177,7 @@ void profile_remove(const std::string& target, const std::string& name, Runner& 
     // still whole; a menu that fails puts it back.
     const std::string dir = profile_dir(*s, name);
     const std::string held = s->persist_dir() + "/.removing-" + name;
-    rename_or_throw(dir, held);
-    std::string menu;
-    try {
-        menu = render_menu(*s, runner);
-    } catch (...) {
-        if (::rename(held.c_str(), dir.c_str()) != 0)
-            log::warn() << "could not put the profile back from '" << held << "': " << errno_string(errno);
-        throw;
-    }
-    install_stick_menu(*s, menu);
+    install_stick_menu(*s, render_menu_without(*s, runner, dir, held));
     empty_dir(held);
     if (::rmdir(held.c_str()) != 0) throw_errno("remove '" + held + "'", errno);
     s->close();
@@ -277,16 +278,7 @@ void remove_stick_snapshot(const std::string& target, const std::string& id, Run
     // menu without it is rendered and checked while its files are all there;
     // a menu that fails gives it back its info.
     const std::string held = dir.info() + ".removing";
-    rename_or_throw(dir.info(), held);
-    std::string menu;
-    try {
-        menu = render_menu(*s, runner);
-    } catch (...) {
-        if (::rename(held.c_str(), dir.info().c_str()) != 0)
-            log::warn() << "could not put back '" << held << "' of " << id << ": " << errno_string(errno);
-        throw;
-    }
-    install_stick_menu(*s, menu);
+    install_stick_menu(*s, render_menu_without(*s, runner, dir.info(), held));
     if (::unlink(held.c_str()) != 0) throw_errno("remove '" + held + "'", errno);
     remove_snapshot(dir);
     s->close();
