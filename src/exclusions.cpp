@@ -10,6 +10,8 @@
 
 namespace remaster {
 
+const char* const kSshHostKeyPattern = "/etc/ssh/ssh_host_*";
+
 void Exclusions::add(std::string pattern, FilterAction action, std::string reason) {
     rules_.push_back({std::move(pattern), action, std::move(reason)});
 }
@@ -78,7 +80,7 @@ Exclusions default_exclusions(const ExclusionInputs& in) {
         for (const char* home : {"/home/*", "/root"})
             for (const char* history : {"/.bash_history", "/.zsh_history", "/.local/share/fish/fish_history"})
                 ex.add(std::string(home) + history, drop, "shell history (--mode clean)");
-        ex.add("/etc/ssh/ssh_host_*", drop, "ssh host keys (--mode clean)");
+        ex.add(kSshHostKeyPattern, drop, "ssh host keys (--mode clean)");
         ex.add("/etc/NetworkManager/system-connections/*", drop, "network secrets (--mode clean)");
         ex.add("/var/lib/NetworkManager/*", drop, "network state and leases (--mode clean)");
         // iwd and ConnMan keep their saved networks, passphrases included, here.

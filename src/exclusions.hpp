@@ -17,6 +17,9 @@ namespace remaster {
 
 enum class Mode { backup, clean };
 
+// The ssh host keys --mode clean leaves out ("/etc/ssh/ssh_host_*").
+extern const char* const kSshHostKeyPattern;
+
 struct ExclusionRule {
     std::string pattern;
     FilterAction action;

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "paths.hpp"
 #include "small_file.hpp"
+#include "ssh_host_keys.hpp"
 
 namespace remaster {
 
@@ -145,6 +146,8 @@ std::vector<ScrubAction> plan_scrub(const std::string& root, Mode mode) {
         // The file stays (Fedora's wpa_supplicant.service reads it), its saved networks go.
         for (const auto& conf : wpa_configs(root))
             acts.push_back({K::strip_wpa_networks, conf, "", "saved Wi-Fi networks and their keys removed"});
+        // The host keys are left out (an exclusion); a root whose sshd makes none gets a unit that does.
+        for (auto& a : plan_ssh_host_keys(root)) acts.push_back(std::move(a));
     }
     return acts;
 }

@@ -10,6 +10,7 @@
 
 #include "host_disk_config.hpp"
 #include "scrub.hpp"
+#include "ssh_host_keys.hpp"
 
 using namespace remaster;
 
@@ -194,4 +195,81 @@ TEST_CASE("scrubbing cannot be led out of the tree by a symlinked /etc") {
     // The absolute symlink is resolved inside the tree, where it does not exist.
     CHECK_THROWS(apply_scrub(t.path, {{ScrubAction::Kind::write_file, "/etc/fstab", "x", "test"}}));
     CHECK(outside.read("/fstab") == "precious\n");
+}
+
+namespace {
+// A Debian-like root: host keys, sshd and ssh-keygen, systemd, no generator.
+void debian_ssh(TempTree& t) {
+    for (const char* d : {"/etc", "/etc/ssh", "/etc/systemd", "/etc/systemd/system", "/usr", "/usr/bin", "/usr/sbin",
+                          "/usr/lib", "/usr/lib/systemd", "/usr/lib/systemd/system"})
+        t.dir(d);
+    t.file("/etc/ssh/ssh_host_ed25519_key", "private");
+    t.file("/etc/ssh/ssh_host_ed25519_key.pub", "public");
+    t.file("/etc/ssh/sshd_config", "");
+    t.file("/usr/sbin/sshd");
+    t.file("/usr/bin/ssh-keygen");
+    t.file("/usr/lib/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
+}
+const std::string kUnit = "/etc/systemd/system/remaster-ssh-keygen.service";
+const std::string kWants = "/etc/systemd/system/multi-user.target.wants/remaster-ssh-keygen.service";
+}  // namespace
+
+TEST_CASE("clean mode: a root whose sshd makes no host keys gets an enabled unit that does") {
+    TempTree t;
+    debian_ssh(t);
+    CHECK_FALSE(action_for(plan_scrub(t.path, Mode::backup), kUnit));  // backup keeps the host's keys
+    const auto acts = plan_scrub(t.path, Mode::clean);
+    REQUIRE(action_for(acts, kUnit));
+    REQUIRE(action_for(acts, kWants));
+    CHECK(action_for(acts, kWants)->kind == ScrubAction::Kind::symlink);
+    const mode_t old_umask = ::umask(077);  // the unit's mode must not follow the umask
+    apply_scrub(t.path, acts);
+    ::umask(old_umask);
+    const std::string unit = t.read(kUnit);
+    CHECK(unit == ssh_keygen_unit("/usr/bin/ssh-keygen"));
+    CHECK(unit.find("\nConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key\n") != std::string::npos);
+    CHECK(unit.find("\nExecStart=/usr/bin/ssh-keygen -A\n") != std::string::npos);
+    CHECK(unit.find("\nBefore=ssh.service sshd.service\n") != std::string::npos);
+    CHECK(unit.find("\nType=oneshot\n") != std::string::npos);
+    struct stat st;
+    REQUIRE(::stat((t.path + kUnit).c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0644);
+    CHECK(st.st_uid == 0);
+    char buf[128] = {0};
+    REQUIRE(::readlink((t.path + kWants).c_str(), buf, sizeof buf - 1) > 0);
+    CHECK(std::string(buf) == kUnit);
+}
+
+TEST_CASE("clean mode: no key unit where the distro makes keys, or there is no sshd, key or systemd") {
+    SECTION("Fedora's sshd-keygen@.service") {
+        TempTree t;
+        debian_ssh(t);
+        t.file("/usr/lib/systemd/system/sshd-keygen@.service");
+        CHECK_FALSE(action_for(plan_scrub(t.path, Mode::clean), kUnit));
+    }
+    SECTION("Arch's sshdgenkeys.service") {
+        TempTree t;
+        debian_ssh(t);
+        t.file("/usr/lib/systemd/system/sshdgenkeys.service");
+        CHECK_FALSE(action_for(plan_scrub(t.path, Mode::clean), kUnit));
+    }
+    SECTION("no sshd (only the client)") {
+        TempTree t;
+        debian_ssh(t);
+        ::unlink((t.path + "/usr/sbin/sshd").c_str());
+        CHECK_FALSE(action_for(plan_scrub(t.path, Mode::clean), kUnit));
+    }
+    SECTION("no host keys to drop") {
+        TempTree t;
+        debian_ssh(t);
+        ::unlink((t.path + "/etc/ssh/ssh_host_ed25519_key").c_str());
+        ::unlink((t.path + "/etc/ssh/ssh_host_ed25519_key.pub").c_str());
+        CHECK_FALSE(action_for(plan_scrub(t.path, Mode::clean), kUnit));
+    }
+    SECTION("no systemd") {
+        TempTree t;
+        debian_ssh(t);
+        ::rmdir((t.path + "/etc/systemd/system").c_str());
+        CHECK_FALSE(action_for(plan_scrub(t.path, Mode::clean), kUnit));
+    }
 }
