@@ -3,7 +3,8 @@
 # /run /var/tmp contents not shipped (directories kept), data identical, our
 # own output excluded, the source unchanged, no mount or loop device left;
 # in --mode clean no shell history and wpa_supplicant.conf without its
-# networks; bad input refused with a clear message; Ctrl-C undoes everything.
+# networks, no ssh host keys and, since this root's sshd makes none (as
+# Debian's), an enabled unit that makes new ones at boot; bad input refused with a clear message; Ctrl-C undoes everything.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmds python3 unsquashfs
@@ -21,6 +22,12 @@ echo secret >"$root/home/ann/.bash_history"
 mkdir -p "$root/etc/wpa_supplicant"
 printf 'ctrl_interface=/run/wpa_supplicant\nnetwork={\n\tssid="home"\n\tpsk="secret"\n}\n' >"$root/etc/wpa_supplicant/wpa_supplicant.conf"
 chmod 600 "$root/etc/wpa_supplicant/wpa_supplicant.conf"
+# A Debian-like sshd: host keys, the binaries (stand-ins), systemd's unit directory.
+mkdir -p "$root/etc/ssh" "$root/etc/systemd/system" "$root/usr/sbin" "$root/usr/bin"
+echo host-private >"$root/etc/ssh/ssh_host_ed25519_key"
+echo host-public >"$root/etc/ssh/ssh_host_ed25519_key.pub"
+chmod 600 "$root/etc/ssh/ssh_host_ed25519_key"
+touch "$root/usr/sbin/sshd" "$root/usr/bin/ssh-keygen"
 echo scratch >"$root/tmp/scratch"
 echo 123 >"$root/run/user/pid"
 echo old >"$root/var/tmp/old"
@@ -63,6 +70,15 @@ check "clean mode drops shell history" bash -c "! unsquashfs -l '$work/clean.sqf
 wpa=$(unsquashfs -cat "$work/clean.sqfs" etc/wpa_supplicant/wpa_supplicant.conf)
 check "clean mode keeps wpa_supplicant.conf's settings" grep -q '^ctrl_interface=' <<<"$wpa"
 check "clean mode drops wpa_supplicant's networks and keys" bash -c '! grep -q -e psk -e ssid' <<<"$wpa"
+check "clean mode drops the ssh host keys" bash -c "! unsquashfs -l '$work/clean.sqfs' | grep -q ssh_host_"
+unit=etc/systemd/system/remaster-ssh-keygen.service
+check "clean mode adds the key unit, 0644 root" \
+  grep -q "^-rw-r--r-- 0/0 .* squashfs-root/$unit\$" <<<"$(unsquashfs -lln "$work/clean.sqfs" "$unit")"
+check "the key unit runs ssh-keygen -A" grep -qx 'ExecStart=/usr/bin/ssh-keygen -A' <<<"$(unsquashfs -cat "$work/clean.sqfs" "$unit")"
+check "the key unit is enabled" grep -q "multi-user.target.wants/remaster-ssh-keygen.service -> /$unit\$" \
+  <<<"$(unsquashfs -lln "$work/clean.sqfs" etc/systemd/system/multi-user.target.wants)"
+check "backup mode keeps the ssh host keys, adds no key unit" \
+  bash -c "test -f '$mnt/etc/ssh/ssh_host_ed25519_key' && test ! -e '$mnt/$unit'"
 check "backup mode keeps wpa_supplicant's networks" bash -c "grep -q 'psk=\"secret\"' '$mnt/etc/wpa_supplicant/wpa_supplicant.conf'"
 
 # --dry-run lists exclusions and writes nothing.
@@ -70,6 +86,10 @@ plan=$("$REMASTER" snapshot --root "$root" --squashfs "$work/dry.sqfs" --dry-run
 check "dry run names the scrubs" grep -q "/etc/fstab rewritten" <<<"$plan"
 check "dry run lists excluded paths" grep -q "empty   /tmp" <<<"$plan"
 check "dry run lists the swap file" grep -q "exclude /swapfile" <<<"$plan"
+plan=$("$REMASTER" snapshot --root "$root" --squashfs "$work/dry.sqfs" --mode clean --dry-run 2>&1)
+check "clean dry run names the key unit" grep -q "/$unit rewritten: new ssh host keys" <<<"$plan"
+check "clean dry run names its wants link" grep -q "remaster-ssh-keygen.service -> /$unit" <<<"$plan"
+check "clean dry run lists the host keys" grep -q "exclude /etc/ssh/ssh_host_ed25519_key " <<<"$plan"
 check "dry run writes nothing" test ! -e "$work/dry.sqfs"
 
 # Bad input: one clear message, a distinct exit code, nothing written.
