@@ -10,7 +10,7 @@ packages=(
   # run time: making the stick
   dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots
-  python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time
+  python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
   # fuzzing the parsers
   clang libclang-rt-14-dev
