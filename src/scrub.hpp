@@ -1,7 +1,8 @@
 // Changes made inside the view so the image boots as a live system elsewhere:
 // a live /etc/fstab instead of the host's disks, /etc/mtab as the kernel's
 // list, and in --mode clean the machine's identity and the secrets that live
-// inside files the system still needs (wpa_supplicant's networks). Removals
+// inside files the system still needs (wpa_supplicant's networks), and a unit
+// that makes the ssh host keys the image lacks (ssh_host_keys.hpp). Removals
 // are exclusions (see exclusions.hpp); scrubbing only writes, and only into
 // the view.
 #pragma once
