@@ -72,6 +72,7 @@ Exclusions default_exclusions(const ExclusionInputs& in) {
     ex.add("/var/lib/systemd/random-seed", drop, "must not be shared between machines");
     // A snapshot taken on a system running remaster must not carry the runs' state.
     ex.add("/var/lib/remaster", empty, "remaster's own state");
+    ex.add("/var/cache/remaster", empty, "remaster's own cache");
     if (in.mode == Mode::clean) {
         ex.add("/var/log/journal", empty, "logs (--mode clean)");
         ex.add("/var/cache/*", drop, "caches (--mode clean)");
@@ -91,6 +92,7 @@ Exclusions default_exclusions(const ExclusionInputs& in) {
     }
     for (const auto& s : in.swap_files) ex.add(s, drop, "swap file");
     for (const auto& o : in.own_outputs) ex.add(o, drop, "the output being written");
+    if (!in.cache_dir.empty()) ex.add(literal_pattern(in.cache_dir), empty, "remaster's initramfs cache (--cache-dir)");
     for (const auto& p : in.user_patterns) ex.add(p, drop, "--exclude");
     return ex;
 }

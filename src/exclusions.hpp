@@ -44,6 +44,7 @@ struct ExclusionInputs {
     std::vector<std::string> user_patterns;  // --exclude
     std::vector<std::string> swap_files;     // relative to root
     std::vector<std::string> own_outputs;    // our output and its temporary, relative to root
+    std::string cache_dir;                   // --cache-dir, relative to root, when below it
 };
 
 // The rules remaster applies to a system root: pseudo and temporary

@@ -64,6 +64,14 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
     cmd.add_flag("-q,--quiet", o.quiet, "Print only warnings and errors");
     cmd.add_flag("-v,--verbose", o.verbose, "Log every command and mount");
     cmd.add_flag("--timings", o.timings, "Print how long each phase took (view, scan, squash, initramfs, install)");
+    auto* cache = cmd.add_option("--cache-dir", o.cache_dir,
+                                 "Where built initramfs images are kept for the next stick of the same system "
+                                 "(left out of snapshots)")
+                      ->capture_default_str();
+    cmd.add_flag_callback(
+           "--no-cache", [&o] { o.cache_dir.clear(); },
+           "Build the initramfs even if an identical one is cached, and keep none")
+        ->excludes(cache);
 }
 
 }  // namespace

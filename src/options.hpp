@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "exclusions.hpp"
+#include "initramfs_cache.hpp"
 
 namespace remaster {
 
@@ -36,6 +37,9 @@ struct Options {
     bool quiet = false;
     bool verbose = false;
     bool timings = false;  // print the wall time of each phase
+    // Where built initramfs images are kept (initramfs_cache.hpp); --no-cache
+    // empties it.
+    std::string cache_dir = kDefaultInitramfsCache;
 };
 
 }  // namespace remaster

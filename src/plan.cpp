@@ -149,6 +149,8 @@ Plan make_plan(const Options& opt) {
     in.user_patterns = opt.excludes;
     in.swap_files = find_swap_files(plan.root);
     in.own_outputs = own_outputs;
+    plan.cache_dir = absolute_path(opt.cache_dir);
+    if (path_below(plan.cache_dir, plan.root)) in.cache_dir = relative_to_root(plan.cache_dir, plan.root);
     plan.exclusions = default_exclusions(in);
     // What the view leaves out is an empty mount point there; say so in the plan.
     for (const auto& s : plan.view_mounts.skipped)
@@ -176,6 +178,10 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
             os << "  it holds:  " << printable(s.contents) << (s.overwrites ? "; replaced only after you type 'yes', or with --yes" : "")
                << "\n";
         os << "  snapshot:  " << SnapshotDir::as_booted(s.snapshot_id).path() << "\n";
+        os << "  initramfs: "
+           << (plan.cache_dir.empty() ? std::string("built by dracut (--no-cache)")
+                                      : "taken from " + plan.cache_dir + " if built from the same files before, else built by dracut and kept there")
+           << "\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")

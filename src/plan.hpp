@@ -30,6 +30,7 @@ struct Plan {
     std::string squashfs_out;  // absolute final path, when --squashfs
     bool to_stick = false;     // --to
     StickPlan stick;           // when to_stick
+    std::string cache_dir;     // absolute; empty: --no-cache
 };
 
 // Checks the inputs (reporting every problem at once) and decides. Throws

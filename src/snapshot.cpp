@@ -14,6 +14,7 @@
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
 #include "grub_script.hpp"
+#include "initramfs_cache.hpp"
 #include "interrupt.hpp"
 #include "layer_plan.hpp"
 #include "layering.hpp"
@@ -251,13 +252,16 @@ std::map<std::string, std::string> scrubbed_contents(const View& view, const std
 
 // Adapt: for every kernel, the generic initramfs with our module, built by
 // the root's dracut in the view, unless one on the stick was built from the
-// same inputs. Returns the SHA-256 of the files reused, by name.
+// same inputs (then it is reused in place) or this machine's cache holds one
+// (then it is copied). Returns the SHA-256 of the files reused, by name.
 std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan, const std::string& datadir,
                                                    Runner& runner, const Stick& stick,
                                                    const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
                                                    Layer& layer) {
     const StickPlan& sp = plan.stick;
     const auto scrubbed = scrubbed_contents(view, plan.scrub);
+    const InitramfsCache cache(plan.cache_dir);
+    const bool omit_resume = dracut_has_module(view.path(), "resume");
     std::map<std::string, std::string> reused_sums;
     bool chroot_ready = false;
     for (const Kernel& k : all_kernels(sp)) {
@@ -272,24 +276,33 @@ std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
             log::info() << "Kernel " << k.version << " and its initramfs unchanged since " << from << ": reused";
             continue;
         }
+        copy_file(view.at(k.image), snap.file(slot.kernel_file));
+        const Command dracut = dracut_command(view.path(), k.version, kInitramfsInView, omit_resume);
+        const std::string key = InitramfsCache::key(inputs, dracut.argv);
+        if (cache.fetch(key, snap.file(slot.initrd_file))) {
+            log::info() << "The initramfs for " << k.version << " was built from the same files before: taken from "
+                        << cache.image_path(key);
+            continue;
+        }
         if (!chroot_ready) {
             view.prepare_chroot();
             install_dracut_module(datadir, view.path());
             chroot_ready = true;
         }
         log::info() << "Building the initramfs for " << k.version << " (dracut, generic) ...";
-        runner.run(dracut_command(view.path(), k.version, kInitramfsInView, dracut_has_module(view.path(), "resume")));
-        copy_file(view.at(k.image), snap.file(slot.kernel_file));
+        runner.run(dracut);
         copy_file(view.at(kInitramfsInView), snap.file(slot.initrd_file));
+        cache.store(key, snap.file(slot.initrd_file));
     }
     return reused_sums;
 }
 
 // Install: GRUB for BIOS and UEFI from the root's own GRUB, run in the view
 // with the stick's data partition bound into it.
-void install_grub(const View& view, const Stick& stick, const SnapshotDir& snap, const StickPlan& sp,
+void install_grub(View& view, const Stick& stick, const SnapshotDir& snap, const StickPlan& sp,
                   const MenuTemplates& templates, Runner& runner) {
     log::info() << "Installing GRUB for BIOS and UEFI ...";
+    view.prepare_chroot();  // done already when dracut ran; not when the initramfs came from the cache
     const StickPaths paths = stick_paths(snap.booted().path(), stick.disk(), stick.uuid(), view.path());
     make_dirs(view.at(kTargetInView), 0755);
     Mount target_bind = Mount::bind(stick.root(), view.at(kTargetInView), false);

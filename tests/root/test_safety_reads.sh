@@ -63,7 +63,7 @@ timeout 20 "$REMASTER" snapshot --root "$work/fifo" --squashfs "$work/fifo.sqfs"
 check "fifo os-release: snapshot --squashfs does not hang (rc $rc)" test "$rc" -eq 0
 
 # --- kill -9 during dracut -------------------------------------------------------
-"$REMASTER" snapshot --root "$ROOT" --to "$work/dracut.img" --yes -v 2>"$work/log.dracut" &
+"$REMASTER" snapshot --root "$ROOT" --to "$work/dracut.img" --yes -v --no-cache 2>"$work/log.dracut" &
 pid=$!
 dracut_pid=
 for _ in $(seq 3000); do

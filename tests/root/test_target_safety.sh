@@ -94,7 +94,8 @@ leftovers() {  # args: pid; prints what that run left behind
 for phase in "Scanning" "Partitioning" "Squashing" "Building the initramfs" "Installing GRUB"; do
   log=$work/int.log
   : >"$log"
-  "$REMASTER" snapshot --root "$ROOT" --to "$work/int.img" --yes -v 2>"$log" &
+  # --no-cache: dracut must run, to be interrupted.
+  "$REMASTER" snapshot --root "$ROOT" --to "$work/int.img" --yes -v --no-cache 2>"$log" &
   pid=$!
   for _ in $(seq 600); do grep -q "$phase" "$log" && break; sleep 0.1; done
   kill -INT "$pid"
