@@ -24,6 +24,7 @@
 #include "log.hpp"
 #include "mount.hpp"
 #include "partition.hpp"
+#include "paths.hpp"
 #include "qemu.hpp"
 #include "runtime_dir.hpp"
 #include "small_file.hpp"
@@ -205,10 +206,53 @@ std::string absolute(const std::string& path) {
     return p.get();
 }
 
+// --kernel-args goes into a grubenv variable the menu expands in its linux
+// line: only characters that mean nothing to GRUB's script and grubenv.
+void check_kernel_args(const std::string& args) {
+    static const std::regex plain(R"([A-Za-z0-9._,:=/+@ -]*)");
+    if (!std::regex_match(args, plain))
+        throw Error(Exit::usage, "--kernel-args '" + args + "' holds characters boot-test cannot pass through GRUB",
+                    "Use letters, digits, spaces and . _ , : = / + @ - (put other arguments on the stick with "
+                    "`remaster snapshot --kernel-args`).");
+}
+
+// The qcow2 view QEMU boots, backed by the stick: a fresh one in `dir`
+// (removed after), or the kept one of --keep-view, made on first use.
+struct BootView {
+    std::unique_ptr<ScratchFile> scratch;
+    std::string path;
+    bool kept = false;
+};
+
+BootView make_view(const BootTestOptions& o, const std::string& dir, Runner& runner) {
+    BootView v;
+    const std::string stick = absolute(o.on);
+    struct stat st;
+    if (o.keep_view.empty()) {
+        v.scratch = std::make_unique<ScratchFile>(dir + "/stick.qcow2");
+        v.path = v.scratch->path();
+    } else {
+        v.path = absolute_path(o.keep_view);
+        v.kept = true;
+        if (::stat(v.path.c_str(), &st) == 0) {
+            const std::string backing = qcow2_backing_file(v.path);
+            if (backing != stick)
+                throw Error(Exit::bad_input, "The view '" + o.keep_view + "' is of '" + backing + "', not of '" + stick + "'",
+                            "Give another --keep-view file, or remove this one to start afresh.");
+            log::info() << "Booting the kept view " << v.path << ": it holds what earlier boots wrote";
+            return v;
+        }
+    }
+    runner.run({{"qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", stick, v.path}});
+    if (v.kept) log::info() << "Keeping the view in " << v.path << ": the next boot-test --keep-view with it sees this boot's writes";
+    return v;
+}
+
 }  // namespace
 
 bool boot_test(const BootTestOptions& o, Runner& runner) {
     const auto fws = firmwares(o.firmware);
+    check_kernel_args(o.kernel_args);
     const bool uefi = fws.back() == Firmware::uefi;
     check_qemu_tools(uefi);
     const char* env_accel = std::getenv("REMASTER_BOOT_TEST_ACCEL");
@@ -222,8 +266,8 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
         throw Error(Exit::bad_input, "The stick's menu has no entry '" + o.entry + "'", "Its entries: " + ids + ".");
     }
     if (!facts.has_grubenv) {
-        if (!o.entry.empty())
-            throw Error(Exit::bad_input, "The stick has no grubenv: boot-test cannot choose an entry",
+        if (!o.entry.empty() || !o.kernel_args.empty())
+            throw Error(Exit::bad_input, "The stick has no grubenv: boot-test cannot choose an entry or add kernel arguments",
                         "Rewrite its menu with a newer remaster (e.g. remaster profile add, then remove).");
         log::warn() << "The stick has no grubenv: the kernel's console stays off the serial port; only the "
                        "live system's up line is seen.";
@@ -233,10 +277,10 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
     // grubenv block written into the overlay only.
     RuntimeDir run;
     const std::string dir = run.make_dir("boot-test");
-    ScratchFile overlay(dir + "/stick.qcow2");
-    runner.run({{"qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", absolute(o.on), overlay.path()}});
+    const BootView view = make_view(o, dir, runner);
     if (facts.has_grubenv) {
-        std::vector<std::pair<std::string, std::string>> vars = {{"remaster_extra_args", kSerialConsole}};
+        const std::string extra = std::string(kSerialConsole) + (o.kernel_args.empty() ? "" : " " + o.kernel_args);
+        std::vector<std::pair<std::string, std::string>> vars = {{"remaster_extra_args", extra}};
         if (!o.entry.empty()) vars.insert(vars.begin(), {"next_entry", o.entry});
         ScratchFile block(dir + "/grubenv");
         {
@@ -247,7 +291,7 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
         runner.run({{"qemu-io", "-f", "qcow2", "-c",
                      "write -q -s " + block.path() + " " + std::to_string(facts.grubenv_offset) + " " +
                          std::to_string(kGrubenvSize),
-                     overlay.path()}});
+                     view.path}});
     }
 
     std::unique_ptr<std::ofstream> log_file;
@@ -258,7 +302,8 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
     const OvmfFiles ovmf = uefi ? find_ovmf() : OvmfFiles{};
     bool all_up = true;
     for (Firmware fw : fws) {
-        QemuBoot b{overlay.path(), "qcow2", fw, accel};
+        QemuBoot b{view.path, "qcow2", fw, accel};
+        b.keep_writes = view.kept;
         std::unique_ptr<ScratchFile> vars;
         if (fw == Firmware::uefi) {
             // The firmware writes its variables: a private copy.

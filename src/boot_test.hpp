@@ -19,6 +19,10 @@ struct BootTestOptions {
     std::string entry;             // menu entry id; "" boots the stick's default
     std::string accel;             // kvm or tcg; "" = REMASTER_BOOT_TEST_ACCEL, else KVM when it works
     std::string log;               // write the whole console here ("": nowhere)
+    // A qcow2 view of the stick kept across boot-tests: what one boot writes
+    // (a persistence profile) the next sees. "": a fresh view, dropped after.
+    std::string keep_view;
+    std::string kernel_args;  // added to the entry's kernel command line
 };
 
 // Prints one verdict per boot; true when every boot came up. Throws

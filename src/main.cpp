@@ -127,6 +127,10 @@ int main(int argc, char** argv) {
     boot->add_option("--accel", bt.accel, "kvm or tcg (default: REMASTER_BOOT_TEST_ACCEL, else KVM when /dev/kvm works)")
         ->check(CLI::IsMember({"kvm", "tcg"}));
     boot->add_option("--log", bt.log, "Write the whole serial console to FILE");
+    boot->add_option("--keep-view", bt.keep_view,
+                     "Boot a copy-on-write view of the stick kept in FILE (made on first use): what one boot writes, "
+                     "e.g. to a persistence profile, the next boot-test with the same FILE sees; the stick is never written");
+    boot->add_option("--kernel-args", bt.kernel_args, "Add these arguments to the entry's kernel command line (this boot only)");
     for (CLI::App* c : {verify, list, remove, boot}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
 
     try {

@@ -2,6 +2,10 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -19,14 +23,37 @@ std::vector<std::string> qemu_argv(const QemuBoot& b) {
                                      "-smp", std::to_string(b.cpus),
                                      "-display", "none", "-monitor", "none",
                                      "-serial", "stdio",
-                                     "-no-reboot", "-snapshot",
+                                     "-no-reboot",
                                      "-drive", "file=" + b.disk + ",format=" + b.disk_format + ",if=virtio"};
+    if (!b.keep_writes) argv.push_back("-snapshot");
     if (b.accel == Accel::kvm) argv.insert(argv.end(), {"-cpu", "host"});
     if (b.firmware == Firmware::uefi) {
         argv.insert(argv.end(), {"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + b.ovmf_code,
                                  "-drive", "if=pflash,format=raw,unit=1,file=" + b.ovmf_vars});
     }
     return argv;
+}
+
+std::string qcow2_backing_file(const std::string& path) {
+    // The header (QEMU's docs/interop/qcow2.txt), big-endian: magic "QFI\xfb",
+    // version, then the backing file name's offset (8 bytes) and size (4).
+    Fd fd = open_or_throw(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    unsigned char h[20];
+    auto be = [&](int at, int n) {
+        uint64_t v = 0;
+        for (int i = 0; i < n; ++i) v = v << 8 | h[at + i];
+        return v;
+    };
+    if (::pread(fd.get(), h, sizeof h, 0) != static_cast<ssize_t>(sizeof h) || std::memcmp(h, "QFI\xfb", 4) != 0)
+        throw Error(Exit::bad_input, "'" + path + "' is not a qcow2 image",
+                    "Give a new file name to --keep-view (boot-test creates it), or one an earlier boot-test kept.");
+    const uint64_t offset = be(8, 8), size = be(16, 4);
+    if (offset == 0 || size == 0) return "";
+    if (size > 4096) throw Error(Exit::bad_input, "'" + path + "' names an overlong backing file");
+    std::string name(size, '\0');
+    if (::pread(fd.get(), name.data(), size, static_cast<off_t>(offset)) != static_cast<ssize_t>(size))
+        throw Error(Exit::bad_input, "'" + path + "' is a truncated qcow2 image");
+    return name;
 }
 
 Accel choose_accel(const std::string& forced) {

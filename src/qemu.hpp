@@ -23,11 +23,19 @@ struct QemuBoot {
     std::string ovmf_code, ovmf_vars;  // uefi: the firmware and a private copy of its variables
     int memory_mib = 2048;
     int cpus = 2;
+    // The guest's writes reach `disk` (a kept view, boot-test --keep-view);
+    // otherwise -snapshot drops them.
+    bool keep_writes = false;
 };
 
 // qemu-system-x86_64 ... : no display, no monitor, the first serial port on
-// stdout, -snapshot (nothing the guest writes reaches any file), no reboot.
+// stdout, -snapshot unless keep_writes (nothing the guest writes reaches any
+// file), no reboot.
 std::vector<std::string> qemu_argv(const QemuBoot& b);
+
+// The backing file a qcow2 image names in its header ("" when none); throws
+// Error(Exit::bad_input) when `path` is no qcow2 image.
+std::string qcow2_backing_file(const std::string& path);
 
 // KVM when /dev/kvm can be opened, TCG otherwise. `forced` ("kvm", "tcg" or
 // "": from --accel or REMASTER_BOOT_TEST_ACCEL) wins; anything else throws.

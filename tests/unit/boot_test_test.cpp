@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "grubenv.hpp"
 #include "qemu.hpp"
+#include "temp_dir.hpp"
 
 using namespace remaster;
 
@@ -104,6 +105,31 @@ TEST_CASE("the QEMU command line boots headless from a copy-on-write view") {
     CHECK(after(argv, "-cpu") == "host");
     CHECK(has(argv, "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"));
     CHECK(has(argv, "if=pflash,format=raw,unit=1,file=/run/x/OVMF_VARS.fd"));
+
+    // A kept view (--keep-view) takes the guest's writes.
+    b.keep_writes = true;
+    CHECK_FALSE(has(qemu_argv(b), "-snapshot"));
+}
+
+TEST_CASE("a qcow2 view names the stick it is backed by") {
+    TempDir t("remaster-qcow2");
+    // The header as qemu-img writes it: magic, version 3, backing name at 0x100.
+    std::string header("QFI\xfb\0\0\0\3", 8);
+    const std::string backing = "/tmp/stick.img";
+    header += std::string("\0\0\0\0\0\0\x01\0", 8) + std::string("\0\0\0", 3) + char(backing.size());
+    header.resize(0x100, '\0');
+    t.file("view.qcow2", header + backing + std::string(64, '\0'));
+    CHECK(qcow2_backing_file(t / "view.qcow2") == backing);
+
+    std::string plain = header;
+    std::fill(plain.begin() + 8, plain.begin() + 20, '\0');
+    t.file("plain.qcow2", plain);
+    CHECK(qcow2_backing_file(t / "plain.qcow2").empty());
+
+    t.file("raw.img", std::string(512, 'x'));
+    CHECK_THROWS_AS(qcow2_backing_file(t / "raw.img"), Error);
+    t.file("short.qcow2", header);  // names a backing file past its end
+    CHECK_THROWS_AS(qcow2_backing_file(t / "short.qcow2"), Error);
 }
 
 TEST_CASE("the accelerator can be forced") {

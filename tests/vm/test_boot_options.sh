@@ -15,12 +15,14 @@
 #   lowerfile= backing file of the squashfs loop device
 # The cached root itself is never written.
 #
-# Each boot runs the kernel and initramfs of the stick's default GRUB entry
-# (lib/stick.sh) with the arguments of the stick's own menu entry for the
-# option (ids persist-<profile>, ram, check, as remaster writes them); when
-# the stick has no such entry, the default entry's arguments plus the option,
-# which is what those entries add. Persistence boots write a copy of the
-# image; all others use qemu -snapshot.
+# The persistence boots go through GRUB: `remaster boot-test --entry
+# persist-<profile> --keep-view FILE` boots the menu entry a user would pick,
+# in one copy-on-write view kept across the boots, so each boot sees what the
+# ones before it wrote. The other boots run the kernel and initramfs of the
+# stick's default GRUB entry (lib/stick.sh) with the arguments of the stick's
+# own menu entry for the option (ram), or the default entry's arguments plus
+# the option, under qemu -snapshot (boot-test --entry ram/check:
+# test_boot_test.sh).
 #
 # Needs root, loop devices, qemu-system-x86_64, build/remaster. About 12 min
 # under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
@@ -164,30 +166,54 @@ stick_extract "$IMAGE" "$WORK/entry" live 2>/dev/null || stick_extract "$IMAGE" 
 echo "snapshot directory: $(cat "$WORK/entry/snapdir")"
 echo "live entry: $(cat "$WORK/entry/args")"
 
-# --- 1, 2: persistence, on a copy that the boots write --------------------------
+# --- 1, 2: persistence, through GRUB, across boots of one kept view ------------
+# boot-test --keep-view: every boot of the copy below sees what the boots
+# before it wrote, as reboots of a real stick do; the copy itself is never
+# written (the view takes the writes). A second profile is added first, the
+# way a user adds one: its own menu entry on the stick.
 PIMAGE=$WORK/persist.img
+VIEW=$WORK/persist.qcow2
 cp --sparse=always "$IMAGE" "$PIMAGE"
-export REMASTER_VM_WRITE=1
-line=$(boot persist-write "$PIMAGE" persist-default "rd.remaster.persist=default" "remaster.test.write=alpha")
-expect_proof persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
-line=$(boot persist-read "$PIMAGE" persist-default "rd.remaster.persist=default")
-expect_proof "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
-line=$(boot persist-off "$PIMAGE" live "")
-expect_proof "no persistence without rd.remaster.persist" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
-# A profile added the way a user adds one: its own menu entry on the stick.
-if "$REMASTER_BIN" profile add --on "$PIMAGE" work && stick_extract "$PIMAGE" "$WORK/entry" live 2>/dev/null &&
-	stick_grub_entry "$WORK/entry/grub.cfg" persist-work >/dev/null; then
+if "$REMASTER_BIN" profile add --on "$PIMAGE" work && stick_extract "$PIMAGE" "$WORK/pentry" live 2>/dev/null &&
+	stick_grub_entry "$WORK/pentry/grub.cfg" persist-work >/dev/null; then
 	ok "remaster profile add --on IMAGE work: the stick's menu has entry persist-work"
 else
 	fail "remaster profile add --on IMAGE work: no persist-work entry in the stick's menu"
 fi
-line=$(boot profile-write "$PIMAGE" persist-work "rd.remaster.persist=work" "remaster.test.write=beta")
+psum=$(sha256sum "$PIMAGE" | cut -d' ' -f1)
+
+# args: name entry [kernel-args]. Boots the menu entry of $PIMAGE through
+# GRUB in the kept view; prints the proof line (empty: none).
+kept_boot() {
+	local name=$1 entry=$2 log=$WORK/boot-$1.log start=$SECONDS
+	REMASTER_BOOT_TEST_ACCEL=tcg "$REMASTER_BIN" boot-test --on "$PIMAGE" --keep-view "$VIEW" --entry "$entry" \
+		${3:+--kernel-args "$3"} --timeout "$TIMEOUT" --log "$log" >"$WORK/boot-$1.out" 2>&1
+	echo "boot $name, entry $entry through GRUB ($((SECONDS - start)) s, exit $?): $(proof "$log")" >&2
+	proof "$log"
+}
+
+line=$(kept_boot persist-write persist-default "remaster.test.write=alpha")
+expect_proof persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
+line=$(kept_boot persist-read persist-default)
+expect_proof "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
+line=$(kept_boot persist-off live)
+expect_proof "no persistence in the live entry" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
+line=$(kept_boot profile-write persist-work "remaster.test.write=beta")
 expect_proof "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
-line=$(boot profile-read "$PIMAGE" persist-work "rd.remaster.persist=work")
+line=$(kept_boot profile-read persist-work)
 expect_proof "a second profile keeps its own state" "$line" root=overlay marker=beta rw=ext4
-unset REMASTER_VM_WRITE
-# The first profile's change is still its own, on the stick itself.
-if stick_mount "$PIMAGE" "$WORK/pmnt" ro; then
+if grep -q "Booting the kept view $VIEW" "$WORK/boot-persist-read.out"; then
+	ok "boot-test --keep-view: the second boot used the view the first one made"
+else
+	fail "boot-test --keep-view: the second boot used the view the first one made: $(cat "$WORK/boot-persist-read.out")"
+fi
+if [[ $(sha256sum "$PIMAGE" | cut -d' ' -f1) == "$psum" ]]; then
+	ok "boot-test --keep-view never wrote the stick"
+else
+	fail "boot-test --keep-view never wrote the stick"
+fi
+# The first profile's change is still its own, in the view's stick.
+if qemu-img convert -f qcow2 -O raw "$VIEW" "$WORK/viewed.img" && stick_mount "$WORK/viewed.img" "$WORK/pmnt" ro; then
 	got_default=$(cat "$WORK/pmnt/remaster/persist/default/upper/var/lib/remaster-test/marker" 2>/dev/null)
 	got_work=$(cat "$WORK/pmnt/remaster/persist/work/upper/var/lib/remaster-test/marker" 2>/dev/null)
 	stick_umount "$WORK/pmnt"
@@ -197,8 +223,9 @@ if stick_mount "$PIMAGE" "$WORK/pmnt" ro; then
 		fail "profiles on the stick: persist/default has '$got_default', persist/work has '$got_work'"
 	fi
 else
-	fail "mounting the persistence copy after the boots"
+	fail "mounting the stick as the boots left it"
 fi
+rm -f "$WORK/viewed.img" "$VIEW"
 line=$(boot persist-badname "$IMAGE" "" "rd.remaster.persist=../x" "$NO_SHELL")
 if [[ -z "$line" ]]; then ok "a bad profile name is refused"; else fail "a bad profile name is refused: $line"; fi
 expect_console persist-badname "rd.remaster.persist='../x' is not a profile name"
