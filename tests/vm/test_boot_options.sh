@@ -77,6 +77,13 @@ lowerfile=$(losetup -n -O BACK-FILE "$lowerdev" 2>/dev/null | tr -d ' ')
 echo "marker=$seen medium=$medium rw=${rw:-none} lowerfile=${lowerfile:-none}"
 PROOF
 	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof-extra"
+	# The proof powers the machine off (the -kernel boots end so), except
+	# under boot-test (remaster.test.stay), which waits for the live
+	# system's up line and then stops QEMU itself.
+	sed 's|^systemctl --no-block poweroff$|grep -qw remaster.test.stay /proc/cmdline \|\| systemctl --no-block poweroff|' \
+		"$src/usr/local/sbin/remaster-proof" >"$dir/upper/usr/local/sbin/remaster-proof"
+	grep -q remaster.test.stay "$dir/upper/usr/local/sbin/remaster-proof" || return 1
+	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
 	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
 	echo "$dir/root"
 }
@@ -187,13 +194,23 @@ psum=$(sha256sum "$PIMAGE" | cut -d' ' -f1)
 kept_boot() {
 	local name=$1 entry=$2 log=$WORK/boot-$1.log start=$SECONDS
 	REMASTER_BOOT_TEST_ACCEL=tcg "$REMASTER_BIN" boot-test --on "$PIMAGE" --keep-view "$VIEW" --entry "$entry" \
-		${3:+--kernel-args "$3"} --timeout "$TIMEOUT" --log "$log" >"$WORK/boot-$1.out" 2>&1
+		--kernel-args "remaster.test.stay=1${3:+ $3}" --timeout "$TIMEOUT" --log "$log" >"$WORK/boot-$1.out" 2>&1
 	echo "boot $name, entry $entry through GRUB ($((SECONDS - start)) s, exit $?): $(proof "$log")" >&2
 	proof "$log"
 }
 
+# args: name. boot-test said the boot came up.
+expect_up() {
+	if grep -q "booted in [0-9]* s: " "$WORK/boot-$1.out"; then
+		ok "$1: boot-test saw the live system up"
+	else
+		fail "$1: boot-test saw the live system up: $(cat "$WORK/boot-$1.out")"
+	fi
+}
+
 line=$(kept_boot persist-write persist-default "remaster.test.write=alpha")
 expect_proof persist-write "$line" root=overlay marker=none rw=ext4 "medium=*:rw"
+expect_up persist-write
 line=$(kept_boot persist-read persist-default)
 expect_proof "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
 line=$(kept_boot persist-off live)
