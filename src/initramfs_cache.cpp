@@ -61,6 +61,14 @@ bool InitramfsCache::fetch(const std::string& key, const std::string& to) const 
     if (!enabled()) return false;
     const std::string image = image_path(key), sum = sum_path(key);
     struct stat st;
+    // The check beside an entry proves it is whole, not who wrote it: an
+    // initramfs runs as root on every machine the stick boots, so only a
+    // directory nobody else can write to is trusted.
+    if (::stat(dir_.c_str(), &st) == 0 && (st.st_uid != ::geteuid() || (st.st_mode & 022))) {
+        log::warn() << "The initramfs cache " << dir_ << " is writable by others than its owner, or not owned by us: "
+                    << "not used (chmod go-w it, or give another --cache-dir)";
+        return false;
+    }
     if (::stat(sum.c_str(), &st) != 0 || ::stat(image.c_str(), &st) != 0) return false;
     std::optional<std::string> recorded;
     try {

@@ -106,6 +106,17 @@ TEST_CASE("the cache keeps to its bound, the most recently used first") {
     }
 }
 
+TEST_CASE("a cache directory others can write to is not trusted") {
+    TempDir t("remaster-cache");
+    const InitramfsCache cache(t / "cache");
+    t.file("built.img", "initramfs bytes");
+    cache.store("k1", t / "built.img");
+    REQUIRE(::chmod((t / "cache").c_str(), 0777) == 0);
+    CHECK_FALSE(cache.fetch("k1", t / "out.img"));
+    REQUIRE(::chmod((t / "cache").c_str(), 0700) == 0);
+    CHECK(cache.fetch("k1", t / "out.img"));
+}
+
 TEST_CASE("no cache directory: nothing is kept or found") {
     TempDir t("remaster-cache");
     const InitramfsCache cache("");
