@@ -1,5 +1,6 @@
 #include "delta.hpp"
 
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
@@ -15,8 +16,9 @@ namespace {
 
 class Pruner {
 public:
-    Pruner(const FileManifest& before, FileManifest& now, const ContentHasher& hash)
-        : before_(before), now_(now), hash_(hash) {}
+    Pruner(const FileManifest& before, FileManifest& now, const ContentHasher& hash,
+           const std::map<std::string, std::string>& by_content)
+        : before_(before), now_(now), hash_(hash), by_content_(by_content) {}
 
     DeltaSummary run(Tree& tree) {
         index(*tree.root, "/");
@@ -41,8 +43,17 @@ private:
             summary_.added++;
             return true;
         }
-        bool diff = !old->same_metadata(rec);
-        if (!diff && S_ISREG(rec.mode) && !n.link) {
+        const auto written = by_content_.find(path);
+        bool diff;
+        if (S_ISDIR(rec.mode)) {
+            diff = !old->same_but_times(rec);
+        } else if (written != by_content_.end() && S_ISREG(rec.mode)) {
+            diff = !old->same_but_times(rec) || old->content != written->second;
+            rec.content = written->second;
+        } else {
+            diff = !old->same_metadata(rec);
+        }
+        if (!diff && S_ISREG(rec.mode) && !n.link && written == by_content_.end()) {
             if (!old->content.empty()) {
                 // Racy when it was recorded: the content decides.
                 const std::string h = hash_(path);
@@ -129,6 +140,7 @@ private:
     const FileManifest& before_;
     FileManifest& now_;
     const ContentHasher& hash_;
+    const std::map<std::string, std::string>& by_content_;
     std::unordered_map<std::string, Node*> nodes_;
     std::unordered_set<const Node*> changed_;
     std::unordered_map<std::string, std::vector<std::string>> removed_;
@@ -137,8 +149,16 @@ private:
 
 }  // namespace
 
-DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest& now, const ContentHasher& hash) {
-    return Pruner(before, now, hash).run(tree);
+DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest& now, const ContentHasher& hash,
+                            const std::map<std::string, std::string>& by_content) {
+    return Pruner(before, now, hash, by_content).run(tree);
+}
+
+void record_contents(FileManifest& m, const std::map<std::string, std::string>& by_content) {
+    for (const auto& [path, hash] : by_content) {
+        auto it = m.records.find(path);
+        if (it != m.records.end() && S_ISREG(it->second.mode)) it->second.content = hash;
+    }
 }
 
 std::unordered_set<const Node*> unchanged_files(const Tree& tree, const FileManifest& before, const FileManifest& now) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <unordered_set>
 
@@ -33,7 +34,18 @@ using ContentHasher = std::function<std::string(const std::string& rel)>;
 // Prunes `tree` (scanned, with `now` its manifest) down to the layer on top of
 // the state `before` describes. Racy files whose content proves unchanged get
 // their hash carried into `now`.
-DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest& now, const ContentHasher& hash);
+//
+// Times that say nothing are not compared: a directory's (its entries have
+// records of their own; the scrub's copy-up and writes give /etc and
+// /etc/systemd new ones in every view), and those of the files in
+// `by_content` (path -> SHA-256: what the scrub wrote, afresh in each run),
+// which differ when their content, mode, owner or size does.
+DeltaSummary prune_to_delta(Tree& tree, const FileManifest& before, FileManifest& now, const ContentHasher& hash,
+                            const std::map<std::string, std::string>& by_content = {});
+
+// Records the content hashes of `by_content` in `m`, so that the next layer
+// can compare those files by content (prune_to_delta).
+void record_contents(FileManifest& m, const std::map<std::string, std::string>& by_content);
 
 // The inode-owning regular files of `tree` (with `now` its manifest) whose
 // content is what `before` recorded: same metadata, and not racy. A new

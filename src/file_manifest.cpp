@@ -60,6 +60,11 @@ bool FileRecord::same_metadata(const FileRecord& o) const {
            ctime_ns == o.ctime_ns && rdev == o.rdev && meta == o.meta && link == o.link;
 }
 
+bool FileRecord::same_but_times(const FileRecord& o) const {
+    return mode == o.mode && uid == o.uid && gid == o.gid && (S_ISDIR(mode) || size == o.size) && rdev == o.rdev &&
+           meta == o.meta && link == o.link;
+}
+
 const FileRecord* FileManifest::find(const std::string& path) const {
     auto it = records.find(path);
     return it == records.end() ? nullptr : &it->second;

@@ -28,11 +28,14 @@ struct FileRecord {
     int64_t mtime_ns = 0, ctime_ns = 0;
     uint64_t rdev = 0;
     std::string meta;     // hash of xattrs and symlink target
-    std::string content;  // SHA-256 of the content for racy files, else ""
+    std::string content;  // SHA-256 of the content for racy files and files the scrub wrote, else ""
     std::string link;     // hard links: the path of the group's first name, "" for it and for others
 
     // Same metadata (content hashes are compared separately).
     bool same_metadata(const FileRecord& o) const;
+    // The same but for the times (and a directory's size, which follows its
+    // entries): for what every run writes afresh in its view.
+    bool same_but_times(const FileRecord& o) const;
 };
 
 struct FileManifest {

@@ -61,7 +61,7 @@ Layer plan_layer(const Medium& medium, const std::vector<SnapshotInfo>& snaps, c
 }
 
 bool prune_layer(Layer& layer, Tree& tree, const std::string& view_root, const std::vector<SnapshotInfo>& snaps,
-                 const Medium& medium) {
+                 const Medium& medium, const std::map<std::string, std::string>& scrubbed) {
     FileManifest before;
     try {
         before = read_manifest_file(medium.snapshot(layer.parent).manifest());
@@ -72,7 +72,7 @@ bool prune_layer(Layer& layer, Tree& tree, const std::string& view_root, const s
     }
     const DeltaSummary d = prune_to_delta(tree, before, layer.manifest, [&](const std::string& rel) {
         return sha256_file(view_root + rel);
-    });
+    }, scrubbed);
     const uint64_t data = totals(tree).data_bytes;
     if (deltas_too_large(infos_of(snaps, layer.below), data)) {
         log::info() << "Writing a complete snapshot: with this one, the layers above the base would hold more than "

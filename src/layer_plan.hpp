@@ -43,8 +43,10 @@ Layer plan_layer(const Medium& medium, const std::vector<SnapshotInfo>& snaps, c
 // parent. False when the layer turned into a fresh base (the parent's
 // manifest cannot be read, or the stack would grow too large): the tree may
 // be half pruned then.
+// `scrubbed`: the files the scrub wrote (path -> SHA-256), compared by
+// content (prune_to_delta).
 bool prune_layer(Layer& layer, Tree& tree, const std::string& view_root, const std::vector<SnapshotInfo>& snaps,
-                 const Medium& medium);
+                 const Medium& medium, const std::map<std::string, std::string>& scrubbed);
 
 // For a complete snapshot of a system whose newest snapshot is on the
 // medium: the layers of that snapshot, to copy the compressed blocks of

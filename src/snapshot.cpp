@@ -10,6 +10,7 @@
 #include "bytes.hpp"
 #include "checksum.hpp"
 #include "data_dir.hpp"
+#include "delta.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
@@ -254,12 +255,13 @@ std::map<std::string, std::string> scrubbed_contents(const View& view, const std
 // the root's dracut in the view, unless one on the stick was built from the
 // same inputs (then it is reused in place) or this machine's cache holds one
 // (then it is copied). Returns the SHA-256 of the files reused, by name.
-std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan, const std::string& datadir,
+std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
+                                                   const std::map<std::string, std::string>& scrubbed,
+                                                   const std::string& datadir,
                                                    Runner& runner, const Stick& stick,
                                                    const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
                                                    Layer& layer) {
     const StickPlan& sp = plan.stick;
-    const auto scrubbed = scrubbed_contents(view, plan.scrub);
     const InitramfsCache cache(plan.cache_dir);
     const bool omit_resume = dracut_has_module(view.path(), "resume");
     std::map<std::string, std::string> reused_sums;
@@ -361,21 +363,24 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
     // A layer of changes on the newest snapshot of this system, or a fresh base.
     const auto snaps = list_snapshots(*stick);
+    // The files the scrub wrote count by content, here and in the next layer.
+    const auto scrubbed = scrubbed_contents(view, plan.scrub);
     Layer layer = plan_layer(*stick, snaps, sp.os_id, plan.root, opt.full || !add_to_existing, *tree, scanned_ns);
     if (layer.delta) {
         clock.start("diff");
-        if (!prune_layer(layer, *tree, view.path(), snaps, *stick)) {
+        if (!prune_layer(layer, *tree, view.path(), snaps, *stick, scrubbed)) {
             tree = scan_view(view, plan, clock, scanned_ns);  // the pruned one is no longer whole
             layer.manifest = manifest_of(*tree, scanned_ns);
         }
     }
+    record_contents(layer.manifest, scrubbed);
 
     std::map<std::string, std::string> reused_sums;  // of kernels and initramfs reused from other snapshots
     try {
         clock.start("squash");
         squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns);
         clock.start("initramfs");
-        reused_sums = make_boot_files(view, plan, datadir, runner, *stick, snaps, snap, layer);
+        reused_sums = make_boot_files(view, plan, scrubbed, datadir, runner, *stick, snaps, snap, layer);
     } catch (const Error& e) {
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,6 +144,67 @@ TEST_CASE("racy files are decided by content", "[delta]") {
         FileManifest now = manifest_of(*t2, scanned);
         prune_to_delta(*t2, before, now, hasher(d));
         CHECK(layer_of(*t2).count("/racy") == 1);
+    }
+}
+
+TEST_CASE("files the scrub writes afresh in every run are compared by content, directories without times", "[delta]") {
+    TempDir d;
+    d.file("/etc/fstab", "# live\n");
+    d.file("/etc/systemd/sleep.conf.d/zz.conf", "[Sleep]\n");
+    d.file("/etc/hostname", "host\n");
+    auto t1 = scan_tree(d.path, nullptr);
+    FileManifest before = manifest_of(*t1, later_ns());
+    std::map<std::string, std::string> written = {{"/etc/fstab", sha256_file(d / "etc/fstab")},
+                                                  {"/etc/systemd/sleep.conf.d/zz.conf",
+                                                   sha256_file(d / "etc/systemd/sleep.conf.d/zz.conf")}};
+    record_contents(before, written);
+    CHECK(before.records.at("/etc/fstab").content == written.at("/etc/fstab"));
+    CHECK(before.records.at("/etc/hostname").content.empty());
+
+    // The next run's scrub writes the same text anew: new inodes, new times,
+    // new directory times.
+    const struct timespec times[2] = {{1000, 0}, {1000, 0}};
+    std::filesystem::remove_all(d / "etc/systemd/sleep.conf.d");
+    std::filesystem::remove(d / "etc/fstab");
+    d.file("/etc/fstab", "# live\n");
+    d.file("/etc/systemd/sleep.conf.d/zz.conf", "[Sleep]\n");
+    REQUIRE(::utimensat(AT_FDCWD, (d / "etc/fstab").c_str(), times, 0) == 0);
+    REQUIRE(::utimensat(AT_FDCWD, (d / "etc").c_str(), times, 0) == 0);
+
+    SECTION("the same content: the layer is empty") {
+        auto t2 = scan_tree(d.path, nullptr);
+        FileManifest now = manifest_of(*t2, later_ns());
+        const DeltaSummary s = prune_to_delta(*t2, before, now, hasher(d), written);
+        CHECK(layer_of(*t2) == std::map<std::string, std::string>{{"/", "d"}});
+        CHECK(s.changed == 0);
+        CHECK(s.added == 0);
+        CHECK(now.records.at("/etc/fstab").content == written.at("/etc/fstab"));  // carried on
+    }
+    SECTION("other content, or another mode: taken") {
+        d.file("/etc/fstab", "# live, changed\n");
+        ::chmod((d / "etc/systemd/sleep.conf.d/zz.conf").c_str(), 0600);
+        written["/etc/fstab"] = sha256_file(d / "etc/fstab");
+        auto t2 = scan_tree(d.path, nullptr);
+        FileManifest now = manifest_of(*t2, later_ns());
+        prune_to_delta(*t2, before, now, hasher(d), written);
+        const auto layer = layer_of(*t2);
+        CHECK(layer.count("/etc/fstab") == 1);
+        CHECK(layer.count("/etc/systemd/sleep.conf.d/zz.conf") == 1);
+        CHECK(layer.count("/etc/hostname") == 0);
+    }
+    SECTION("a file not written by the scrub still counts by its times") {
+        REQUIRE(::utimensat(AT_FDCWD, (d / "etc/hostname").c_str(), times, 0) == 0);
+        auto t2 = scan_tree(d.path, nullptr);
+        FileManifest now = manifest_of(*t2, later_ns());
+        prune_to_delta(*t2, before, now, hasher(d), written);
+        CHECK(layer_of(*t2).count("/etc/hostname") == 1);
+    }
+    SECTION("a directory whose mode changed is taken") {
+        ::chmod((d / "etc/systemd").c_str(), 0700);
+        auto t2 = scan_tree(d.path, nullptr);
+        FileManifest now = manifest_of(*t2, later_ns());
+        prune_to_delta(*t2, before, now, hasher(d), written);
+        CHECK(layer_of(*t2).count("/etc/systemd") == 1);
     }
 }
 
