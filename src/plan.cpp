@@ -1,6 +1,7 @@
 #include "plan.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 
 #include "bytes.hpp"
 #include "error.hpp"
+#include "iso_output.hpp"
 #include "medium.hpp"
 #include "output_file.hpp"
 #include "paths.hpp"
@@ -64,25 +66,52 @@ void add_own_output(const std::string& root, const std::string& out, std::vector
         own_outputs.push_back(literal_pattern(relative_to_root(p, root)));
 }
 
-// --squashfs FILE: where it goes, and whether it can. Returns our own
-// outputs below the root (the file and its temporary), to exclude.
+// --squashfs FILE (or --iso FILE, into `out`): where it goes, and whether
+// it can. Returns our own outputs below the root (the file and its
+// temporary), to exclude.
 std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squashfs, Problems& problems,
-                                           std::string& hint) {
+                                           std::string& hint, std::string Plan::*out = &Plan::squashfs_out) {
     struct stat st;
-    plan.squashfs_out = absolute_path(squashfs);
-    const std::string dir = plan.squashfs_out.empty() ? "" : parent_path(plan.squashfs_out);
-    if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    std::string& path = plan.*out;
+    path = absolute_path(squashfs);
+    const std::string dir = path.empty() ? "" : parent_path(path);
+    if (path.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
         problems.push_back("The output directory for '" + squashfs + "' does not exist");
         if (hint.empty()) hint = "Create the directory first, or choose another output path.";
     } else if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0) {
         problems.push_back("The output directory '" + dir + "' is not writable (read-only filesystem?)");
-    } else if (::stat(plan.squashfs_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    } else if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
         problems.push_back("The output '" + squashfs + "' exists and is not a regular file");
-    } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
+    } else if (path == plan.root || path_below(plan.root, path)) {
         problems.push_back("The output '" + squashfs + "' cannot hold the root being snapshotted");
     }
     std::vector<std::string> own;
-    add_own_output(plan.root, plan.squashfs_out, own);
+    add_own_output(plan.root, path, own);
+    return own;
+}
+
+// The least free space an ISO's directory must have to begin: the kernel,
+// initramfs and GRUB alone take that. The real need is checked once the
+// size of the system is known (snapshot.cpp, to_iso), before the squash.
+constexpr uint64_t kIsoLeastFree = 64ull << 20;
+
+// --iso FILE: an image file, never a device; plus the squashfs' temporary
+// beside it, both left out of the scan when below the root.
+std::vector<std::string> plan_iso_out(Plan& plan, const Options& opt, Problems& problems, std::string& hint) {
+    struct stat st;
+    if (::stat(opt.iso.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+        problems.push_back("--iso '" + opt.iso + "' is a block device; --iso writes an image file (use --to " + opt.iso +
+                           " to make a stick on it, or dd the ISO onto it afterwards)");
+        return {};
+    }
+    auto own = plan_squashfs_out(plan, opt.iso, problems, hint, &Plan::iso_out);
+    add_own_output(plan.root, iso_squashfs_name(plan.iso_out), own);
+    struct statvfs vfs;
+    if (problems.empty() && ::statvfs(parent_path(plan.iso_out).c_str(), &vfs) == 0 &&
+        static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < kIsoLeastFree)
+        problems.add(Exit::no_space, "Not enough space in '" + parent_path(plan.iso_out) + "' for an ISO: " +
+                                         format_bytes(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize) +
+                                         " free, the boot files alone need " + format_bytes(kIsoLeastFree));
     return own;
 }
 
@@ -106,8 +135,12 @@ Plan make_plan(const Options& opt) {
     else if (!S_ISDIR(st.st_mode))
         problems.push_back("The root '" + opt.root + "' is not a directory");
 
-    if (opt.to.empty() == opt.squashfs.empty())
-        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick) or --squashfs FILE (just the image)");
+    if (!opt.iso.empty() && !(opt.to.empty() && opt.squashfs.empty()))
+        problems.push_back(std::string("--iso writes the whole bootable image by itself: leave out ") +
+                           (opt.to.empty() ? "--squashfs" : "--to") + " (one output per run)");
+    else if (opt.iso.empty() && opt.to.empty() == opt.squashfs.empty())
+        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick), --iso FILE (a hybrid ISO) or "
+                           "--squashfs FILE (just the image)");
 
     unsigned jobs = 0;
     if (!opt.jobs.empty()) check_jobs(opt.jobs, jobs, problems);
@@ -133,8 +166,11 @@ Plan make_plan(const Options& opt) {
 
     std::vector<std::string> own_outputs;
     if (!opt.squashfs.empty()) own_outputs = plan_squashfs_out(plan, opt.squashfs, problems, hint);
+    plan.to_iso = !opt.iso.empty() && opt.to.empty() && opt.squashfs.empty();
+    if (plan.to_iso) own_outputs = plan_iso_out(plan, opt, problems, hint);
+    if (plan.to_iso && root_ok) plan.stick = plan_iso_system(opt, plan.root, problems);
     const std::vector<MountEntry> mounts = read_mount_table();
-    plan.to_stick = !opt.to.empty();
+    plan.to_stick = !opt.to.empty() && opt.iso.empty();
     if (plan.to_stick && root_ok) {
         plan.stick = plan_stick(opt, plan.root, mounts, problems);
         if (plan.stick.image_file) add_own_output(plan.root, plan.stick.target, own_outputs);
@@ -161,6 +197,7 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     os << "Plan (dry run: nothing is mounted or written)\n";
     os << "  root:      " << plan.root << "\n";
     if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
+    if (plan.to_iso) os << "  iso:       " << plan.iso_out << " (hybrid: a DVD, a VM's CD-ROM, or dd onto a stick)\n";
     if (plan.to_stick) {
         const StickPlan& s = plan.stick;
         os << "  adapter:   " << s.adapter->family() << " (" << printable(s.adapter_why) << "; " << printable(s.os_name)

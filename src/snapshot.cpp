@@ -15,6 +15,7 @@
 #include "file_manifest.hpp"
 #include "grub_script.hpp"
 #include "interrupt.hpp"
+#include "iso_output.hpp"
 #include "layer_plan.hpp"
 #include "layering.hpp"
 #include "log.hpp"
@@ -112,6 +113,7 @@ void dry_run(const Plan& plan) {
         log::warn() << "cannot read '" << printable(d) << "' as a normal user: not listed (a real run is as root)";
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
+    if (plan.to_iso) print_iso_plan(plan, std::cout);
 }
 
 void report_dropped(const SquashReport& report) {
@@ -397,6 +399,42 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
                 << snap.id() << ")";
 }
 
+// --iso: one snapshot in a stick's layout on a staging medium, with GRUB
+// for BIOS and UEFI from the root, streamed into a hybrid ISO (iso_output.hpp).
+void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
+    const std::string datadir = data_dir();
+    const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
+    RuntimeDir run;
+    // View, scrub and scan, as for --squashfs.
+    clock.start("view");
+    View view(run, plan.root, plan.view_mounts.composed);
+    int64_t scanned_ns = 0;
+    const auto tree = scrub_and_scan(view, plan, clock, scanned_ns);
+    // Room for the squashfs and then the ISO beside it, before anything is written.
+    check_iso_space(plan.iso_out, 2 * minimum_stick_size(totals(*tree), view.path(), {plan.stick.kernel}),
+                    "the squashfs and the ISO made from it");
+    IsoStage stage(run, plan.iso_out, plan.stick.snapshot_id, view.path());
+    clock.start("squash");
+    const SquashReport report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet);
+    clock.start("initramfs");
+    make_iso_boot_files(view, plan, datadir, runner, stage);
+    clock.start("install");
+    install_iso_grub(view, stage, plan, templates, runner);
+    // Checksums, snapshot.info and the menu (live, ram, check), as on a stick.
+    clock.start("checksums");
+    write_sums(stage.snap());
+    Layer layer;
+    layer.data_bytes = totals(*tree).data_bytes;
+    write_snapshot_info(stage.medium(), snapshot_info(plan, opt, stage.snap().id(), layer));
+    install_stick_menu(stage.medium(), render_stick_menu(templates, stage.medium(), stage.uuid(), runner, kEntryLive));
+    clock.start("iso");
+    const uint64_t size = write_iso(stage, view, plan.iso_out, opt.quiet);
+    clock.start("cleanup");
+    view.close();
+    log::info() << "Wrote " << plan.iso_out << ": " << format_bytes(size) << " (squashfs " << format_bytes(report.image_bytes)
+                << "), UUID " << stage.uuid();
+}
+
 }  // namespace
 
 void snapshot(const Options& opt, Runner& runner) {
@@ -410,6 +448,8 @@ void snapshot(const Options& opt, Runner& runner) {
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);
+    else if (plan.to_iso)
+        to_iso(plan, opt, runner, clock);
     else
         to_squashfs(plan, opt, clock);
     clock.stop();
