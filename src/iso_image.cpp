@@ -60,10 +60,11 @@ constexpr uint8_t kEfiPlatformId = 0xef;
 // the core, bit 9 GRUB's own boot info (the core's address at byte 1012):
 // what grub-mkrescue asks xorriso for (-boot-info-table --grub2-boot-info).
 constexpr int kGrubBootInfo = (1 << 0) | (1 << 9);
-// iso_write_opts_set_system_area options, MBR type: bit 0 a partition 1
-// from block 1 over the ISO (--protective-msdos-label), bit 14 the core's
-// address patched in for boot_hybrid.img (--grub2-mbr), bit 15 an active
-// partition, which some BIOSes need to boot a disk at all.
+// iso_write_opts_set_system_area options, MBR type: bit 0 a protective
+// partition from block 1 (--protective-msdos-label; 0xEE with the GPT),
+// bit 14 the core's address patched in for boot_hybrid.img (--grub2-mbr),
+// bit 15 an active partition (--mbr-force-bootable), without which some
+// BIOSes do not boot a disk at all.
 constexpr int kHybridMbr = (1 << 0) | (1 << 14) | (1 << 15);
 
 }  // namespace
@@ -107,6 +108,10 @@ IsoWriter::IsoWriter(const IsoSpec& spec) {
     check(iso_write_opts_set_partition_img(o, kEspPartitionNumber, kEfiPartitionType,
                                            const_cast<char*>(spec.esp_image.c_str()), 0),
           "append the ESP image '" + spec.esp_image + "'");
+    // The ESP in a GPT (an EFI System partition) behind a protective MBR
+    // whose dummy partition 2 is active: what Ubuntu and Qubes settled on
+    // after MBR-only and isohybrid layouts failed on some firmware (docs/iso.md).
+    check(iso_write_opts_set_appended_as_gpt(o, 1), "put the ESP in a GPT");
 
     // Lays the image out and starts the writer thread, which waits for reads.
     check(iso_image_create_burn_source(img, o, &source_), "lay out the ISO image");

@@ -3,9 +3,9 @@
 // and Joliet. The tree comes from a directory on this machine; the boot
 // parts are an El Torito BIOS entry (a no-emulation GRUB core in the tree),
 // an El Torito EFI entry that is the appended partition 2 (a FAT image, the
-// ESP), and a system area (GRUB's boot_hybrid.img) with an MBR whose
-// partition 2 is that ESP: one image boots from a DVD and, written raw to a
-// stick, from a disk. docs/iso.md says why this layout.
+// ESP, an EFI System partition of a GPT), and a system area with GRUB's
+// boot_hybrid.img and a protective MBR: one image boots from a DVD and,
+// written raw to a stick, from a disk. docs/iso.md says why this layout.
 #pragma once
 
 #include <cstdint>

@@ -114,7 +114,8 @@ void print_iso_plan(const Plan& plan, std::ostream& os) {
        << "), GRUB's i386-pc and x86_64-efi modules\n";
     os << "  El Torito BIOS: " << kGrubDir << kIsoBiosCore << " (no emulation, GRUB i386-pc-eltorito)\n";
     os << "  El Torito EFI:  partition 2 (the ESP image, " << kEspImageKiB / 1024 << " MiB FAT, EFI/BOOT/BOOTX64.EFI)\n";
-    os << "  System area: GRUB's boot_hybrid.img; MBR partition 1 the ISO (active), 2 the ESP (type 0xEF)\n";
+    os << "  System area: GRUB's boot_hybrid.img, a protective MBR (and an active dummy partition); GPT partition 2 "
+          "the ESP (EFI System)\n";
     os << "Staging: the tree on a tmpfs in the runtime dir; the squashfs as "
        << OutputFile::temp_name_for(iso_squashfs_name(plan.iso_out)) << " until the ISO is written\n";
     os << "Commands:\n";
