@@ -19,6 +19,8 @@
 namespace remaster {
 namespace {
 
+}  // namespace
+
 // libisofs keeps global state (its message queue, character sets): set up
 // once per process, on first use, and never torn down while images exist.
 void init_libisofs() {
@@ -30,6 +32,8 @@ void init_libisofs() {
                                 const_cast<char*>("remaster: libisofs: "));
     });
 }
+
+namespace {
 
 // A libisofs result: < 0 is an error code with a message of its own.
 void check(int ret, const std::string& what) {

@@ -26,6 +26,9 @@ struct IsoSpec {
     std::string system_area;  // GRUB's boot_hybrid.img on this machine: the MBR's boot code
 };
 
+// libisofs' global state, set up on first use, once per process.
+void init_libisofs();
+
 // The ISO's UUID for a snapshot id ("20261201-183927" -> "2026-12-01-18-39-27-00").
 std::string iso_uuid_for(const std::string& snapshot_id);
 

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
 
     std::string on, name;
     CLI::App* verify = app.add_subcommand("verify", "Check every file on a stick against the checksums written with it");
-    verify->add_option("--on", on, "The stick: a device or an image file")->required();
+    verify->add_option("--on", on, "The stick: a device or an image file; or an ISO made with snapshot --iso")->required();
     CLI::App* profile = app.add_subcommand("profile", "Manage persistence profiles: each keeps its own changes");
     profile->require_subcommand(1);
     std::map<std::string, CLI::App*> profile_cmds;

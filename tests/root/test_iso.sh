@@ -8,6 +8,8 @@
 # directory, too little space) are refused by the plan with one message and
 # exit code, with nothing written; an output below the root is left out of
 # the scan; Ctrl-C leaves no partial ISO, temporary or mount behind.
+# `remaster verify --on` the ISO passes, and fails naming the squashfs once
+# one byte of it is changed.
 # Booting it is tests/vm/test_boot_iso.sh.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -102,5 +104,15 @@ check "one snapshot in the ISO" test "$(wc -l <<<"$snap")" -eq 1
 check "its files match its SHA256SUMS" bash -c 'cd "$1" && sha256sum --quiet -c SHA256SUMS' _ "$snap"
 check "SHA256SUMS lists the squashfs, kernel and initramfs" test "$(wc -l <"$snap/SHA256SUMS")" -eq 3
 check "snapshot.info is there" test -s "$snap/snapshot.info"
+
+# --- remaster verify --on the ISO (read through libisofs, not mounted) --------
+check "verify passes on the ISO" "$REMASTER" verify --on "$iso" --quiet
+lba=$(xorriso -indev "$iso" -find /remaster -name filesystem.squashfs -exec report_lba 2>/dev/null |
+    awk -F' *, *' '/^File data lba/ { print $2; exit }')
+printf 'X' | dd of="$iso" bs=1 seek=$((lba * 2048 + 4096)) conv=notrunc status=none
+rc=0
+out=$("$REMASTER" verify --on "$iso" 2>&1) || rc=$?
+check "one byte changed in the squashfs: verify fails" test "$rc" -eq 1
+check "... naming the file" grep -q "is damaged: $(basename "$snap")/filesystem.squashfs: checksum mismatch" <<<"$out"
 
 summary
