@@ -66,27 +66,25 @@ void add_own_output(const std::string& root, const std::string& out, std::vector
         own_outputs.push_back(literal_pattern(relative_to_root(p, root)));
 }
 
-// --squashfs FILE (or --iso FILE, into `out`): where it goes, and whether
-// it can. Returns our own outputs below the root (the file and its
-// temporary), to exclude.
+// --squashfs FILE: where it goes, and whether it can. Returns our own
+// outputs below the root (the file and its temporary), to exclude.
 std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squashfs, Problems& problems,
-                                           std::string& hint, std::string Plan::*out = &Plan::squashfs_out) {
+                                           std::string& hint) {
     struct stat st;
-    std::string& path = plan.*out;
-    path = absolute_path(squashfs);
-    const std::string dir = path.empty() ? "" : parent_path(path);
-    if (path.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    plan.squashfs_out = absolute_path(squashfs);
+    const std::string dir = plan.squashfs_out.empty() ? "" : parent_path(plan.squashfs_out);
+    if (plan.squashfs_out.empty() || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
         problems.push_back("The output directory for '" + squashfs + "' does not exist");
         if (hint.empty()) hint = "Create the directory first, or choose another output path.";
     } else if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0) {
         problems.push_back("The output directory '" + dir + "' is not writable (read-only filesystem?)");
-    } else if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    } else if (::stat(plan.squashfs_out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
         problems.push_back("The output '" + squashfs + "' exists and is not a regular file");
-    } else if (path == plan.root || path_below(plan.root, path)) {
+    } else if (plan.squashfs_out == plan.root || path_below(plan.root, plan.squashfs_out)) {
         problems.push_back("The output '" + squashfs + "' cannot hold the root being snapshotted");
     }
     std::vector<std::string> own;
-    add_own_output(plan.root, path, own);
+    add_own_output(plan.root, plan.squashfs_out, own);
     return own;
 }
 
@@ -104,7 +102,10 @@ std::vector<std::string> plan_iso_out(Plan& plan, const Options& opt, Problems& 
                            " to make a stick on it, or dd the ISO onto it afterwards)");
         return {};
     }
-    auto own = plan_squashfs_out(plan, opt.iso, problems, hint, &Plan::iso_out);
+    // The same checks as for a squashfs output; the path is the ISO's.
+    auto own = plan_squashfs_out(plan, opt.iso, problems, hint);
+    plan.iso_out = std::move(plan.squashfs_out);
+    plan.squashfs_out.clear();
     add_own_output(plan.root, iso_squashfs_name(plan.iso_out), own);
     struct statvfs vfs;
     if (problems.empty() && ::statvfs(parent_path(plan.iso_out).c_str(), &vfs) == 0 &&
@@ -169,6 +170,8 @@ Plan make_plan(const Options& opt) {
     plan.to_iso = !opt.iso.empty() && opt.to.empty() && opt.squashfs.empty();
     if (plan.to_iso) own_outputs = plan_iso_out(plan, opt, problems, hint);
     if (plan.to_iso && root_ok) plan.stick = plan_iso_system(opt, plan.root, problems);
+    if (plan.to_iso && !opt.image_size.empty())
+        problems.push_back("--size is for an image file made with --to; an ISO is as big as what it holds");
     const std::vector<MountEntry> mounts = read_mount_table();
     plan.to_stick = !opt.to.empty() && opt.iso.empty();
     if (plan.to_stick && root_ok) {

@@ -35,6 +35,7 @@ refused() {
 # --- bad input: refused by the plan ---------------------------------------
 refused "--iso with --to" 3 "leave out --to" --iso "$iso" --to "$work/out/stick.img"
 refused "--iso with --squashfs" 3 "leave out --squashfs" --iso "$iso" --squashfs "$work/out/x.sqfs"
+refused "--iso with --size" 3 "--size is for an image file made with --to" --iso "$iso" --size 2G
 blockdev=$(find /dev -maxdepth 1 -name 'loop[0-9]*' -type b | head -n 1)
 refused "--iso on a block device" 3 "is a block device; --iso writes an image file (use --to $blockdev" --iso "$blockdev"
 refused "--iso in a missing directory" 3 "The output directory for '$work/out/nope/live.iso' does not exist" \
