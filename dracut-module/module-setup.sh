@@ -22,7 +22,7 @@ installkernel() {
     # machines other than the one it was made on.
     hostonly='' instmods squashfs overlay loop ext4 vfat isofs \
         nls_cp437 nls_iso8859-1 nls_utf8 \
-        usb-storage uas sd_mod sr_mod nvme ahci \
+        usb-storage uas sd_mod sr_mod cdrom nvme ahci ata_piix \
         virtio_blk virtio_scsi virtio_pci \
         xhci-hcd xhci-pci ehci-hcd ehci-pci ohci-hcd ohci-pci uhci-hcd \
         sdhci sdhci-pci mmc_block

@@ -52,6 +52,17 @@ remaster_uuid() {
     getarg rd.remaster.uuid= | tr 'A-F' 'a-f'
 }
 
+# args: none. Prints the filesystem of the medium: iso9660 for an ISO image
+# (remaster snapshot --iso), whose UUID is its volume time,
+# YYYY-MM-DD-hh-mm-ss-cc, a form no ext4 UUID (8-4-4-4-12 hex digits) has;
+# ext4 for a stick's data partition.
+remaster_medium_fstype() {
+    case "$(remaster_uuid)" in
+        [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]) echo iso9660 ;;
+        *) echo ext4 ;;
+    esac
+}
+
 # args: none. Prints the seconds to wait for the stick (default 60).
 remaster_timeout() {
     _t=$(getarg rd.remaster.timeout=)
@@ -429,6 +440,10 @@ remaster_boot_mode() {
         remaster_say "rd.remaster.persist=$_persist is ignored: it cannot be combined with rd.remaster.ram; this boot keeps changes in RAM only"
         _persist=
     fi
+    if [ -n "$_persist" ] && [ "$(remaster_medium_fstype)" = iso9660 ]; then
+        remaster_say "rd.remaster.persist=$_persist is ignored: an ISO image is read-only; this boot keeps changes in RAM only"
+        _persist=
+    fi
 }
 
 # args: device, filesystem UUID (for the message), seconds. Waits until the
@@ -449,17 +464,23 @@ remaster_wait_device() {
 
 # args: none. Loads what the mounts need, where they are modules.
 remaster_load_modules() {
-    for _lm in loop squashfs overlay ext4; do
+    for _lm in loop squashfs overlay ext4 isofs sr_mod; do
         modprobe -q "$_lm" || :
     done
 }
 
 # args: device, filesystem UUID (for messages), mount point, persistence
 # profile or empty. Mounts the stick's data partition there: read-write for
-# persistence, else read-only; nothing when something is mounted there.
+# persistence, else read-only; an ISO image read-only (remaster_boot_mode
+# turned persistence off for it); nothing when something is mounted there.
 remaster_mount_medium() {
     remaster_mounted "$3" && return 0
-    if [ -n "$4" ]; then
+    if [ "$(remaster_medium_fstype)" = iso9660 ]; then
+        if ! mount -t iso9660 -o ro "$1" "$3"; then
+            remaster_fail "cannot mount $1 (UUID $2) read-only as iso9660 on $3"
+            return 1
+        fi
+    elif [ -n "$4" ]; then
         # Persistence writes the stick; noatime spares it the reads.
         if ! mount -t ext4 -o rw,noatime "$1" "$3"; then
             remaster_fail "rd.remaster.persist=$4: cannot mount $1 (UUID $2) read-write as ext4 on $3. Is the stick write-protected? Boot without rd.remaster.persist to use it read-only."

@@ -4,8 +4,10 @@
 # time, CPU time, peak RSS, output size and the ratios side by side. Then a
 # phase breakdown of `snapshot --to IMAGE` (its --timings), then the same
 # snapshot again onto that stick (a layer) and once more with --full (a new
-# base that copies the old blocks), against the first.
+# base that copies the old blocks), against the first; and `snapshot --iso`
+# against --squashfs and against mksquashfs + xorriso by hand.
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
+#   ISO=0 leaves out the --iso comparison; LEVELS= PHASES=0 runs only it.
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
 #   machine disturbs the comparison less; NICE=0 to run as is),
@@ -83,6 +85,37 @@ for level in $levels; do
   echo "  (each run, wall cpu rss_KiB bytes) remaster: $(paste -sd'|' "$r")"
   echo "                                   mksquashfs: $(paste -sd'|' "$m")"
 done
+
+# --iso against --squashfs of the same root, and against the same by hand:
+# mksquashfs, then xorriso packing that squashfs alone (no kernel, initramfs
+# or GRUB). The ISO should cost little more than its squashfs plus dracut.
+if [[ ${ISO:-1} == 1 ]]; then
+  echo
+  echo "snapshot --iso against --squashfs and by hand (one run each, caches dropped, zstd:3):"
+  measure iso "$remaster" snapshot --root "$root" --jobs "$jobs" --quiet --timings --iso OUT
+  iso_phases=$(sed -n 's/^remaster: timings: //p' "$out/stderr")
+  measure sqfs "$remaster" snapshot --root "$root" --jobs "$jobs" --quiet --squashfs OUT
+  measure hand-sqfs sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
+    -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
+  mv "$out/img" "$out/hand.sqfs"
+  measure hand-iso sh -c 'xorriso -as mkisofs -quiet -iso-level 3 -R -J -o "$1" -graft-points \
+    "/remaster/x/filesystem.squashfs=$2" && sync "$1"' xorriso OUT "$out/hand.sqfs"
+  rm -f "$out/hand.sqfs"
+  # args: label, then the files of $out whose runs add up to it
+  iso_row() {
+    local label=$1 wall=0 size=0 f
+    shift
+    for f in "$@"; do
+      wall=$(echo "$wall + $(cut -d' ' -f1 "$out/$f")" | bc)
+      size=$(cut -d' ' -f4 "$out/$f")
+    done
+    printf '  %-46s %8.2f s %9.1f MiB\n' "$label" "$wall" "$(echo "$size / 1048576" | bc -l)"
+  }
+  iso_row "remaster --iso (squash, initramfs, GRUB, ISO)" iso
+  iso_row "remaster --squashfs" sqfs
+  iso_row "mksquashfs + xorriso (the squashfs only)" hand-sqfs hand-iso
+  echo "  --iso phases: $iso_phases"
+fi
 
 [[ $phases == 1 ]] || exit 0
 # Phase breakdown: one `snapshot --timings --to IMAGE` with the default

@@ -6,12 +6,13 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
-  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2
+  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2 libisofs-dev
   # run time: making the stick
   dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
+  xorriso  # reads back the El Torito catalogue of --iso images (tests/root/test_iso.sh)
   # fuzzing the parsers
   clang libclang-rt-14-dev
 )

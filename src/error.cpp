@@ -15,8 +15,9 @@ namespace {
 
 int specificity(Exit code) {
     switch (code) {
-        case Exit::unsafe_target: return 3;
-        case Exit::missing: return 2;
+        case Exit::unsafe_target: return 4;
+        case Exit::missing: return 3;
+        case Exit::no_space: return 2;  // the plan's space checks (--iso)
         case Exit::bad_input: return 1;
         default: return 0;
     }

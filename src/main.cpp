@@ -32,6 +32,7 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
                               "only when confirmed, like a device)");
     auto* sq = cmd.add_option("--squashfs", o.squashfs, "Only write the squashfs image of the root to FILE");
     to->excludes(sq);
+    cmd.add_option("--iso", o.iso, "Write a hybrid ISO image to FILE: boots as a DVD, in a VM, or written raw to a stick (BIOS and UEFI)");
     cmd.add_option("--mode", o.mode,
                    "backup: keep users, homes and secrets (default); clean: also drop machine-id, ssh host keys, "
                    "network secrets, logs, caches and shell history (the host's crypttab, swap and resume are commented out "
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
         "remaster turns the Linux system you are running into a bootable live USB stick.\n\n"
         "  remaster snapshot --to /dev/sdb            the running system, live on a stick\n"
         "  remaster snapshot --to stick.img           the same as a disk image file\n"
+        "  remaster snapshot --iso live.iso           a hybrid ISO: a VM's CD-ROM, a DVD, or dd onto a stick\n"
         "  remaster snapshot --squashfs root.sqfs     just the compressed image of the system\n"
         "  remaster snapshot --root /srv/chroot --squashfs out.sqfs   another root or any directory tree\n\n"
         "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
 
     std::string on, name;
     CLI::App* verify = app.add_subcommand("verify", "Check every file on a stick against the checksums written with it");
-    verify->add_option("--on", on, "The stick: a device or an image file")->required();
+    verify->add_option("--on", on, "The stick: a device or an image file; or an ISO made with snapshot --iso")->required();
     CLI::App* profile = app.add_subcommand("profile", "Manage persistence profiles: each keeps its own changes");
     profile->require_subcommand(1);
     std::map<std::string, CLI::App*> profile_cmds;

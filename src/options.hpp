@@ -18,6 +18,7 @@ struct Options {
     std::string root = "/";
     std::string to;        // block device or image file: the stick
     std::string squashfs;  // just the image
+    std::string iso;       // a hybrid ISO image file
     Mode mode = Mode::backup;
     std::vector<std::string> excludes;
     std::string compress = "zstd:3";

@@ -1,6 +1,7 @@
 #include "plan.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 
 #include "bytes.hpp"
 #include "error.hpp"
+#include "iso_output.hpp"
 #include "medium.hpp"
 #include "output_file.hpp"
 #include "paths.hpp"
@@ -86,6 +88,34 @@ std::vector<std::string> plan_squashfs_out(Plan& plan, const std::string& squash
     return own;
 }
 
+// The least free space an ISO's directory must have to begin: the kernel,
+// initramfs and GRUB alone take that. The real need is checked once the
+// size of the system is known (snapshot.cpp, to_iso), before the squash.
+constexpr uint64_t kIsoLeastFree = 64ull << 20;
+
+// --iso FILE: an image file, never a device; plus the squashfs' temporary
+// beside it, both left out of the scan when below the root.
+std::vector<std::string> plan_iso_out(Plan& plan, const Options& opt, Problems& problems, std::string& hint) {
+    struct stat st;
+    if (::stat(opt.iso.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+        problems.push_back("--iso '" + opt.iso + "' is a block device; --iso writes an image file (use --to " + opt.iso +
+                           " to make a stick on it, or dd the ISO onto it afterwards)");
+        return {};
+    }
+    // The same checks as for a squashfs output; the path is the ISO's.
+    auto own = plan_squashfs_out(plan, opt.iso, problems, hint);
+    plan.iso_out = std::move(plan.squashfs_out);
+    plan.squashfs_out.clear();
+    add_own_output(plan.root, iso_squashfs_name(plan.iso_out), own);
+    struct statvfs vfs;
+    if (problems.empty() && ::statvfs(parent_path(plan.iso_out).c_str(), &vfs) == 0 &&
+        static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize < kIsoLeastFree)
+        problems.add(Exit::no_space, "Not enough space in '" + parent_path(plan.iso_out) + "' for an ISO: " +
+                                         format_bytes(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize) +
+                                         " free, the boot files alone need " + format_bytes(kIsoLeastFree));
+    return own;
+}
+
 }  // namespace
 
 Plan make_plan(const Options& opt) {
@@ -106,8 +136,12 @@ Plan make_plan(const Options& opt) {
     else if (!S_ISDIR(st.st_mode))
         problems.push_back("The root '" + opt.root + "' is not a directory");
 
-    if (opt.to.empty() == opt.squashfs.empty())
-        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick) or --squashfs FILE (just the image)");
+    if (!opt.iso.empty() && !(opt.to.empty() && opt.squashfs.empty()))
+        problems.push_back(std::string("--iso writes the whole bootable image by itself: leave out ") +
+                           (opt.to.empty() ? "--squashfs" : "--to") + " (one output per run)");
+    else if (opt.iso.empty() && opt.to.empty() == opt.squashfs.empty())
+        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick), --iso FILE (a hybrid ISO) or "
+                           "--squashfs FILE (just the image)");
 
     unsigned jobs = 0;
     if (!opt.jobs.empty()) check_jobs(opt.jobs, jobs, problems);
@@ -133,8 +167,13 @@ Plan make_plan(const Options& opt) {
 
     std::vector<std::string> own_outputs;
     if (!opt.squashfs.empty()) own_outputs = plan_squashfs_out(plan, opt.squashfs, problems, hint);
+    plan.to_iso = !opt.iso.empty() && opt.to.empty() && opt.squashfs.empty();
+    if (plan.to_iso) own_outputs = plan_iso_out(plan, opt, problems, hint);
+    if (plan.to_iso && root_ok) plan.stick = plan_iso_system(opt, plan.root, problems);
+    if (plan.to_iso && !opt.image_size.empty())
+        problems.push_back("--size is for an image file made with --to; an ISO is as big as what it holds");
     const std::vector<MountEntry> mounts = read_mount_table();
-    plan.to_stick = !opt.to.empty();
+    plan.to_stick = !opt.to.empty() && opt.iso.empty();
     if (plan.to_stick && root_ok) {
         plan.stick = plan_stick(opt, plan.root, mounts, problems);
         if (plan.stick.image_file) add_own_output(plan.root, plan.stick.target, own_outputs);
@@ -163,6 +202,7 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     os << "Plan (dry run: nothing is mounted or written)\n";
     os << "  root:      " << plan.root << "\n";
     if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
+    if (plan.to_iso) os << "  iso:       " << plan.iso_out << " (hybrid: a DVD, a VM's CD-ROM, or dd onto a stick)\n";
     if (plan.to_stick) {
         const StickPlan& s = plan.stick;
         os << "  adapter:   " << s.adapter->family() << " (" << printable(s.adapter_why) << "; " << printable(s.os_name)

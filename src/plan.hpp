@@ -29,7 +29,9 @@ struct Plan {
     SquashOptions squash;
     std::string squashfs_out;  // absolute final path, when --squashfs
     bool to_stick = false;     // --to
-    StickPlan stick;           // when to_stick
+    StickPlan stick;           // when to_stick or to_iso (no target then)
+    std::string iso_out;       // absolute final path, when --iso
+    bool to_iso = false;       // --iso
     std::string cache_dir;     // absolute; empty: --no-cache
 };
 

@@ -317,6 +317,21 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     return sp;
 }
 
+StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems& problems) {
+    StickPlan sp;
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = new_snapshot_id();
+    if (!plan_system(sp, opt, root, problems)) return sp;
+    sp.other_kernels.clear();  // one snapshot, one kernel: the menu has live, ram and check
+    sp.grub_bios_setup = sp.adapter->grub_bios_setup(root);
+    plan_tools(sp, root, problems);
+    for (const char* f : {"cdboot.img", "boot_hybrid.img"})
+        if (!exists_in(root, std::string("/usr/lib/grub/i386-pc/") + f))
+            problems.add(Exit::missing, std::string("GRUB's i386-pc/") + f + " is missing in the root (" +
+                                            sp.adapter->install_hint("grub-i386-pc") + ")");
+    return sp;
+}
+
 void confirm_wipe(const std::string& target, bool yes) {
     if (yes) return;
     struct stat st {};

@@ -42,6 +42,10 @@ struct StickPlan {
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
                      Problems& problems);
 
+// The same for --iso, which has no target: the system, its newest kernel
+// (an ISO holds one), the tools, and GRUB's El Torito and hybrid MBR images.
+StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems& problems);
+
 // Read-only, partition-instead-of-disk and fixed-disk problems of a target
 // block device. (What uses it, holders included: device_uses().)
 std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);

@@ -15,8 +15,9 @@
 #include "file_copy.hpp"
 #include "file_manifest.hpp"
 #include "grub_script.hpp"
-#include "initramfs_cache.hpp"
+#include "initramfs_build.hpp"
 #include "interrupt.hpp"
+#include "iso_output.hpp"
 #include "layer_plan.hpp"
 #include "layering.hpp"
 #include "log.hpp"
@@ -114,6 +115,7 @@ void dry_run(const Plan& plan) {
         log::warn() << "cannot read '" << printable(d) << "' as a normal user: not listed (a real run is as root)";
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
+    if (plan.to_iso) print_iso_plan(plan, std::cout);
 }
 
 void report_dropped(const SquashReport& report) {
@@ -262,10 +264,8 @@ std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
                                                    const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
                                                    Layer& layer) {
     const StickPlan& sp = plan.stick;
-    const InitramfsCache cache(plan.cache_dir);
-    const bool omit_resume = dracut_has_module(view.path(), "resume");
+    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner);
     std::map<std::string, std::string> reused_sums;
-    bool chroot_ready = false;
     for (const Kernel& k : all_kernels(sp)) {
         const bool is_default = k.version == sp.kernel.version;
         const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module", scrubbed);
@@ -279,22 +279,7 @@ std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
             continue;
         }
         copy_file(view.at(k.image), snap.file(slot.kernel_file));
-        const Command dracut = dracut_command(view.path(), k.version, kInitramfsInView, omit_resume);
-        const std::string key = InitramfsCache::key(inputs, dracut.argv);
-        if (cache.fetch(key, snap.file(slot.initrd_file))) {
-            log::info() << "The initramfs for " << k.version << " was built from the same files before: taken from "
-                        << cache.image_path(key);
-            continue;
-        }
-        if (!chroot_ready) {
-            view.prepare_chroot();
-            install_dracut_module(datadir, view.path());
-            chroot_ready = true;
-        }
-        log::info() << "Building the initramfs for " << k.version << " (dracut, generic) ...";
-        runner.run(dracut);
-        copy_file(view.at(kInitramfsInView), snap.file(slot.initrd_file));
-        cache.store(key, snap.file(slot.initrd_file));
+        initramfs.make(k, inputs, snap.file(slot.initrd_file));
     }
     return reused_sums;
 }
@@ -415,6 +400,44 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
                 << snap.id() << ")";
 }
 
+// --iso: one snapshot in a stick's layout on a staging medium, with GRUB
+// for BIOS and UEFI from the root, streamed into a hybrid ISO (iso_output.hpp).
+void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
+    const std::string datadir = data_dir();
+    const MenuTemplates templates = load_menu_templates(datadir + "/grub.d");
+    RuntimeDir run;
+    // View, scrub and scan, as for --squashfs.
+    clock.start("view");
+    View view(run, plan.root, plan.view_mounts.composed);
+    int64_t scanned_ns = 0;
+    const auto tree = scrub_and_scan(view, plan, clock, scanned_ns);
+    // Room for the squashfs and then the ISO beside it, before anything is written.
+    check_iso_space(plan.iso_out, 2 * minimum_stick_size(totals(*tree), view.path(), {plan.stick.kernel}),
+                    "the squashfs and the ISO made from it");
+    IsoStage stage(run, plan.iso_out, plan.stick.snapshot_id, view.path());
+    clock.start("squash");
+    const SquashReport report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet);
+    clock.start("initramfs");
+    const std::string inputs = initramfs_fingerprint(manifest_of(*tree, scanned_ns), plan.stick.kernel.version,
+                                                     datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
+    make_iso_boot_files(view, plan, datadir, inputs, runner, stage);
+    clock.start("install");
+    install_iso_grub(view, stage, plan, templates, runner);
+    // Checksums, snapshot.info and the menu (live, ram, check), as on a stick.
+    clock.start("checksums");
+    write_sums(stage.snap());
+    Layer layer;
+    layer.data_bytes = totals(*tree).data_bytes;
+    write_snapshot_info(stage.medium(), snapshot_info(plan, opt, stage.snap().id(), layer));
+    install_stick_menu(stage.medium(), render_stick_menu(templates, stage.medium(), stage.uuid(), runner, kEntryLive));
+    clock.start("iso");
+    const uint64_t size = write_iso(stage, view, plan.iso_out, opt.quiet);
+    clock.start("cleanup");
+    view.close();
+    log::info() << "Wrote " << plan.iso_out << ": " << format_bytes(size) << " (squashfs " << format_bytes(report.image_bytes)
+                << "), UUID " << stage.uuid();
+}
+
 }  // namespace
 
 void snapshot(const Options& opt, Runner& runner) {
@@ -428,6 +451,8 @@ void snapshot(const Options& opt, Runner& runner) {
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);
+    else if (plan.to_iso)
+        to_iso(plan, opt, runner, clock);
     else
         to_squashfs(plan, opt, clock);
     clock.stop();

@@ -15,6 +15,7 @@
 #include "data_dir.hpp"
 #include "device_use.hpp"
 #include "error.hpp"
+#include "iso_reader.hpp"
 #include "layering.hpp"
 #include "log.hpp"
 #include "recovery.hpp"
@@ -115,6 +116,7 @@ bool profile_exists(const Stick& s, const std::string& name) {
 }  // namespace
 
 void verify_stick(const std::string& target) {
+    if (is_iso_image(target)) return verify_iso(target);  // read through libisofs, not mounted
     OpenStick s(target, StickAccess::read);
     std::vector<std::string> bad;
     size_t checked = 0;

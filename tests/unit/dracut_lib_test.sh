@@ -364,5 +364,29 @@ check "a stick that does not appear fails after the timeout" no_stick
 bad_layers() { ! lower "$boot rd.remaster.layers=/etc" && not_called mount; }
 check "a malformed rd.remaster.layers fails before the stick is touched" bad_layers
 
+# An ISO (snapshot --iso): found by its iso9660 UUID, the volume time.
+isouuid=2026-12-01-18-55-45-00
+ln -s "$(readlink -f "$work/by-uuid/$uuid")" "$work/by-uuid/$isouuid" 2> /dev/null ||
+    cp -a "$work/by-uuid/$uuid" "$work/by-uuid/$isouuid"
+iso="root=remaster rd.remaster.uuid=$isouuid rd.remaster.dir=/remaster/3 rd.remaster.timeout=1"
+I=$work/by-uuid/$isouuid
+fstype_is() { CMDLINE="root=remaster rd.remaster.uuid=$1" && same "$2" "$(remaster_medium_fstype)"; }
+check "an ISO 9660 UUID is an iso9660 medium" fstype_is "$isouuid" iso9660
+check "an ext4 UUID is a stick" fstype_is "$uuid" ext4
+check "a UUID of the ISO form but too short is a stick" fstype_is 2026-12-01-18-55-45 ext4
+iso_boot() {
+    lower "$iso" && calls_are "mount -t iso9660 -o ro $I $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"
+}
+check "an ISO is mounted read-only as iso9660" iso_boot
+iso_persist() {
+    lower "$iso rd.remaster.persist=p" && called "mount -t iso9660 -o ro" && not_called "--bind" &&
+        called "remaster-rw $R/rw"
+}
+check "persistence on an ISO is ignored: changes stay in RAM" iso_persist
+iso_ram() { lower "$iso rd.remaster.ram" && called "mount -t iso9660 -o ro" && called "$R/ram/filesystem.squashfs"; }
+check "an ISO copied to RAM mounts the copy" iso_ram
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

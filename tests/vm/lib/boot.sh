@@ -7,7 +7,8 @@
 #
 # TCG only (KVM hangs guests on these machines). The image is opened with
 # -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default)
-# or usb attaches the stick as a virtio disk or as a USB stick on xHCI.
+# or usb attaches the stick as a virtio disk or as a USB stick on xHCI;
+# cdrom attaches an ISO image as a CD-ROM (AHCI) and boots from it.
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -24,8 +25,10 @@ boot_image() {
 	usb) qemu+=(-device "qemu-xhci,id=xhci"
 		-drive "file=$image,format=raw,if=none,id=stick"
 		-device "usb-storage,bus=xhci.0,drive=stick,bootindex=0") ;;
+	cdrom) qemu+=(-drive "file=$image,format=raw,media=cdrom,if=none,id=cd"
+		-device "ide-cd,drive=cd,bootindex=0") ;;
 	*)
-		echo "boot_image: REMASTER_VM_BUS must be virtio or usb" >&2
+		echo "boot_image: REMASTER_VM_BUS must be virtio, usb or cdrom" >&2
 		return 2
 		;;
 	esac

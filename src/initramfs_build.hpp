@@ -1,0 +1,36 @@
+// Adapt: the generic initramfs with our dracut module for one kernel of the
+// view, copied from this machine's cache (initramfs_cache.hpp) when one was
+// built from the same inputs, else built by the root's dracut in a chroot of
+// the view and kept in the cache. A stick and an ISO get theirs this way.
+#pragma once
+
+#include <string>
+
+#include "initramfs_cache.hpp"
+
+namespace remaster {
+
+class Runner;
+class View;
+struct Kernel;
+
+class InitramfsBuilder {
+public:
+    // `datadir`: where our dracut module is; `cache_dir` "" for --no-cache.
+    InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner);
+
+    // Writes the initramfs of `k` to `out` (outside the view). `inputs`: the
+    // fingerprint of the files it is built from (layering.hpp
+    // initramfs_fingerprint).
+    void make(const Kernel& k, const std::string& inputs, const std::string& out);
+
+private:
+    View& view_;
+    std::string datadir_;
+    InitramfsCache cache_;
+    Runner& runner_;
+    bool omit_resume_;
+    bool chroot_ready_ = false;  // the view's chroot mounts and our module are in place
+};
+
+}  // namespace remaster
