@@ -69,6 +69,13 @@ StickPaths stick_paths(const std::string& snapshot_dir, const std::string& disk,
             snapshot_dir};
 }
 
+// Which UEFI chain the stick gets, in words (--dry-run and the run's log).
+std::string uefi_chain_words(const StickPlan& s) {
+    if (s.signed_chain)
+        return "boots with Secure Boot on: shim " + s.signed_chain->shim + " and the signed GRUB " + s.signed_chain->grub;
+    return "an unsigned GRUB image: boots only with Secure Boot off";
+}
+
 void print_stick_commands(const Plan& plan, std::ostream& os) {
     const StickPlan& s = plan.stick;
     const std::string disk = s.image_file ? "/dev/loopN" : s.target;
@@ -86,6 +93,9 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
         os << "  " << format_command(dracut_command(p.view, k.version, kInitramfsInView,
                                                    dracut_has_module(plan.root, "resume"))) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
+    if (s.signed_chain)
+        for (const auto& c : signed_chain_commands(p, *s.signed_chain)) os << "  " << format_command(c) << "\n";
+    os << "UEFI: " << uefi_chain_words(s) << "\n";
     const std::string args = grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args));
     os << "Boot entry: linux " << snap.kernel() << " " << args << "\n";
     for (const auto& k : s.other_kernels)
@@ -308,6 +318,13 @@ void install_grub(View& view, const Stick& stick, const SnapshotDir& snap, const
     Mount target_bind = Mount::bind(stick.root(), view.at(kTargetInView), false);
     write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
     for (const auto& c : grub_commands(paths, *sp.adapter, sp.grub_bios_setup)) runner.run(c);
+    if (sp.signed_chain) {
+        // Secure Boot: shim and the signed GRUB replace the unsigned image.
+        const std::string early = fill_template(templates.early, {{"UUID", paths.uuid}});
+        write_file_atomic(view.at(kSignedConfigInView), signed_grub_config(early));
+        for (const auto& c : signed_chain_commands(paths, *sp.signed_chain)) runner.run(c);
+    }
+    log::info() << "UEFI: " << uefi_chain_words(sp);
     target_bind.unmount();
 }
 
