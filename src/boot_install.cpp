@@ -105,13 +105,11 @@ std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChai
                                    {chain.grub, "grubx64.efi"},
                                    {chain.mok_manager, "mmx64.efi"}})
         mtools({"mcopy", "-o", "-i", p.esp, p.view + from, "::/EFI/BOOT/" + to});
-    // The config's directories, below EFI/BOOT (which exists by now) or not.
+    // The config's directories, each parent first; grub_commands made EFI/BOOT.
     std::vector<std::string> mmd = {"mmd", "-i", p.esp};
-    const std::string dir = chain.config.substr(0, chain.config.rfind('/'));
-    for (size_t at = dir.find('/', 1); at != std::string::npos || !dir.empty(); at = dir.find('/', at + 1)) {
-        const std::string d = dir.substr(0, at);
+    for (size_t at = chain.config.find('/', 1); at != std::string::npos; at = chain.config.find('/', at + 1)) {
+        const std::string d = chain.config.substr(0, at);
         if (d != "/EFI" && d != "/EFI/BOOT") mmd.push_back("::" + d);
-        if (at == std::string::npos) break;
     }
     if (mmd.size() > 3) mtools(mmd);
     mtools({"mcopy", "-o", "-i", p.esp, p.view + kSignedConfigInView, "::" + chain.config});

@@ -340,6 +340,18 @@ SnapshotInfo snapshot_info(const Plan& plan, const Options& opt, const std::stri
     return info;
 }
 
+// snapshot.info's secure_boot: "yes" when the snapshot boots with Secure
+// Boot on. A new stick gets the root's signed chain or not; a snapshot added
+// to a stick boots through the ESP as the stick was made (recorded by its
+// newest snapshot), and its kernel is signed only if its root has the chain.
+// "" when that is not known (a stick made before this was recorded).
+std::string secure_boot_field(const StickPlan& sp, const std::vector<SnapshotInfo>& snaps, bool add_to_existing) {
+    if (!add_to_existing) return sp.signed_chain ? "yes" : "no";
+    const std::string esp = snaps.empty() ? "" : snaps.front().get("secure_boot");
+    if (esp.empty()) return "";
+    return esp == "yes" && sp.signed_chain ? "yes" : "no";
+}
+
 // A full stick says what to do: the previous snapshot still boots; an image
 // of a --size too small names the size it needs (`needed`).
 [[noreturn]] void rethrow_with_space_hint(const Error& e, const StickPlan& sp, bool add_to_existing, uint64_t needed) {
@@ -413,7 +425,10 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // rendered and checked while the snapshot is still unfinished (a failure
     // removes it), then installed atomically: until this rename the stick
     // boots what it booted before.
-    write_snapshot_info(*stick, snapshot_info(plan, opt, snap.id(), layer));
+    SnapshotInfo info = snapshot_info(plan, opt, snap.id(), layer);
+    const std::string sb = secure_boot_field(sp, snaps, add_to_existing);
+    if (!sb.empty()) info.fields["secure_boot"] = sb;
+    write_snapshot_info(*stick, info);
     const std::string default_id = opt.default_boot.empty() ? "" : default_entry_id(opt.default_boot);
     const std::string menu = render_stick_menu(templates, *stick, stick->uuid(), runner, default_id);
     if (!default_id.empty()) write_default_entry(*stick, default_id);
