@@ -344,12 +344,26 @@ SnapshotInfo snapshot_info(const Plan& plan, const Options& opt, const std::stri
 // Boot on. A new stick gets the root's signed chain or not; a snapshot added
 // to a stick boots through the ESP as the stick was made (recorded by its
 // newest snapshot), and its kernel is signed only if its root has the chain.
-// "" when that is not known (a stick made before this was recorded).
+// A stick made before this was recorded has the unsigned image.
+bool stick_has_signed_chain(const std::vector<SnapshotInfo>& snaps) {
+    return !snaps.empty() && snaps.front().get("secure_boot", "no") == "yes";
+}
 std::string secure_boot_field(const StickPlan& sp, const std::vector<SnapshotInfo>& snaps, bool add_to_existing) {
     if (!add_to_existing) return sp.signed_chain ? "yes" : "no";
-    const std::string esp = snaps.empty() ? "" : snaps.front().get("secure_boot");
-    if (esp.empty()) return "";
-    return esp == "yes" && sp.signed_chain ? "yes" : "no";
+    return stick_has_signed_chain(snaps) && sp.signed_chain ? "yes" : "no";
+}
+
+// Adding a snapshot keeps the stick's ESP: one made without the signed chain
+// stays so. require refuses (before the squash; the empty snapshot
+// directory goes with the guard); auto warns when this root has the chain.
+void check_added_secure_boot(const StickPlan& sp, const Options& opt, const std::vector<SnapshotInfo>& snaps) {
+    if (opt.secure_boot == "off" || stick_has_signed_chain(snaps)) return;
+    const std::string why = "the stick '" + sp.target + "' was made without a signed boot chain, and adding a "
+                            "snapshot keeps its boot partition";
+    if (opt.secure_boot == "require")
+        throw Error(Exit::bad_input, "--secure-boot require: " + why,
+                    "Write the stick afresh with --replace (its snapshots are erased). Nothing was added.");
+    if (sp.signed_chain) log::warn() << "this snapshot boots only with Secure Boot off: " << why << " (--replace writes it afresh)";
 }
 
 // A full stick says what to do: the previous snapshot still boots; an image
@@ -390,6 +404,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
     // A layer of changes on the newest snapshot of this system, or a fresh base.
     const auto snaps = list_snapshots(*stick);
+    if (add_to_existing) check_added_secure_boot(sp, opt, snaps);
     Layer layer = plan_layer(*stick, snaps, sp.os_id, plan.root, opt.full || !add_to_existing, *tree, scanned_ns);
     if (layer.delta) {
         clock.start("diff");
