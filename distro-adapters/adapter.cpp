@@ -89,3 +89,13 @@ AdapterChoice choose_adapter(const OsRelease& os) {
 }
 
 }  // namespace remaster
+
+namespace remaster {
+
+std::optional<SignedChain> chain_if_present(const std::string& root, const SignedChain& c) {
+    for (const auto& f : {c.shim, c.grub, c.mok_manager})
+        if (!exists_in(root, f)) return std::nullopt;
+    return c;
+}
+
+}  // namespace remaster

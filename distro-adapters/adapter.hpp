@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,18 @@ namespace remaster {
 struct Kernel {
     std::string version;  // "6.1.0-13-amd64": the modules directory name
     std::string image;    // path of the kernel image relative to the root
+};
+
+// The distribution's Secure Boot chain, paths relative to the root: shim
+// (signed by Microsoft's UEFI CA, trusted by PC firmware), the GRUB image
+// the distribution signed for removable media, and shim's MOK manager.
+// The signed GRUB loads no modules from disk, so it reads a config at a
+// place fixed when it was built: `config`, on the ESP it was loaded from.
+struct SignedChain {
+    std::string shim;         // installed as EFI/BOOT/BOOTX64.EFI
+    std::string grub;         // EFI/BOOT/grubx64.efi: the name shim loads
+    std::string mok_manager;  // EFI/BOOT/mmx64.efi: shim runs it to enroll a key
+    std::string config;       // where that GRUB reads its grub.cfg on the ESP
 };
 
 class Adapter {
@@ -34,7 +47,18 @@ public:
     // "grub-mkimage", "grub-i386-pc", "grub-x86_64-efi", "kernel"): the
     // command a user of this family types.
     virtual std::string install_hint(const std::string& what) const = 0;
+    // The root's signed chain, when all its files are there. Families
+    // without one (Arch) keep the default.
+    virtual std::optional<SignedChain> signed_chain(const std::string& root) const {
+        (void)root;
+        return std::nullopt;
+    }
+    // What gives the root a signed chain: the command to type, or why there is none.
+    virtual std::string signed_chain_hint() const = 0;
 };
+
+// The chain when every file of `c` is in the root; shared by the adapters.
+std::optional<SignedChain> chain_if_present(const std::string& root, const SignedChain& c);
 
 // The adapter for an os-release: ID first, then each word of ID_LIKE.
 // `why` says which field matched. Throws Error(Exit::bad_input) naming the

@@ -74,6 +74,10 @@ public:
         return "pacman -S " + what;
     }
 
+    std::string signed_chain_hint() const override {
+        return "Arch ships no signed boot chain; sign your own with sbctl or enroll a MOK (docs/boot.md)";
+    }
+
 private:
     // /boot/vmlinuz-* below root, as paths relative to it.
     static std::vector<std::string> boot_images(const std::string& root) {

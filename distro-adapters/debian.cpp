@@ -34,6 +34,20 @@ public:
         if (what == "kernel") return "apt install linux-image-amd64";
         return "apt install " + what;
     }
+
+    // shim-signed, shim-helpers-amd64-signed and grub-efi-amd64-signed.
+    // gcdx64 is the image Debian builds for CDs and sticks: its prefix is
+    // /boot/grub on the device it was loaded from, and its built-in config
+    // sources $prefix/grub.cfg when that directory exists (otherwise it
+    // searches every disk for /.disk/info, which another medium might have).
+    // grubx64 would look in /EFI/debian instead. fbx64 is left out on
+    // purpose: shim runs it when it sits beside BOOTX64.EFI, and it would
+    // write boot entries for the stick into the machine's NVRAM.
+    std::optional<SignedChain> signed_chain(const std::string& root) const override {
+        return chain_if_present(root, {"/usr/lib/shim/shimx64.efi.signed", "/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed",
+                                       "/usr/lib/shim/mmx64.efi.signed", "/boot/grub/grub.cfg"});
+    }
+    std::string signed_chain_hint() const override { return "apt install shim-signed grub-efi-amd64-signed"; }
 };
 
 }  // namespace

@@ -39,6 +39,15 @@ public:
         if (what == "kernel") return "dnf install kernel";
         return "dnf install " + what;
     }
+
+    // shim-x64 and grub2-efi-x64 install into the ESP at /boot/efi. Fedora's
+    // GRUB reads grub.cfg from the directory it was loaded from, as
+    // Fedora's own install media have it (EFI/BOOT/grub.cfg).
+    std::optional<SignedChain> signed_chain(const std::string& root) const override {
+        return chain_if_present(root, {"/boot/efi/EFI/fedora/shimx64.efi", "/boot/efi/EFI/fedora/grubx64.efi",
+                                       "/boot/efi/EFI/fedora/mmx64.efi", "/EFI/BOOT/grub.cfg"});
+    }
+    std::string signed_chain_hint() const override { return "dnf install shim-x64 grub2-efi-x64"; }
 };
 
 }  // namespace

@@ -93,6 +93,37 @@ std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const 
     return cmds;
 }
 
+std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChain& chain) {
+    std::vector<Command> cmds;
+    auto mtools = [&](std::vector<std::string> argv) {
+        Command c{std::move(argv)};
+        c.env = {"MTOOLS_SKIP_CHECK=1"};
+        cmds.push_back(std::move(c));
+    };
+    // The files come from the view: the root as squashed, its ESP mount included.
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{chain.shim, "BOOTX64.EFI"},
+                                   {chain.grub, "grubx64.efi"},
+                                   {chain.mok_manager, "mmx64.efi"}})
+        mtools({"mcopy", "-o", "-i", p.esp, p.view + from, "::/EFI/BOOT/" + to});
+    // The config's directories, each parent first; grub_commands made EFI/BOOT.
+    std::vector<std::string> mmd = {"mmd", "-i", p.esp};
+    for (size_t at = chain.config.find('/', 1); at != std::string::npos; at = chain.config.find('/', at + 1)) {
+        const std::string d = chain.config.substr(0, at);
+        if (d != "/EFI" && d != "/EFI/BOOT") mmd.push_back("::" + d);
+    }
+    if (mmd.size() > 3) mtools(mmd);
+    mtools({"mcopy", "-o", "-i", p.esp, p.view + kSignedConfigInView, "::" + chain.config});
+    return cmds;
+}
+
+std::string signed_grub_config(const std::string& early_cfg) {
+    std::string cfg = early_cfg;
+    if (!cfg.empty() && cfg.back() != '\n') cfg += '\n';
+    // configfile, not source: the menu gets a context of its own, as it has
+    // under the BIOS and unsigned UEFI images. root and prefix are exported.
+    return cfg + "configfile $prefix/grub.cfg\n";
+}
+
 void install_dracut_module(const std::string& data_dir, const std::string& view) {
     const std::string from = data_dir + "/dracut-module";
     const std::string to = view + "/usr/lib/dracut/modules.d/90remaster";

@@ -47,6 +47,18 @@ std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const 
 // partition by UUID and read grub.cfg and modules from ext4 there.
 const std::vector<std::string>& core_modules(const std::string& platform);
 
+// Secure Boot: replaces the unsigned BOOTX64.EFI that grub_commands wrote
+// by the root's signed chain (adapter.hpp): shim as BOOTX64.EFI, the signed
+// GRUB as grubx64.efi beside it, the MOK manager, and the config the signed
+// GRUB reads on the ESP, which finds the data partition and loads the same
+// /boot/grub/grub.cfg as the BIOS path. That config is made by
+// signed_grub_config and must be at /tmp/esp-grub.cfg in the view.
+std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChain& chain);
+// The ESP's config for the signed GRUB: early.cfg (filled in) and a
+// configfile of the data partition's menu.
+std::string signed_grub_config(const std::string& early_cfg);
+constexpr const char* kSignedConfigInView = "/tmp/esp-grub.cfg";
+
 // Copies our dracut module into the view as modules.d/90remaster.
 void install_dracut_module(const std::string& data_dir, const std::string& view);
 

@@ -189,8 +189,9 @@ BootOutcome boot_once(const QemuBoot& b, int timeout_s, std::ostream* log) {
 std::vector<Firmware> firmwares(const std::string& name) {
     if (name == "bios") return {Firmware::bios};
     if (name == "uefi") return {Firmware::uefi};
+    if (name == "uefi-secure") return {Firmware::uefi_secure};
     if (name == "both") return {Firmware::bios, Firmware::uefi};
-    throw Error(Exit::usage, "Unknown firmware '" + name + "'", "Use bios, uefi or both.");
+    throw Error(Exit::usage, "Unknown firmware '" + name + "'", "Use bios, uefi, uefi-secure or both.");
 }
 
 void copy_file(const std::string& from, const std::string& to) {
@@ -253,8 +254,9 @@ BootView make_view(const BootTestOptions& o, const std::string& dir, Runner& run
 bool boot_test(const BootTestOptions& o, Runner& runner) {
     const auto fws = firmwares(o.firmware);
     check_kernel_args(o.kernel_args);
-    const bool uefi = fws.back() == Firmware::uefi;
-    check_qemu_tools(uefi);
+    const bool uefi = fws.back() != Firmware::bios;
+    const bool secure = fws.back() == Firmware::uefi_secure;
+    check_qemu_tools(uefi, secure);
     const char* env_accel = std::getenv("REMASTER_BOOT_TEST_ACCEL");
     const Accel accel = choose_accel(!o.accel.empty() ? o.accel : env_accel ? env_accel : "");
 
@@ -299,13 +301,13 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
         log_file = std::make_unique<std::ofstream>(o.log, std::ios::binary | std::ios::trunc);
         if (!*log_file) throw Error(Exit::bad_input, "Cannot write the console log '" + o.log + "'");
     }
-    const OvmfFiles ovmf = uefi ? find_ovmf() : OvmfFiles{};
+    const OvmfFiles ovmf = uefi ? find_ovmf(secure) : OvmfFiles{};
     bool all_up = true;
     for (Firmware fw : fws) {
         QemuBoot b{view.path, "qcow2", fw, accel};
         b.keep_writes = view.kept;
         std::unique_ptr<ScratchFile> vars;
-        if (fw == Firmware::uefi) {
+        if (fw != Firmware::bios) {
             // The firmware writes its variables: a private copy.
             vars = std::make_unique<ScratchFile>(dir + "/OVMF_VARS.fd");
             copy_file(ovmf.vars, vars->path());

@@ -14,7 +14,7 @@ namespace remaster {
 
 struct BootTestOptions {
     std::string on;                // the stick: a device or an image file
-    std::string firmware = "bios"; // bios, uefi or both
+    std::string firmware = "bios"; // bios, uefi, uefi-secure or both
     int timeout_s = 300;           // per boot
     std::string entry;             // menu entry id; "" boots the stick's default
     std::string accel;             // kvm or tcg; "" = REMASTER_BOOT_TEST_ACCEL, else KVM when it works

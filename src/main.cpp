@@ -53,6 +53,11 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
     cmd.add_option("--default-boot", o.default_boot,
                    "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "
                    "ram (copy to RAM), check (verify first), or a profile name");
+    cmd.add_option("--secure-boot", o.secure_boot,
+                   "auto: boot through the root's signed shim and GRUB when it has them; require: refuse a root "
+                   "without them; off: an unsigned GRUB")
+        ->check(CLI::IsMember({"auto", "require", "off"}))
+        ->capture_default_str();
     cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device or replacing an existing file");
     cmd.add_flag("--replace", o.replace,
@@ -121,8 +126,9 @@ int main(int argc, char** argv) {
     BootTestOptions bt;
     CLI::App* boot = app.add_subcommand("boot-test", "Boot a stick headless in QEMU (read-only) and tell whether the live system comes up");
     boot->add_option("--on", bt.on, "The stick: a device or an image file")->required();
-    boot->add_option("--firmware", bt.firmware, "bios, uefi or both")
-        ->check(CLI::IsMember({"bios", "uefi", "both"}))
+    boot->add_option("--firmware", bt.firmware,
+                     "bios, uefi, uefi-secure (OVMF with Microsoft's keys, Secure Boot enforcing) or both (bios and uefi)")
+        ->check(CLI::IsMember({"bios", "uefi", "uefi-secure", "both"}))
         ->capture_default_str();
     boot->add_option("--timeout", bt.timeout_s, "Seconds to wait for each boot")->check(CLI::PositiveNumber)->capture_default_str();
     boot->add_option("--entry", bt.entry, "Boot this menu entry (live, persist-NAME, ram, check, ...) through GRUB");

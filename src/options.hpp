@@ -35,6 +35,9 @@ struct Options {
     bool replace = false;      // wipe a remaster stick instead of adding a snapshot to it
     bool full = false;         // a fresh base instead of a layer on the newest snapshot
     std::string default_boot;  // live, persist, ram, check or a profile: the menu's default
+    // --secure-boot: auto (the root's signed chain when it has one), require
+    // (refuse a root without one), off (the unsigned GRUB image).
+    std::string secure_boot = "auto";
     bool quiet = false;
     bool verbose = false;
     bool timings = false;  // print the wall time of each phase

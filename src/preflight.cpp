@@ -302,6 +302,24 @@ void plan_tools(const StickPlan& sp, const std::string& root, Problems& problems
         }
 }
 
+// --secure-boot: the root's signed chain, unless off. Without one, require
+// refuses and auto warns once: the stick then boots only with Secure Boot
+// off (or the stick's GRUB enrolled by the user).
+void plan_secure_boot(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
+    if (opt.secure_boot == "off") return;
+    if (opt.secure_boot != "auto" && opt.secure_boot != "require") {
+        problems.push_back("--secure-boot '" + opt.secure_boot + "' is not auto, require or off");
+        return;
+    }
+    sp.signed_chain = sp.adapter->signed_chain(root);
+    if (sp.signed_chain) return;
+    const std::string why = "the root has no signed boot chain (" + sp.adapter->signed_chain_hint() + ")";
+    if (opt.secure_boot == "require")
+        problems.add(Exit::missing, "--secure-boot require: " + why);
+    else
+        log::warn() << "the stick will not boot with Secure Boot on: " << why;
+}
+
 }  // namespace
 
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
@@ -314,6 +332,7 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
     if (!plan_system(sp, opt, root, problems)) return sp;
     sp.grub_bios_setup = sp.adapter->grub_bios_setup(root);
     plan_tools(sp, root, problems);
+    plan_secure_boot(sp, opt, root, problems);
     return sp;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct StickPlan {
     Kernel kernel;  // the default entry's: the newest, or --kernel KVER
     std::vector<Kernel> other_kernels;  // the older ones, newest first, each with its own entry (--kernel all)
     std::string grub_bios_setup;  // path inside the root
+    std::optional<SignedChain> signed_chain;  // the UEFI path through shim (--secure-boot)
     std::string snapshot_id;  // directory name on the stick
     std::string existing_uuid;  // the target already is a remaster stick: add to it (unless --replace)
     std::string kernel_args;

@@ -13,12 +13,14 @@
 
 namespace remaster {
 
-const char* firmware_name(Firmware f) { return f == Firmware::bios ? "bios" : "uefi"; }
+const char* firmware_name(Firmware f) {
+    return f == Firmware::bios ? "bios" : f == Firmware::uefi ? "uefi" : "uefi-secure";
+}
 const char* accel_name(Accel a) { return a == Accel::kvm ? "kvm" : "tcg"; }
 
 std::vector<std::string> qemu_argv(const QemuBoot& b) {
     std::vector<std::string> argv = {"qemu-system-x86_64", "-accel", accel_name(b.accel),
-                                     "-machine", "q35",
+                                     "-machine", b.firmware == Firmware::uefi_secure ? "q35,smm=on" : "q35",
                                      "-m", std::to_string(b.memory_mib),
                                      "-smp", std::to_string(b.cpus),
                                      "-display", "none", "-monitor", "none",
@@ -27,7 +29,11 @@ std::vector<std::string> qemu_argv(const QemuBoot& b) {
                                      "-drive", "file=" + b.disk + ",format=" + b.disk_format + ",if=virtio"};
     if (!b.keep_writes) argv.push_back("-snapshot");
     if (b.accel == Accel::kvm) argv.insert(argv.end(), {"-cpu", "host"});
-    if (b.firmware == Firmware::uefi) {
+    // Secure Boot: the variable store is writable only from SMM, so the OS
+    // cannot turn it off (OVMF's secure build refuses to run otherwise).
+    if (b.firmware == Firmware::uefi_secure)
+        argv.insert(argv.end(), {"-global", "driver=cfi.pflash01,property=secure,value=on"});
+    if (b.firmware != Firmware::bios) {
         argv.insert(argv.end(), {"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + b.ovmf_code,
                                  "-drive", "if=pflash,format=raw,unit=1,file=" + b.ovmf_vars});
     }
@@ -65,7 +71,20 @@ Accel choose_accel(const std::string& forced) {
     return kvm ? Accel::kvm : Accel::tcg;
 }
 
-OvmfFiles find_ovmf() {
+OvmfFiles find_ovmf(bool secure) {
+    // The .ms pair has Microsoft's keys enrolled: shim is signed by them.
+    static const char* const secure_pairs[][2] = {
+        {"/usr/share/OVMF/OVMF_CODE_4M.ms.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"},
+        {"/usr/share/OVMF/OVMF_CODE.ms.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd"},
+        {"/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd", "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd"},
+    };
+    if (secure) {
+        for (const auto& p : secure_pairs) {
+            struct stat a, b;
+            if (::stat(p[0], &a) == 0 && ::stat(p[1], &b) == 0) return {p[0], p[1]};
+        }
+        return {};
+    }
     static const char* const pairs[][2] = {
         {"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
         {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"},
@@ -78,13 +97,13 @@ OvmfFiles find_ovmf() {
     return {};
 }
 
-void check_qemu_tools(bool uefi) {
+void check_qemu_tools(bool uefi, bool secure) {
     std::vector<std::string> missing;
     for (const char* tool : {"qemu-system-x86_64", "qemu-img", "qemu-io"})
         if (find_program(tool).empty()) missing.push_back(tool);
     std::string packages = missing.empty() ? "" : "qemu-system-x86 qemu-utils";
-    if (uefi && find_ovmf().code.empty()) {
-        missing.push_back("the OVMF UEFI firmware");
+    if (uefi && find_ovmf(secure).code.empty()) {
+        missing.push_back(secure ? "the OVMF UEFI firmware with Secure Boot (OVMF_CODE_4M.ms.fd)" : "the OVMF UEFI firmware");
         packages += packages.empty() ? "ovmf" : " ovmf";
     }
     if (missing.empty()) return;

@@ -9,7 +9,9 @@
 
 namespace remaster {
 
-enum class Firmware { bios, uefi };
+// uefi_secure: OVMF with Microsoft's keys enrolled and Secure Boot
+// enforcing, as on a PC sold today; it needs SMM and secure pflash.
+enum class Firmware { bios, uefi, uefi_secure };
 enum class Accel { kvm, tcg };
 
 const char* firmware_name(Firmware f);
@@ -44,11 +46,13 @@ Accel choose_accel(const std::string& forced);
 struct OvmfFiles {
     std::string code, vars;  // "" when not found
 };
-// The first OVMF code/vars pair installed (Debian's ovmf package paths).
-OvmfFiles find_ovmf();
+// The first OVMF code/vars pair installed (Debian's ovmf package paths,
+// then Fedora's edk2-ovmf); `secure`: a pair with Secure Boot enforcing.
+OvmfFiles find_ovmf(bool secure = false);
 
 // Throws Error(Exit::missing) naming the Debian packages when qemu-system-x86_64,
-// qemu-img or qemu-io is missing, or OVMF when `uefi` is needed.
-void check_qemu_tools(bool uefi);
+// qemu-img or qemu-io is missing, or OVMF when `uefi` is needed (its Secure
+// Boot build when `secure`).
+void check_qemu_tools(bool uefi, bool secure = false);
 
 }  // namespace remaster

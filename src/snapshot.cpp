@@ -71,6 +71,13 @@ StickPaths stick_paths(const std::string& snapshot_dir, const std::string& disk,
             snapshot_dir};
 }
 
+// Which UEFI chain the stick gets, in words (--dry-run and the run's log).
+std::string uefi_chain_words(const StickPlan& s) {
+    if (s.signed_chain)
+        return "boots with Secure Boot on: shim " + s.signed_chain->shim + " and the signed GRUB " + s.signed_chain->grub;
+    return "an unsigned GRUB image: boots only with Secure Boot off";
+}
+
 void print_stick_commands(const Plan& plan, std::ostream& os) {
     const StickPlan& s = plan.stick;
     const std::string disk = s.image_file ? "/dev/loopN" : s.target;
@@ -88,6 +95,9 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
         os << "  " << format_command(dracut_command(p.view, k.version, kInitramfsInView,
                                                    dracut_has_module(plan.root, "resume"))) << "\n";
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
+    if (s.signed_chain)
+        for (const auto& c : signed_chain_commands(p, *s.signed_chain)) os << "  " << format_command(c) << "\n";
+    os << "UEFI: " << uefi_chain_words(s) << "\n";
     const std::string args = grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args));
     os << "Boot entry: linux " << snap.kernel() << " " << args << "\n";
     for (const auto& k : s.other_kernels)
@@ -295,6 +305,13 @@ void install_grub(View& view, const Stick& stick, const SnapshotDir& snap, const
     Mount target_bind = Mount::bind(stick.root(), view.at(kTargetInView), false);
     write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", paths.uuid}}));
     for (const auto& c : grub_commands(paths, *sp.adapter, sp.grub_bios_setup)) runner.run(c);
+    if (sp.signed_chain) {
+        // Secure Boot: shim and the signed GRUB replace the unsigned image.
+        const std::string early = fill_template(templates.early, {{"UUID", paths.uuid}});
+        write_file_atomic(view.at(kSignedConfigInView), signed_grub_config(early));
+        for (const auto& c : signed_chain_commands(paths, *sp.signed_chain)) runner.run(c);
+    }
+    log::info() << "UEFI: " << uefi_chain_words(sp);
     target_bind.unmount();
 }
 
@@ -308,6 +325,32 @@ SnapshotInfo snapshot_info(const Plan& plan, const Options& opt, const std::stri
                        {"compress", compression_spec(plan.squash)}, {"block_size", std::to_string(plan.squash.block_size)}}};
     record_layer(layer, info);
     return info;
+}
+
+// snapshot.info's secure_boot: "yes" when the snapshot boots with Secure
+// Boot on. A new stick gets the root's signed chain or not; a snapshot added
+// to a stick boots through the ESP as the stick was made (recorded by its
+// newest snapshot), and its kernel is signed only if its root has the chain.
+// A stick made before this was recorded has the unsigned image.
+bool stick_has_signed_chain(const std::vector<SnapshotInfo>& snaps) {
+    return !snaps.empty() && snaps.front().get("secure_boot", "no") == "yes";
+}
+std::string secure_boot_field(const StickPlan& sp, const std::vector<SnapshotInfo>& snaps, bool add_to_existing) {
+    if (!add_to_existing) return sp.signed_chain ? "yes" : "no";
+    return stick_has_signed_chain(snaps) && sp.signed_chain ? "yes" : "no";
+}
+
+// Adding a snapshot keeps the stick's ESP: one made without the signed chain
+// stays so. require refuses (before the squash; the empty snapshot
+// directory goes with the guard); auto warns when this root has the chain.
+void check_added_secure_boot(const StickPlan& sp, const Options& opt, const std::vector<SnapshotInfo>& snaps) {
+    if (opt.secure_boot == "off" || stick_has_signed_chain(snaps)) return;
+    const std::string why = "the stick '" + sp.target + "' was made without a signed boot chain, and adding a "
+                            "snapshot keeps its boot partition";
+    if (opt.secure_boot == "require")
+        throw Error(Exit::bad_input, "--secure-boot require: " + why,
+                    "Write the stick afresh with --replace (its snapshots are erased). Nothing was added.");
+    if (sp.signed_chain) log::warn() << "this snapshot boots only with Secure Boot off: " << why << " (--replace writes it afresh)";
 }
 
 // A full stick says what to do: the previous snapshot still boots; an image
@@ -348,6 +391,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
     // A layer of changes on the newest snapshot of this system, or a fresh base.
     const auto snaps = list_snapshots(*stick);
+    if (add_to_existing) check_added_secure_boot(sp, opt, snaps);
     // The files the scrub wrote count by content, here and in the next layer.
     const auto scrubbed = scrubbed_contents(view, plan.scrub);
     Layer layer = plan_layer(*stick, snaps, sp.os_id, plan.root, opt.full || !add_to_existing, *tree, scanned_ns);
@@ -386,7 +430,10 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // rendered and checked while the snapshot is still unfinished (a failure
     // removes it), then installed atomically: until this rename the stick
     // boots what it booted before.
-    write_snapshot_info(*stick, snapshot_info(plan, opt, snap.id(), layer));
+    SnapshotInfo info = snapshot_info(plan, opt, snap.id(), layer);
+    const std::string sb = secure_boot_field(sp, snaps, add_to_existing);
+    if (!sb.empty()) info.fields["secure_boot"] = sb;
+    write_snapshot_info(*stick, info);
     const std::string default_id = opt.default_boot.empty() ? "" : default_entry_id(opt.default_boot);
     const std::string menu = render_stick_menu(templates, *stick, stick->uuid(), runner, default_id);
     if (!default_id.empty()) write_default_entry(*stick, default_id);

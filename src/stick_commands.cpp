@@ -245,6 +245,8 @@ void list_stick(const std::string& target) {
                                         : std::string("full snapshot"))
                   << ", squashfs " << file_size(dir.image()) << ", "
                   << format_bytes(tree_bytes(dir.path(), true)) << " of its own";
+        const std::string sb = snap.get("secure_boot");
+        if (!sb.empty()) std::cout << (sb == "yes" ? ", boots with Secure Boot on" : ", needs Secure Boot off");
         if (!users.empty()) std::cout << "; a layer of " << joined(users);
         std::cout << "\n";
     }

@@ -111,6 +111,25 @@ TEST_CASE("the QEMU command line boots headless from a copy-on-write view") {
     CHECK_FALSE(has(qemu_argv(b), "-snapshot"));
 }
 
+TEST_CASE("uefi-secure boots OVMF with SMM and a secure pflash") {
+    QemuBoot b{"/run/x/stick.qcow2", "qcow2", Firmware::uefi_secure, Accel::tcg};
+    b.ovmf_code = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd";
+    b.ovmf_vars = "/run/x/OVMF_VARS.fd";
+    const auto argv = qemu_argv(b);
+    CHECK(std::string(firmware_name(b.firmware)) == "uefi-secure");
+    CHECK(after(argv, "-machine") == "q35,smm=on");
+    CHECK(after(argv, "-global") == "driver=cfi.pflash01,property=secure,value=on");
+    CHECK(has(argv, "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.ms.fd"));
+    CHECK(has(argv, "if=pflash,format=raw,unit=1,file=/run/x/OVMF_VARS.fd"));
+    // Plain uefi and bios keep the machine without SMM and secure flash.
+    b.firmware = Firmware::uefi;
+    CHECK(after(qemu_argv(b), "-machine") == "q35");
+    CHECK_FALSE(has(qemu_argv(b), "-global"));
+    // The secure pair is Debian's OVMF with Microsoft's keys, when installed.
+    const OvmfFiles f = find_ovmf(true);
+    if (!f.code.empty()) CHECK((f.code.find(".ms.fd") != std::string::npos || f.code.find("secboot") != std::string::npos));
+}
+
 TEST_CASE("a qcow2 view names the stick it is backed by") {
     TempDir t("remaster-qcow2");
     // The header as qemu-img writes it: magic, version 3, backing name at 0x100.

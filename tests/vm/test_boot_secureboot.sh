@@ -1,0 +1,183 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Secure Boot (docs/boot.md): a stick made from a Debian root that has
+# Debian's signed chain boots under OVMF with Microsoft's keys and Secure
+# Boot enforcing (`remaster boot-test --firmware uefi-secure`), and the live
+# system sees Secure Boot on; the same stick with an unsigned grubx64.efi
+# does not boot there, which proves the firmware enforces.
+#
+# The test root is the cached Debian root (lib/debian-root.sh, whose package
+# list stays as it is) seen through an overlay whose upper layer holds the
+# files of shim-signed, shim-helpers-amd64-signed and grub-efi-amd64-signed,
+# unpacked from their .debs (kept under $CACHE keyed by their versions), and
+# a remaster-proof-extra that adds to the proof line
+#   sb=        the SecureBoot EFI variable's value (1: on), or none
+#   lockdown=  the kernel's lockdown mode, [bracketed] in securityfs
+# The cached root itself is never written.
+#
+# Three boots: the default entry, the ram entry, the unsigned GRUB (150 s). Needs
+# root, loop devices, apt's package lists (Debian's mirror), mtools,
+# qemu-system-x86_64, OVMF_CODE_4M.ms.fd, build/remaster. REMASTER_VM_TIMEOUT
+# (s, default 400) bounds each boot.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/boot.sh
+. "$HERE/lib/boot.sh"
+# shellcheck source=lib/stick.sh
+. "$HERE/lib/stick.sh"
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
+
+REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+TIMEOUT=${REMASTER_VM_TIMEOUT:-400}
+CACHE=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests}
+PACKAGES=(shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed)
+export MTOOLS_SKIP_CHECK=1
+
+make_work secureboot
+
+# Prints the directory holding the .debs of PACKAGES, downloaded once per
+# set of candidate versions.
+signed_debs() {
+	local key dir tmp
+	key=$(for p in "${PACKAGES[@]}"; do
+		echo "$p $(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')"
+	done | sha256sum | cut -c1-16)
+	dir=$CACHE/secureboot-debs-$key
+	if [[ ! -e $dir/.complete ]]; then
+		mkdir -p "$CACHE"
+		tmp=$(mktemp -d "$CACHE/.secureboot-debs.XXXXXX") || return 1
+		chmod 755 "$tmp"  # apt's sandbox user writes the files
+		if ! (cd "$tmp" && apt-get download -q "${PACKAGES[@]}" >&2) || ! touch "$tmp/.complete"; then
+			rm -rf --one-file-system "$tmp"
+			return 1
+		fi
+		rm -rf --one-file-system "$dir"
+		mv "$tmp" "$dir" || return 1
+	fi
+	echo "$dir"
+}
+
+# args: source root, debs dir, dir. Prints the test root under dir.
+make_test_root() {
+	local src=$1 debs=$2 dir=$3 deb
+	mkdir -p "$dir/upper/usr/local/sbin" "$dir/work" "$dir/root"
+	for deb in "$debs"/*.deb; do
+		dpkg-deb -x "$deb" "$dir/upper" || return 1
+	done
+	cat >"$dir/upper/usr/local/sbin/remaster-proof-extra" <<'PROOF'
+#!/bin/sh
+# Test-only (test_boot_secureboot.sh): Secure Boot as the live system sees it.
+# An EFI variable file is 4 bytes of attributes, then the value.
+var=$(ls /sys/firmware/efi/efivars/SecureBoot-* 2>/dev/null | head -n 1)
+sb=none
+[ -n "$var" ] && sb=$(od -An -t u1 -j 4 -N 1 "$var" | tr -d ' ')
+lockdown=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/security/lockdown 2>/dev/null)
+echo "sb=$sb lockdown=${lockdown:-none}"
+PROOF
+	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof-extra"
+	# boot-test waits for the up line and stops QEMU itself (as in test_boot_options.sh).
+	sed 's|^systemctl --no-block poweroff$|grep -qw remaster.test.stay /proc/cmdline \|\| systemctl --no-block poweroff|' \
+		"$src/usr/local/sbin/remaster-proof" >"$dir/upper/usr/local/sbin/remaster-proof"
+	grep -q remaster.test.stay "$dir/upper/usr/local/sbin/remaster-proof" || return 1
+	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
+	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
+	echo "$dir/root"
+}
+
+# args: name image [entry]. boot-test under Secure Boot; its output in
+# $WORK/boot-NAME.out, the console in $WORK/boot-NAME.log. Its status.
+secure_boot() {
+	local name=$1 image=$2 entry=${3:-} start=$SECONDS rc
+	REMASTER_BOOT_TEST_ACCEL=tcg "$REMASTER_BIN" boot-test --on "$image" --firmware uefi-secure ${entry:+--entry "$entry"} \
+		--kernel-args "remaster.test.stay=1" --timeout "${4:-$TIMEOUT}" --log "$WORK/boot-$name.log" \
+		>"$WORK/boot-$name.out" 2>&1
+	rc=$?
+	echo "boot $name ($((SECONDS - start)) s, exit $rc): $(proof_line "$WORK/boot-$name.log")"
+	return $rc
+}
+
+# args: what, image. The file at ::PATH of the image's ESP on stdout.
+esp_file() {
+	local offset
+	offset=$(partx -g -o START -n 2 "$2" | tr -d ' ') || return 1
+	mtype -i "$2@@$((offset * 512))" "::$1"
+}
+
+# --- the stick ----------------------------------------------------------------
+ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit; }
+DEBS=$(signed_debs) || { fail "apt-get download ${PACKAGES[*]}"; summary; exit; }
+TROOT=$(make_test_root "$ROOT" "$DEBS" "$WORK/troot") || { fail "test root overlay"; summary; exit; }
+IMAGE=$WORK/stick.img
+
+plan=$("$REMASTER_BIN" snapshot --root "$TROOT" --to "$IMAGE" --secure-boot require --dry-run 2>&1)
+expect "--dry-run names the signed chain" grep -q "UEFI: boots with Secure Boot on: shim /usr/lib/shim/shimx64.efi.signed" <<<"$plan"
+start=$SECONDS
+if "$REMASTER_BIN" snapshot --root "$TROOT" --to "$IMAGE" --secure-boot require --yes --quiet && [[ -s "$IMAGE" ]]; then
+	ok "stick made with --secure-boot require ($((SECONDS - start)) s)"
+else
+	fail "stick made with --secure-boot require"
+	summary
+	exit
+fi
+umount "$TROOT"
+
+# The ESP: shim as the removable-media loader, Debian's CD/stick GRUB beside
+# it, the MOK manager, no fallback, and the config where gcdx64 looks.
+same() { cmp -s <(esp_file "$1" "$IMAGE") "$WORK/troot/upper/$2"; }
+expect "ESP: EFI/BOOT/BOOTX64.EFI is the signed shim" same /EFI/BOOT/BOOTX64.EFI usr/lib/shim/shimx64.efi.signed
+expect "ESP: EFI/BOOT/grubx64.efi is gcdx64.efi.signed" same /EFI/BOOT/grubx64.efi usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed
+expect "ESP: EFI/BOOT/mmx64.efi is the MOK manager" same /EFI/BOOT/mmx64.efi usr/lib/shim/mmx64.efi.signed
+if esp_file /EFI/BOOT/fbx64.efi "$IMAGE" >/dev/null 2>&1; then fail "ESP: no fbx64.efi"; else ok "ESP: no fbx64.efi"; fi
+expect "ESP: /boot/grub/grub.cfg finds the data partition by UUID" \
+	grep -q -- "--fs-uuid --set=root" <(esp_file /boot/grub/grub.cfg "$IMAGE")
+
+expect "remaster list: the snapshot boots with Secure Boot on" \
+	grep -q "boots with Secure Boot on" <("$REMASTER_BIN" list --on "$IMAGE" 2>&1)
+
+# --- 1, 2: the default and the ram entry boot with Secure Boot enforcing -------
+for entry in "" ram; do
+	name=${entry:-default}
+	secure_boot "$name" "$IMAGE" "$entry"
+	rc=$?
+	line=$(proof_line "$WORK/boot-$name.log")
+	if [[ $rc -eq 0 ]]; then ok "$name entry: boot-test saw the live system up"; else
+		fail "$name entry: boot-test saw the live system up: $(cat "$WORK/boot-$name.out")"; fi
+	case " $line " in
+	*" sb=1 "*) ok "$name entry: the live system sees Secure Boot on ($line)" ;;
+	*) fail "$name entry: the live system sees Secure Boot on: '${line:-no proof line}'" ;;
+	esac
+	case " $line " in
+	*" lockdown=integrity "* | *" lockdown=confidentiality "*) ok "$name entry: the kernel is locked down" ;;
+	*) fail "$name entry: the kernel is locked down: '${line:-no proof line}'" ;;
+	esac
+done
+
+# --- 3: an unsigned grubx64.efi is refused by shim -----------------------------
+NEG=$WORK/unsigned.img
+cp --sparse=always "$IMAGE" "$NEG"
+offset=$(partx -g -o START -n 2 "$NEG" | tr -d ' ')
+if grub-mkimage -O x86_64-efi -d "$ROOT/usr/lib/grub/x86_64-efi" -p /boot/grub -o "$WORK/unsigned.efi" \
+	normal search search_fs_uuid configfile part_gpt fat ext2 &&
+	mcopy -o -i "$NEG@@$((offset * 512))" "$WORK/unsigned.efi" ::/EFI/BOOT/grubx64.efi; then
+	ok "the copy's grubx64.efi replaced by an unsigned GRUB"
+else
+	fail "the copy's grubx64.efi replaced by an unsigned GRUB"
+fi
+# shim refuses it with a dialog that waits for a key (no newline, so
+# boot-test cannot tell it from a slow boot): a shorter wait, then the
+# console must show shim's refusal, so that slowness alone cannot pass.
+if secure_boot unsigned "$NEG" "" 150; then
+	fail "the unsigned GRUB does not boot under Secure Boot: $(cat "$WORK/boot-unsigned.out")"
+else
+	ok "the unsigned GRUB does not boot under Secure Boot"
+fi
+if proof_line "$WORK/boot-unsigned.log" | grep -q .; then fail "no proof line from the unsigned GRUB's stick"; else
+	ok "no proof line from the unsigned GRUB's stick"; fi
+expect "shim refused the unsigned GRUB: 'Verification failed: (0x1A) Security Violation'" \
+	grep -a -q "Verification failed: (0x1A) Security Violation" "$WORK/boot-unsigned.log"
+rm -f "$NEG"
+
+summary
