@@ -5,9 +5,11 @@
 namespace remaster {
 namespace {
 
-constexpr std::array<const char*, 6> kFailureSigns = {
+constexpr std::array<const char*, 8> kFailureSigns = {
     "remaster: live system did not start", "Warning: remaster:", "Kernel panic",
-    "Entering emergency mode",             "emergency shell",    "You are in emergency mode"};
+    "Entering emergency mode",             "emergency shell",    "You are in emergency mode",
+    // Secure Boot refusing the loader: shim's message box, OVMF's boot manager.
+    "Security Violation",                  "Access Denied"};
 
 bool contains_nocase(const std::string& s, const std::string& what) {
     auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
@@ -41,13 +43,28 @@ std::string clean_console_line(const std::string& raw) {
     return out;
 }
 
-void ConsoleWatcher::line(std::string text) {
-    // A carriage return inside a line redraws it (systemd's "A start job is
-    // running" spinner): what a terminal would show is the text after it.
+namespace {
+
+// A console line as a terminal would show it: a carriage return inside a
+// line redraws it (systemd's "A start job is running" spinner), so what
+// counts is the text after the last one.
+std::string shown_line(std::string text) {
     while (!text.empty() && text.back() == '\r') text.pop_back();
     const size_t cr = text.rfind('\r');
     if (cr != std::string::npos) text.erase(0, cr + 1);
-    text = clean_console_line(text);
+    return clean_console_line(text);
+}
+
+bool is_failure_sign(const std::string& text) {
+    for (const char* sign : kFailureSigns)
+        if (contains_nocase(text, sign)) return true;
+    return false;
+}
+
+}  // namespace
+
+void ConsoleWatcher::line(std::string raw) {
+    const std::string text = shown_line(std::move(raw));
     if (text.find_first_not_of(' ') == std::string::npos) return;
     last_.push_back(text);
     if (last_.size() > kKeptLines) last_.pop_front();
@@ -64,13 +81,10 @@ void ConsoleWatcher::line(std::string text) {
         ours_ = true;
         return;
     }
-    for (const char* sign : kFailureSigns) {
-        if (contains_nocase(text, sign)) {
-            verdict_ = BootVerdict::failed;
-            reason_ = text;
-            ours_ = ours;
-            return;
-        }
+    if (is_failure_sign(text)) {
+        verdict_ = BootVerdict::failed;
+        reason_ = text;
+        ours_ = ours;
     }
 }
 
@@ -86,6 +100,15 @@ BootVerdict ConsoleWatcher::feed(const std::string& chunk) {
     if (partial_.size() > 64 * 1024) {
         line(partial_);
         partial_.clear();
+    }
+    // Firmware and shim draw their refusals in a box and then wait, without
+    // ending the line: a failure sign in the unfinished line decides too.
+    if (verdict_ == BootVerdict::pending && !partial_.empty()) {
+        const std::string shown = shown_line(partial_);
+        if (is_failure_sign(shown)) {
+            verdict_ = BootVerdict::failed;
+            reason_ = shown;
+        }
     }
     return verdict_;
 }

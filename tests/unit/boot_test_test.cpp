@@ -57,6 +57,21 @@ TEST_CASE("the console watcher sees failures") {
     }
 }
 
+TEST_CASE("Secure Boot refusals are failures, even in a line that never ends") {
+    ConsoleWatcher w;
+    // shim's message box: drawn with escapes, then it waits; no newline.
+    CHECK(w.feed("\x1b[0m\x1b[37m\x1b[40m\x1b[1;1H  Verification failed: (0x1A) Security Violation  ") ==
+          BootVerdict::failed);
+    CHECK(w.reason().find("Security Violation") != std::string::npos);
+    ConsoleWatcher ovmf;
+    CHECK(ovmf.feed("BdsDxe: failed to load Boot0001 \"UEFI Misc Device\" from PciRoot(0x0): Access Denied\r\n") ==
+          BootVerdict::failed);
+    ConsoleWatcher half;
+    CHECK(half.feed("Verification fai") == BootVerdict::pending);
+    CHECK(half.feed("led: (0x1A) Security Viol") == BootVerdict::pending);
+    CHECK(half.feed("ation") == BootVerdict::failed);
+}
+
 TEST_CASE("after the emergency shell starts, the module's own line is the reason") {
     ConsoleWatcher w;
     CHECK(w.feed("Starting dracut-emergency.service - Dracut Emergency Shell...\n") == BootVerdict::failed);

@@ -15,7 +15,7 @@
 #   lockdown=  the kernel's lockdown mode, [bracketed] in securityfs
 # The cached root itself is never written.
 #
-# Three boots: the default entry, the ram entry, the unsigned GRUB (150 s). Needs
+# Three boots: the default entry, the ram entry, the unsigned GRUB (refused). Needs
 # root, loop devices, apt's package lists (Debian's mirror), mtools,
 # qemu-system-x86_64, OVMF_CODE_4M.ms.fd, build/remaster. REMASTER_VM_TIMEOUT
 # (s, default 400) bounds each boot.
@@ -166,14 +166,14 @@ if grub-mkimage -O x86_64-efi -d "$ROOT/usr/lib/grub/x86_64-efi" -p /boot/grub -
 else
 	fail "the copy's grubx64.efi replaced by an unsigned GRUB"
 fi
-# shim refuses it with a dialog that waits for a key (no newline, so
-# boot-test cannot tell it from a slow boot): a shorter wait, then the
-# console must show shim's refusal, so that slowness alone cannot pass.
+# shim refuses it with a dialog that waits for a key, its line unfinished:
+# boot-test sees the refusal in it and says so at once.
 if secure_boot unsigned "$NEG" "" 150; then
 	fail "the unsigned GRUB does not boot under Secure Boot: $(cat "$WORK/boot-unsigned.out")"
 else
 	ok "the unsigned GRUB does not boot under Secure Boot"
 fi
+expect "boot-test names shim's refusal as the reason" grep -q "FAILED after [0-9]* s: .*Security Violation" "$WORK/boot-unsigned.out"
 if proof_line "$WORK/boot-unsigned.log" | grep -q .; then fail "no proof line from the unsigned GRUB's stick"; else
 	ok "no proof line from the unsigned GRUB's stick"; fi
 expect "shim refused the unsigned GRUB: 'Verification failed: (0x1A) Security Violation'" \
