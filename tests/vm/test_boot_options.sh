@@ -77,13 +77,7 @@ lowerfile=$(losetup -n -O BACK-FILE "$lowerdev" 2>/dev/null | tr -d ' ')
 echo "marker=$seen medium=$medium rw=${rw:-none} lowerfile=${lowerfile:-none}"
 PROOF
 	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof-extra"
-	# The proof powers the machine off (the -kernel boots end so), except
-	# under boot-test (remaster.test.stay), which waits for the live
-	# system's up line and then stops QEMU itself.
-	sed 's|^systemctl --no-block poweroff$|grep -qw remaster.test.stay /proc/cmdline \|\| systemctl --no-block poweroff|' \
-		"$src/usr/local/sbin/remaster-proof" >"$dir/upper/usr/local/sbin/remaster-proof"
-	grep -q remaster.test.stay "$dir/upper/usr/local/sbin/remaster-proof" || return 1
-	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
+	proof_stays_on_for_boot_test "$src" "$dir/upper" || return 1
 	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
 	echo "$dir/root"
 }

@@ -78,11 +78,7 @@ lockdown=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/security/lockdown 2>/dev/null)
 echo "sb=$sb lockdown=${lockdown:-none}"
 PROOF
 	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof-extra"
-	# boot-test waits for the up line and stops QEMU itself (as in test_boot_options.sh).
-	sed 's|^systemctl --no-block poweroff$|grep -qw remaster.test.stay /proc/cmdline \|\| systemctl --no-block poweroff|' \
-		"$src/usr/local/sbin/remaster-proof" >"$dir/upper/usr/local/sbin/remaster-proof"
-	grep -q remaster.test.stay "$dir/upper/usr/local/sbin/remaster-proof" || return 1
-	chmod 755 "$dir/upper/usr/local/sbin/remaster-proof"
+	proof_stays_on_for_boot_test "$src" "$dir/upper" || return 1
 	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-test-root "$dir/root" || return 1
 	echo "$dir/root"
 }

@@ -37,3 +37,17 @@ _release_work() {
 		rm -rf --one-file-system "$WORK"
 	fi
 }
+
+# args: source root, upper dir of an overlay on it. The test root's proof
+# unit powers the machine off once it has printed its line (boots with
+# -kernel end so); the copy put in the upper dir does so only without
+# remaster.test.stay on the kernel command line, for boot-test, which waits
+# for the live system's up line and stops QEMU itself.
+proof_stays_on_for_boot_test() {
+	local proof=/usr/local/sbin/remaster-proof
+	mkdir -p "$2/usr/local/sbin" &&
+		sed 's|^systemctl --no-block poweroff$|grep -qw remaster.test.stay /proc/cmdline \|\| systemctl --no-block poweroff|' \
+			"$1$proof" >"$2$proof" &&
+		grep -q remaster.test.stay "$2$proof" &&
+		chmod 755 "$2$proof"
+}
