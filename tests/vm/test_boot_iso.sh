@@ -49,10 +49,9 @@ boot_iso() {
 		esac
 		# The ISO is the only disk: reaching multi-user means the module
 		# found and mounted it by the UUID that GRUB's entry passed.
-		# (The kernel prints its command line twice, "Command line:" and
-		# "Kernel command line:"; either will do: a serial console under
-		# load can garble one.)
-		if [[ -n $uuid ]] && tr -d '\r' <"$log" | grep -aEq "ommand line: .*rd\.remaster\.uuid=$uuid( |\$)"; then
+		# (Not `tr | grep -q` under pipefail: grep ends at the first match
+		# and tr, still writing a long log, dies of SIGPIPE.)
+		if [[ -n $uuid ]] && grep -aEq "ommand line: .*rd\.remaster\.uuid=$uuid( |\$)" <(tr -d '\r' <"$log"); then
 			ok "$bus/$fw: the kernel was given the ISO's own UUID ($uuid)"
 		else
 			fail "$bus/$fw: the kernel was given the ISO's own UUID ($uuid)"
