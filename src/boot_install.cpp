@@ -94,6 +94,10 @@ std::vector<Command> grub_commands(const StickPaths& p, const Adapter& a, const 
 }
 
 std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChain& chain) {
+    return signed_chain_commands(p.esp, p.view, chain);
+}
+
+std::vector<Command> signed_chain_commands(const std::string& esp, const std::string& view, const SignedChain& chain) {
     std::vector<Command> cmds;
     auto mtools = [&](std::vector<std::string> argv) {
         Command c{std::move(argv)};
@@ -104,16 +108,21 @@ std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChai
     for (const auto& [from, to] : {std::pair<std::string, std::string>{chain.shim, "BOOTX64.EFI"},
                                    {chain.grub, "grubx64.efi"},
                                    {chain.mok_manager, "mmx64.efi"}})
-        mtools({"mcopy", "-o", "-i", p.esp, p.view + from, "::/EFI/BOOT/" + to});
+        mtools({"mcopy", "-o", "-i", esp, view + from, "::/EFI/BOOT/" + to});
     // The config's directories, each parent first; grub_commands made EFI/BOOT.
-    std::vector<std::string> mmd = {"mmd", "-i", p.esp};
+    std::vector<std::string> mmd = {"mmd", "-i", esp};
     for (size_t at = chain.config.find('/', 1); at != std::string::npos; at = chain.config.find('/', at + 1)) {
         const std::string d = chain.config.substr(0, at);
         if (d != "/EFI" && d != "/EFI/BOOT") mmd.push_back("::" + d);
     }
     if (mmd.size() > 3) mtools(mmd);
-    mtools({"mcopy", "-o", "-i", p.esp, p.view + kSignedConfigInView, "::" + chain.config});
+    mtools({"mcopy", "-o", "-i", esp, view + kSignedConfigInView, "::" + chain.config});
     return cmds;
+}
+
+std::string uefi_chain_words(const std::optional<SignedChain>& chain) {
+    if (chain) return "boots with Secure Boot on: shim " + chain->shim + " and the signed GRUB " + chain->grub;
+    return "an unsigned GRUB image: boots only with Secure Boot off";
 }
 
 std::string signed_grub_config(const std::string& early_cfg) {

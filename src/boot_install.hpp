@@ -4,6 +4,7 @@
 // and GRUB for BIOS and UEFI (the root's own GRUB, inside the view).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ const std::vector<std::string>& core_modules(const std::string& platform);
 // /boot/grub/grub.cfg as the BIOS path. That config is made by
 // signed_grub_config and must be at /tmp/esp-grub.cfg in the view.
 std::vector<Command> signed_chain_commands(const StickPaths& p, const SignedChain& chain);
+// The same into any FAT image or partition `esp` (the ISO's ESP image), the
+// chain's files read from the view at `view`.
+std::vector<Command> signed_chain_commands(const std::string& esp, const std::string& view, const SignedChain& chain);
+// Which UEFI chain a medium gets, in words (--dry-run and the run's log).
+std::string uefi_chain_words(const std::optional<SignedChain>& chain);
 // The ESP's config for the signed GRUB: early.cfg (filled in) and a
 // configfile of the data partition's menu.
 std::string signed_grub_config(const std::string& early_cfg);

@@ -11,7 +11,7 @@ std::string IsoPaths::tree_in_view() const { return std::string(kTargetInView) +
 
 std::string iso_hybrid_mbr(const std::string& view) { return view + "/usr/lib/grub/i386-pc/boot_hybrid.img"; }
 
-std::vector<Command> iso_grub_commands(const IsoPaths& p, const Adapter& a) {
+std::vector<Command> iso_grub_commands(const IsoPaths& p, const Adapter& a, const std::optional<SignedChain>& chain) {
     const std::string grub_dir = p.tree_in_view() + kGrubDir;
     std::vector<Command> cmds;
     auto in_view = [&](std::vector<std::string> argv) {
@@ -36,6 +36,16 @@ std::vector<Command> iso_grub_commands(const IsoPaths& p, const Adapter& a) {
     cmds.push_back({{"mkfs.fat", "-C", "-n", "REMASTER-EF", p.esp_image(), std::to_string(kEspImageKiB)}});
     cmds.push_back({{"mmd", "-i", p.esp_image(), "::/EFI", "::/EFI/BOOT"}, "", mtools_env});
     cmds.push_back({{"mcopy", "-i", p.esp_image(), p.view + "/tmp/BOOTX64.EFI", "::/EFI/BOOT/BOOTX64.EFI"}, "", mtools_env});
+    if (!chain) return cmds;
+    // Secure Boot: shim and the signed GRUB replace the unsigned image.
+    for (auto& c : signed_chain_commands(p.esp_image(), p.view, *chain)) cmds.push_back(std::move(c));
+    // The ISO's menu is at the prefix of Debian's gcdx64 already; a config
+    // elsewhere is where a CD-booted GRUB looks too (iso_boot.hpp).
+    if (chain->config != std::string(kGrubDir) + "/grub.cfg") {
+        const std::string to = p.tree_in_view() + chain->config;
+        in_view({"mkdir", "-p", to.substr(0, to.rfind('/'))});
+        in_view({"cp", kSignedConfigInView, to});
+    }
     return cmds;
 }
 

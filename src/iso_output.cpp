@@ -70,8 +70,12 @@ void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan,
     make_dirs(stage.medium().grub_dir(), 0755);
     make_dirs(view.at(kTargetInView), 0755);
     Mount bind = Mount::bind(stage.paths().stage, view.at(kTargetInView), false);
-    write_file_atomic(view.at("/tmp/early.cfg"), fill_template(templates.early, {{"UUID", stage.uuid()}}));
-    for (const auto& c : iso_grub_commands(stage.paths(), *plan.stick.adapter)) runner.run(c);
+    const std::string early = fill_template(templates.early, {{"UUID", stage.uuid()}});
+    write_file_atomic(view.at("/tmp/early.cfg"), early);
+    const auto& chain = plan.stick.signed_chain;
+    if (chain) write_file_atomic(view.at(kSignedConfigInView), signed_grub_config(early));
+    for (const auto& c : iso_grub_commands(stage.paths(), *plan.stick.adapter, chain)) runner.run(c);
+    log::info() << "UEFI: " << uefi_chain_words(chain);
     bind.unmount();
 }
 
@@ -110,7 +114,8 @@ void print_iso_plan(const Plan& plan, std::ostream& os) {
     os << "  " << kGrubDir << "/  grub.cfg (entries " << kEntryLive << " (default), " << kEntryRam << ", " << kEntryCheck
        << "), GRUB's i386-pc and x86_64-efi modules\n";
     os << "  El Torito BIOS: " << kGrubDir << kIsoBiosCore << " (no emulation, GRUB i386-pc-eltorito)\n";
-    os << "  El Torito EFI:  partition 2 (the ESP image, " << kEspImageKiB / 1024 << " MiB FAT, EFI/BOOT/BOOTX64.EFI)\n";
+    os << "  El Torito EFI:  partition 2 (the ESP image, " << kEspImageKiB / 1024 << " MiB FAT, EFI/BOOT/BOOTX64.EFI"
+       << (s.signed_chain ? ": shim, grubx64.efi, mmx64.efi, " + s.signed_chain->config : std::string()) << ")\n";
     os << "  System area: GRUB's boot_hybrid.img, a protective MBR (and an active dummy partition); GPT partition 2 "
           "the ESP (EFI System)\n";
     os << "Staging: the tree on a tmpfs in the runtime dir; the squashfs as "
@@ -118,7 +123,8 @@ void print_iso_plan(const Plan& plan, std::ostream& os) {
     os << "Commands:\n";
     os << "  " << format_command(dracut_command(p.view, s.kernel.version, kInitramfsInView,
                                                dracut_has_module(plan.root, "resume"))) << "\n";
-    for (const auto& c : iso_grub_commands(p, *s.adapter)) os << "  " << format_command(c) << "\n";
+    for (const auto& c : iso_grub_commands(p, *s.adapter, s.signed_chain)) os << "  " << format_command(c) << "\n";
+    os << "UEFI: " << uefi_chain_words(s.signed_chain) << "\n";
     os << "Boot entry: linux " << snap.kernel() << " " << live_kernel_args(uuid, snap.path(), s.kernel_args) << "\n";
 }
 

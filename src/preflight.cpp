@@ -305,7 +305,8 @@ void plan_tools(const StickPlan& sp, const std::string& root, Problems& problems
 // --secure-boot: the root's signed chain, unless off. Without one, require
 // refuses and auto warns once: the stick then boots only with Secure Boot
 // off (or the stick's GRUB enrolled by the user).
-void plan_secure_boot(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems) {
+void plan_secure_boot(StickPlan& sp, const Options& opt, const std::string& root, Problems& problems,
+                      const char* medium = "stick") {
     if (opt.secure_boot == "off") return;
     if (opt.secure_boot != "auto" && opt.secure_boot != "require") {
         problems.push_back("--secure-boot '" + opt.secure_boot + "' is not auto, require or off");
@@ -317,7 +318,7 @@ void plan_secure_boot(StickPlan& sp, const Options& opt, const std::string& root
     if (opt.secure_boot == "require")
         problems.add(Exit::missing, "--secure-boot require: " + why);
     else
-        log::warn() << "the stick will not boot with Secure Boot on: " << why;
+        log::warn() << "the " << medium << " will not boot with Secure Boot on: " << why;
 }
 
 }  // namespace
@@ -348,6 +349,7 @@ StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems&
         if (!exists_in(root, std::string("/usr/lib/grub/i386-pc/") + f))
             problems.add(Exit::missing, std::string("GRUB's i386-pc/") + f + " is missing in the root (" +
                                             sp.adapter->install_hint("grub-i386-pc") + ")");
+    plan_secure_boot(sp, opt, root, problems, "ISO");
     return sp;
 }
 

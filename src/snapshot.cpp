@@ -71,13 +71,6 @@ StickPaths stick_paths(const std::string& snapshot_dir, const std::string& disk,
             snapshot_dir};
 }
 
-// Which UEFI chain the stick gets, in words (--dry-run and the run's log).
-std::string uefi_chain_words(const StickPlan& s) {
-    if (s.signed_chain)
-        return "boots with Secure Boot on: shim " + s.signed_chain->shim + " and the signed GRUB " + s.signed_chain->grub;
-    return "an unsigned GRUB image: boots only with Secure Boot off";
-}
-
 void print_stick_commands(const Plan& plan, std::ostream& os) {
     const StickPlan& s = plan.stick;
     const std::string disk = s.image_file ? "/dev/loopN" : s.target;
@@ -97,7 +90,7 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
     for (const auto& c : grub_commands(p, *s.adapter, s.grub_bios_setup)) os << "  " << format_command(c) << "\n";
     if (s.signed_chain)
         for (const auto& c : signed_chain_commands(p, *s.signed_chain)) os << "  " << format_command(c) << "\n";
-    os << "UEFI: " << uefi_chain_words(s) << "\n";
+    os << "UEFI: " << uefi_chain_words(s.signed_chain) << "\n";
     const std::string args = grub_kernel_args(live_kernel_args(p.uuid, p.snapshot_dir, s.kernel_args));
     os << "Boot entry: linux " << snap.kernel() << " " << args << "\n";
     for (const auto& k : s.other_kernels)
@@ -311,7 +304,7 @@ void install_grub(View& view, const Stick& stick, const SnapshotDir& snap, const
         write_file_atomic(view.at(kSignedConfigInView), signed_grub_config(early));
         for (const auto& c : signed_chain_commands(paths, *sp.signed_chain)) runner.run(c);
     }
-    log::info() << "UEFI: " << uefi_chain_words(sp);
+    log::info() << "UEFI: " << uefi_chain_words(sp.signed_chain);
     target_bind.unmount();
 }
 
@@ -475,7 +468,9 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
     write_sums(stage.snap());
     Layer layer;
     layer.data_bytes = totals(*tree).data_bytes;
-    write_snapshot_info(stage.medium(), snapshot_info(plan, opt, stage.snap().id(), layer));
+    SnapshotInfo info = snapshot_info(plan, opt, stage.snap().id(), layer);
+    info.fields["secure_boot"] = plan.stick.signed_chain ? "yes" : "no";
+    write_snapshot_info(stage.medium(), info);
     install_stick_menu(stage.medium(), render_stick_menu(templates, stage.medium(), stage.uuid(), runner, kEntryLive));
     clock.start("iso");
     const uint64_t size = write_iso(stage, view, plan.iso_out, opt.quiet);

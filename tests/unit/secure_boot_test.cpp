@@ -8,6 +8,7 @@
 
 #include "adapter.hpp"
 #include "boot_install.hpp"
+#include "iso_boot.hpp"
 #include "error.hpp"
 #include "plan.hpp"
 #include "temp_dir.hpp"
@@ -39,10 +40,10 @@ std::vector<std::string> esp_copies(const std::vector<Command>& cmds) {
 StickPaths paths() { return {"/dev/loop9", "/dev/loop9p2", "/dev/loop9p3", "u-u-i-d", "/v", "/run/remaster-target", "/remaster/x"}; }
 
 // make_plan's problems for a dry run of `root` onto a new image file.
-std::string plan_problems(const Root& r, const std::string& secure_boot) {
+std::string plan_problems(const Root& r, const std::string& secure_boot, bool iso = false) {
     Options o;
     o.root = r.path;
-    o.to = r.path + "/stick.img";
+    (iso ? o.iso : o.to) = r.path + (iso ? "/live.iso" : "/stick.img");
     o.dry_run = true;
     o.secure_boot = secure_boot;
     try {
@@ -127,4 +128,55 @@ TEST_CASE("--secure-boot require is refused before writing on a root without the
     // With the packages, require is satisfied.
     debian_chain(r);
     CHECK_THAT(plan_problems(r, "require"), !Catch::Contains("secure-boot"));
+}
+
+TEST_CASE("the ISO: --secure-boot require is refused the same way, auto and off are not") {
+    Root r;
+    r.file("/etc/os-release", "ID=debian\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+    CHECK_THAT(plan_problems(r, "require", true),
+               Catch::Contains("--secure-boot require: the root has no signed boot chain (apt install "
+                               "shim-signed grub-efi-amd64-signed)"));
+    CHECK_THAT(plan_problems(r, "auto", true), !Catch::Contains("secure-boot"));
+    CHECK_THAT(plan_problems(r, "off", true), !Catch::Contains("secure-boot"));
+    debian_chain(r);
+    CHECK_THAT(plan_problems(r, "require", true), !Catch::Contains("secure-boot"));
+}
+
+TEST_CASE("the ISO's ESP image gets a stick's signed files; Debian's config is the ESP's /boot/grub/grub.cfg") {
+    Root r;
+    debian_chain(r);
+    const auto a = make_debian_adapter();
+    const auto c = a->signed_chain(r.path);
+    REQUIRE(c);
+    const IsoPaths p{"/v", "/s"};
+    CHECK(iso_grub_commands(p, *a, c).size() > iso_grub_commands(p, *a).size());
+    const auto cmds = iso_grub_commands(p, *a, c);
+    // The unsigned image first, then the chain over it, all in the ESP image.
+    CHECK(esp_copies(cmds) == std::vector<std::string>{
+                                  "/v/tmp/BOOTX64.EFI -> ::/EFI/BOOT/BOOTX64.EFI",
+                                  "/v/usr/lib/shim/shimx64.efi.signed -> ::/EFI/BOOT/BOOTX64.EFI",
+                                  "/v/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed -> ::/EFI/BOOT/grubx64.efi",
+                                  "/v/usr/lib/shim/mmx64.efi.signed -> ::/EFI/BOOT/mmx64.efi",
+                                  std::string("/v") + kSignedConfigInView + " -> ::/boot/grub/grub.cfg"});
+    for (const auto& x : cmds) {
+        const auto i = std::find(x.argv.begin(), x.argv.end(), "-i");
+        if (i != x.argv.end()) CHECK(*(i + 1) == "/s/efi.img");
+    }
+    // As a CD, gcdx64 reads the ISO's own /boot/grub/grub.cfg, the menu: nothing goes into the tree.
+    CHECK(std::none_of(cmds.begin(), cmds.end(), [](const Command& x) { return x.argv.front() == "cp" && x.argv.size() == 3; }));
+}
+
+TEST_CASE("the ISO with Fedora's chain: the config also in the tree, where a CD-booted GRUB looks") {
+    Root r;
+    for (const char* f : {"shimx64.efi", "grubx64.efi", "mmx64.efi"}) r.file(std::string("/boot/efi/EFI/fedora/") + f);
+    const auto a = make_fedora_adapter();
+    const auto c = a->signed_chain(r.path);
+    REQUIRE(c);
+    const auto cmds = iso_grub_commands(IsoPaths{"/v", "/s"}, *a, c);
+    CHECK(esp_copies(cmds).back() == std::string("/v") + kSignedConfigInView + " -> ::/EFI/BOOT/grub.cfg");
+    const Command& cp = cmds.back();
+    CHECK(cp.argv == std::vector<std::string>{"cp", kSignedConfigInView, "/run/remaster-target/tree/EFI/BOOT/grub.cfg"});
+    CHECK(cp.chroot == "/v");
+    const Command& mkdir = cmds[cmds.size() - 2];
+    CHECK(mkdir.argv == std::vector<std::string>{"mkdir", "-p", "/run/remaster-target/tree/EFI/BOOT"});
 }
