@@ -3,12 +3,14 @@
 # the REMASTER-PROOF line that the test root's remaster-proof.service prints
 # on the serial console before powering off. Source this file.
 #
-#   boot_image IMAGE bios|uefi LOGFILE [TIMEOUT]
+#   boot_image IMAGE bios|uefi|uefi-secure LOGFILE [TIMEOUT]
 #
 # TCG only (KVM hangs guests on these machines). The image is opened with
 # -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default)
 # or usb attaches the stick as a virtio disk or as a USB stick on xHCI;
 # cdrom attaches an ISO image as a CD-ROM (AHCI) and boots from it.
+# uefi-secure is OVMF with Microsoft's keys and Secure Boot enforcing, as
+# `remaster boot-test --firmware uefi-secure` runs it (src/qemu.cpp).
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -42,8 +44,17 @@ boot_image() {
 		qemu+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
 			-drive "if=pflash,format=raw,unit=1,file=$vars")
 		;;
+	uefi-secure)
+		# SMM and a secure pflash, or OVMF's secure build refuses to run.
+		vars=$(mktemp --suffix=.OVMF_VARS.fd)
+		cp "${OVMF_SECURE_VARS:-/usr/share/OVMF/OVMF_VARS_4M.ms.fd}" "$vars"
+		qemu[4]=q35,smm=on
+		qemu+=(-global "driver=cfi.pflash01,property=secure,value=on"
+			-drive "if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_SECURE_CODE:-/usr/share/OVMF/OVMF_CODE_4M.ms.fd}"
+			-drive "if=pflash,format=raw,unit=1,file=$vars")
+		;;
 	*)
-		echo "boot_image: firmware must be bios or uefi, not '$firmware'" >&2
+		echo "boot_image: firmware must be bios, uefi or uefi-secure, not '$firmware'" >&2
 		return 2
 		;;
 	esac
