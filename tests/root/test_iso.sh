@@ -36,6 +36,10 @@ refused() {
 refused "--iso with --to" 3 "leave out --to" --iso "$iso" --to "$work/out/stick.img"
 refused "--iso with --squashfs" 3 "leave out --squashfs" --iso "$iso" --squashfs "$work/out/x.sqfs"
 refused "--iso with --size" 3 "--size is for an image file made with --to" --iso "$iso" --size 2G
+# The test root has no signed chain (test_boot_secureboot.sh makes an ISO with one).
+refused "--iso --secure-boot require without the chain" 4 \
+    "--secure-boot require: the root has no signed boot chain (apt install shim-signed grub-efi-amd64-signed)" \
+    --iso "$iso" --secure-boot require
 blockdev=$(find /dev -maxdepth 1 -name 'loop[0-9]*' -type b | head -n 1)
 refused "--iso on a block device" 3 "is a block device; --iso writes an image file (use --to $blockdev" --iso "$blockdev"
 refused "--iso in a missing directory" 3 "The output directory for '$work/out/nope/live.iso' does not exist" \
@@ -54,6 +58,9 @@ plan=$("$REMASTER" snapshot --root "$ROOT" --iso "$iso" --dry-run 2>&1)
 check "dry run: the El Torito BIOS entry" grep -q "El Torito BIOS: /boot/grub/i386-pc/eltorito.img" <<<"$plan"
 check "dry run: the El Torito EFI entry" grep -q "El Torito EFI:  partition 2" <<<"$plan"
 check "dry run: the eltorito core command" grep -q "grub-mkimage -O i386-pc-eltorito" <<<"$plan"
+check "dry run: the unsigned UEFI image, said once as a warning" \
+    bash -c 'grep -q "^UEFI: an unsigned GRUB image: boots only with Secure Boot off" <<<"$1" &&
+        test "$(grep -c "the ISO will not boot with Secure Boot on" <<<"$1")" -eq 1' _ "$plan"
 check "dry run: nothing written" test -z "$(ls -A "$work/out")"
 # An output below the root is left out of its own image, with its temporaries.
 inside=$("$REMASTER" snapshot --root "$ROOT" --iso "$ROOT/tmp/live.iso" --dry-run 2>&1)
