@@ -12,6 +12,7 @@ packages=(
   # tests: awkward trees, comparison, the peer, VM boots
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
+  groff-base man-db  # renders remaster(8) (tests/unit/manpage_test.sh)
   xorriso  # reads back the El Torito catalogue of --iso images (tests/root/test_iso.sh)
   # fuzzing the parsers
   clang libclang-rt-14-dev

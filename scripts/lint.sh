@@ -11,6 +11,7 @@ status=0
 shellcheck -S warning -s dash dracut-module/*.sh || status=1
 mapfile -t scripts < <(find scripts tests -name '*.sh' -type f | sort)
 shellcheck -S warning -e SC2154 -x -P SCRIPTDIR "${scripts[@]}" .ci/run || status=1
+shellcheck -S warning -s bash completions/*.bash || status=1
 scripts/check-layout-literals.sh || status=1
 if git rev-parse --git-dir >/dev/null 2>&1 && git grep -nE '^(<<<<<<<|>>>>>>>)( |$)' -- . ':!build*'; then
   echo "lint: unresolved merge conflict markers (above)" >&2
