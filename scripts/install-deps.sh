@@ -13,6 +13,7 @@ packages=(
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
   groff-base man-db  # renders remaster(8) (tests/unit/manpage_test.sh)
+  build-essential dpkg-dev debhelper lintian  # the Debian package (tests/root/test_package.sh)
   xorriso  # reads back the El Torito catalogue of --iso images (tests/root/test_iso.sh)
   # fuzzing the parsers
   clang libclang-rt-14-dev

@@ -37,7 +37,7 @@ declare -A length=(
   [vm/test_boot_workstation]=400 [vm/test_boot_install]=400
   [vm/test_boot_fedora]=300 [vm/test_boot_debian]=250 [vm/test_boot_arch]=220
   [vm/test_boot_after_interrupt]=200 [vm/test_boot_clean]=170 [fuzz]=300
-  [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [lint]=30
+  [root/test_package]=420 [root/test_iso_large]=240 [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [lint]=30
 )
 # How long a test may run before it is stopped and fails.
 limit_of() { case $1 in vm/*) echo 2400 ;; fuzz) echo 900 ;; unit*) echo 600 ;; *) echo 1500 ;; esac; }

@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "bytes.hpp"
+#include "data_dir.hpp"
 #include "error.hpp"
 #include "iso_output.hpp"
 #include "medium.hpp"
@@ -20,6 +21,16 @@
 
 namespace remaster {
 namespace {
+
+// Where our dracut module comes from: the installed data dir, or the source
+// tree of a build. The plan says so; a missing one is an error of the run.
+std::string dracut_module_source() {
+    try {
+        return data_dir() + "/dracut-module";
+    } catch (const Error& e) {
+        return std::string("not found (") + e.what() + ")";
+    }
+}
 
 // "does not exist", or what else stat said (a symlink loop, no permission).
 std::string why_not_there(int err) {
@@ -222,6 +233,7 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
            << (plan.cache_dir.empty() ? std::string("built by dracut (--no-cache)")
                                       : "taken from " + plan.cache_dir + " if built from the same files before, else built by dracut and kept there")
            << "\n";
+        os << "  module:    " << dracut_module_source() << " (copied into the view for dracut as 90remaster)\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")
