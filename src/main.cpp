@@ -11,6 +11,7 @@
 
 #include "boot_test.hpp"
 #include "bytes.hpp"
+#include "config_file.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "log.hpp"
@@ -160,7 +161,11 @@ int main(int argc, char** argv) {
                                              " needs root: it attaches and mounts the stick '" + (on.empty() ? bt.on : on) + "'",
                         "Run it with sudo.");
         SystemRunner runner;
-        if (snap->parsed()) snapshot(opt, runner);
+        if (snap->parsed()) {
+            // /etc/remaster.conf fills in what the command line left out.
+            apply_config(read_config(), opt, [snap](const std::string& o) { return snap->count(o) > 0; });
+            snapshot(opt, runner);
+        }
         if (verify->parsed()) verify_stick(on);
         if (list->parsed()) list_stick(on);
         if (remove->parsed()) remove_stick_snapshot(on, name, runner);

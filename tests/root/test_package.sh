@@ -45,9 +45,10 @@ check "lintian reports no errors" test "$lintian_rc" -eq 0
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/sbin/remaster ./usr/share/remaster/dracut-module/module-setup.sh \
 	./usr/share/remaster/grub.d/grub.cfg.in ./usr/share/man/man8/remaster.8.gz \
-	./usr/share/bash-completion/completions/remaster; do
+	./usr/share/bash-completion/completions/remaster ./etc/remaster.conf; do
 	check "the package holds ${f#.}" grep -qxF "$f" <<<"$contents"
 done
+check "/etc/remaster.conf is a conffile" bash -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qx /etc/remaster.conf"
 depends=$(dpkg-deb -f "$deb" Depends)
 for d in dracut grub-pc-bin grub-efi-amd64-bin e2fsprogs mtools dosfstools; do
 	check "it depends on $d" grep -qw -- "$d" <<<"$depends"
