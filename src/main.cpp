@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
     }
     CLI::App* list = app.add_subcommand("list", "Show the snapshots (dates, layers, sizes), profiles and free space on a stick");
     list->add_option("--on", on, "The stick: a device or an image file")->required();
+    bool list_json = false;
+    list->add_flag("--json", list_json, "Print one JSON object (docs/json.md) instead of text, for scripts");
     CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one, nor a layer another one stacks)");
     remove->add_option("--on", on, "The stick: a device or an image file")->required();
     remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
             snapshot(opt, runner);
         }
         if (verify->parsed()) verify_stick(on);
-        if (list->parsed()) list_stick(on);
+        if (list->parsed()) list_json ? list_stick_json(on) : list_stick(on);
         if (remove->parsed()) remove_stick_snapshot(on, name, runner);
         if (profile_cmds["add"]->parsed()) profile_add(on, name, runner);
         if (profile_cmds["remove"]->parsed()) profile_remove(on, name, runner);

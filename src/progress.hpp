@@ -1,5 +1,6 @@
 // Progress of a long step: one updating line with done/total, rate and ETA on
-// a terminal, a plain log line every 10% otherwise, nothing with --quiet.
+// a terminal, a plain log line every few seconds and at the end otherwise,
+// nothing with --quiet.
 #pragma once
 
 #include <chrono>
@@ -19,7 +20,7 @@ private:
     std::string label_;
     uint64_t total_;
     bool quiet_, tty_, finished_ = false;
-    int last_decile_ = -1;
+    bool logged_last_ = false;  // the line for done == total is out
     std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

@@ -16,6 +16,7 @@
 #include "device_use.hpp"
 #include "error.hpp"
 #include "iso_reader.hpp"
+#include "json_writer.hpp"
 #include "layering.hpp"
 #include "log.hpp"
 #include "recovery.hpp"
@@ -259,6 +260,65 @@ void list_stick(const std::string& target) {
     struct statvfs vfs;
     if (::statvfs(s->root().c_str(), &vfs) == 0)
         std::cout << "\nFree space: " << format_bytes(static_cast<double>(vfs.f_bavail) * vfs.f_frsize) << "\n";
+    s->close();
+}
+
+namespace {
+
+uint64_t size_of(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// One snapshot as docs/json.md describes it.
+void snapshot_json(JsonWriter& j, const Medium& medium, const std::vector<SnapshotInfo>& snaps, const SnapshotInfo& snap,
+                   bool is_default) {
+    const SnapshotDir dir = medium.snapshot(snap.id);
+    const auto layers = layers_of(snap);
+    j.begin_object();
+    j.key("id").value(snap.id);
+    j.key("time").value(readable_snapshot_time(snap.id));
+    j.key("default").value(is_default);
+    j.key("os").value(snap.get("os", ""));
+    j.key("kernel").value(snap.get("kernel", ""));
+    j.key("other_kernels").strings(other_kernels(snap));
+    j.key("layers").strings(layers);
+    j.key("squashfs_bytes").value(size_of(dir.image()));
+    j.key("own_bytes").value(tree_bytes(dir.path(), true));
+    const std::string sb = snap.get("secure_boot");
+    j.key("secure_boot");
+    if (sb.empty()) j.null();
+    else j.value(sb == "yes");
+    j.key("layer_of").strings(dependents(snaps, snap.id));
+    j.end_object();
+}
+
+}  // namespace
+
+void list_stick_json(const std::string& target) {
+    OpenStick s(target, StickAccess::read);
+    const auto snaps = list_snapshots(*s);
+    JsonWriter j(std::cout);
+    j.begin_object();
+    j.key("schema").value(uint64_t{1});
+    j.key("stick").value(target);
+    j.key("snapshots").begin_array();
+    for (size_t i = 0; i < snaps.size(); ++i) snapshot_json(j, *s, snaps, snaps[i], i == 0);
+    j.end_array();
+    j.key("unfinished").begin_array();
+    for (const auto& id : list_unfinished_snapshots(*s))
+        j.begin_object().key("id").value(id).key("bytes").value(tree_bytes(s->snapshot(id).path())).end_object();
+    j.end_array();
+    j.key("profiles").begin_array();
+    for (const auto& p : list_profiles(*s))
+        j.begin_object().key("name").value(p).key("saved_bytes").value(tree_bytes(profile_dir(*s, p) + "/upper")).end_object();
+    j.end_array();
+    struct statvfs vfs;
+    j.key("free_bytes");
+    if (::statvfs(s->root().c_str(), &vfs) == 0) j.value(static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize);
+    else j.null();
+    j.end_object();
+    std::cout << "\n";
     s->close();
 }
 

@@ -21,6 +21,8 @@ void profile_list(const std::string& target);
 
 // Snapshots (dates, systems, kernels, sizes), profiles and free space.
 void list_stick(const std::string& target);
+// The same as one JSON object (docs/json.md), for scripts.
+void list_stick_json(const std::string& target);
 // Removes one snapshot; refuses to remove the only one.
 void remove_stick_snapshot(const std::string& target, const std::string& id, Runner& runner);
 

@@ -39,6 +39,24 @@ check "remove refuses the only snapshot" fails "$REMASTER" remove --on "$stick" 
 sleep 1
 "$REMASTER" snapshot --root "$ROOT" --to "$stick" --full --yes --quiet
 check "list shows two snapshots" test "$(snapshots | wc -l)" -eq 2
+# list --json: valid JSON with the fields docs/json.md names, matching the text.
+json_fields() {
+  python3 - "$1" "$(snapshots | head -n 1)" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["schema"] == 1, d
+s = d["snapshots"]
+assert len(s) == 2 and s[0]["default"] and not s[1]["default"], s
+assert s[0]["id"] == sys.argv[2], (s[0]["id"], sys.argv[2])
+for snap in s:
+    for k in ("id", "time", "os", "kernel", "other_kernels", "layers", "squashfs_bytes", "own_bytes", "secure_boot", "layer_of"):
+        assert k in snap, k
+    assert snap["squashfs_bytes"] > 0 and snap["layers"][-1] == snap["id"], snap
+assert [p["name"] for p in d["profiles"]] == ["default"], d["profiles"]
+assert d["free_bytes"] > 0 and d["unfinished"] == []
+PY
+}
+check "list --json parses and carries the documented fields" json_fields "$("$REMASTER" list --on "$stick" --json)"
 check "remove an older snapshot" "$REMASTER" remove --on "$stick" "$(snapshots | tail -n 1)"
 check "one snapshot left" test "$(snapshots | wc -l)" -eq 1
 
