@@ -15,6 +15,7 @@
 #include "installed_system.hpp"
 #include "layering.hpp"
 #include "log.hpp"
+#include "mount.hpp"
 #include "paths.hpp"
 #include "preflight.hpp"
 #include "squash_unpack.hpp"
@@ -205,6 +206,8 @@ void set_up_boot(const std::string& root, const InstalledDisk& d, bool host_only
         throw Error(Exit::missing, "The copied system has no kernel", a.adapter->install_hint("kernel"));
     log::info() << "Setting up " << printable(os.pretty_name()) << " (" << a.why << "): initramfs for "
                 << kernels.size() << " kernel(s), GRUB";
+    // GRUB's directory: a live snapshot need not have one.
+    make_dirs(in_root(root, a.adapter->grub_dir()), 0755);
     ChrootMounts chroot(root, d);
     for (const auto& c : installed_boot_setup(root, *a.adapter, kernels, host_only)) runner.run(c);
     std::ofstream(in_root(root, kEarlyConfigInRoot)) << installed_early_config(*a.adapter, d.root_uuid);
