@@ -21,6 +21,7 @@
 #include "squash_unpack.hpp"
 #include "stick.hpp"
 #include "stick_store.hpp"
+#include "tree_copy.hpp"
 #include "system_mounts.hpp"
 
 namespace remaster {
@@ -30,11 +31,17 @@ constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kGiB = 1ull << 30;
 
 // What is installed: a snapshot's layers, base first, from a stick (held
-// open, read-only, for the whole run) or one squashfs image.
+// open, read-only, for the whole run) or one squashfs image; or a directory.
 struct Source {
     std::unique_ptr<Stick> stick;
     std::string snapshot;  // its id, or "" for a bare image
     std::vector<std::string> layers;
+    std::string dir;  // a directory tree instead of layers
+
+    UnpackStats measure() const { return dir.empty() ? measure_layers(layers) : measure_tree(dir); }
+    UnpackStats copy_onto(const std::string& dest, bool quiet) const {
+        return dir.empty() ? unpack_layers(layers, dest, quiet) : copy_tree(dir, dest, quiet);
+    }
 };
 
 bool is_squashfs(const std::string& path) {
@@ -48,6 +55,11 @@ Source open_source(const InstallOptions& opt, RuntimeDir& run, Problems& problem
     struct stat st;
     if (::stat(opt.from.c_str(), &st) != 0) {
         problems.push_back("The source '" + opt.from + "' (--from) cannot be used: " + errno_string(errno));
+        return s;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (!opt.snapshot.empty()) problems.push_back("--snapshot names a snapshot on a stick; '" + opt.from + "' is a directory");
+        s.dir = absolute_path(opt.from);
         return s;
     }
     if (S_ISREG(st.st_mode) && is_squashfs(opt.from)) {
@@ -172,6 +184,7 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
     os << "Install plan (dry run: nothing is written)\n";
     os << "  source: " << opt.from << (src.snapshot.empty() ? "" : ", snapshot " + src.snapshot) << "\n";
     for (const auto& l : src.layers) os << "    layer " << l << "\n";
+    if (!src.dir.empty()) os << "    the directory tree " << src.dir << " (not entering other filesystems)\n";
     os << "  copy: " << need.inodes << " inodes, " << format_bytes(need.bytes) << " of file data\n";
     if (t.kind == TargetKind::directory) {
         os << "  target: the directory " << t.path << " (files only; no partitions, no boot setup)\n";
@@ -223,9 +236,9 @@ void install(const InstallOptions& opt, Runner& runner) {
     Problems problems;
     const Source src = open_source(opt, run, problems);
     UnpackStats need;
-    if (!src.layers.empty()) {
+    if (!src.layers.empty() || !src.dir.empty()) {
         try {
-            need = measure_layers(src.layers);
+            need = src.measure();
         } catch (const Error& e) {
             problems.add(Exit::bad_input, e.what());
         }
@@ -238,7 +251,7 @@ void install(const InstallOptions& opt, Runner& runner) {
     }
     // A directory: the files only.
     if (t.kind == TargetKind::directory) {
-        const UnpackStats got = unpack_layers(src.layers, t.path, opt.quiet);
+        const UnpackStats got = src.copy_onto(t.path, opt.quiet);
         log::info() << "Copied " << got.inodes << " inodes, " << format_bytes(got.bytes) << " to " << t.path;
         return;
     }
@@ -246,7 +259,7 @@ void install(const InstallOptions& opt, Runner& runner) {
     // Partition and format; the new root mounted.
     auto disk = InstallDisk::create(t.path, t.kind == TargetKind::image, t.image_size, t.lock, runner, run);
     // Copy: the layers, base first, with everything squashfs holds.
-    const UnpackStats got = unpack_layers(src.layers, disk->root(), opt.quiet);
+    const UnpackStats got = src.copy_onto(disk->root(), opt.quiet);
     log::info() << "Copied " << got.inodes << " inodes, " << format_bytes(got.bytes);
     // Configure: fstab, machine-id, no trace of the live boot.
     const InstalledDisk d{disk->disk(), disk->partition(kEspPartition), disk->partition(kInstallRootPartition),

@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     InstallOptions inst;
     CLI::App* install_cmd = app.add_subcommand(
         "install", "Install a stick's snapshot onto a disk or VM image as a normal system (GPT, ext4 root, GRUB for BIOS and UEFI)");
-    install_cmd->add_option("--from", inst.from, "A remaster stick, its image file, or a squashfs image")->required();
+    install_cmd->add_option("--from", inst.from, "A remaster stick, its image file, a squashfs image, or a directory tree (a mounted system)")->required();
     install_cmd->add_option("--snapshot", inst.snapshot, "The snapshot to install (default: the newest), as `remaster list` shows it");
     install_cmd->add_option("--to", inst.to,
                             "A disk (WIPED, asked first), an image file (created, sized automatically), or an "

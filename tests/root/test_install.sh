@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 17, `remaster install`, root tier: the copy install performs keeps an
 # awkward tree intact through a squashfs of it (the way a snapshot reaches a
-# disk), compared entry by entry with treecmp.py as the squashfs tests do;
+# disk), compared entry by entry with treecmp.py as the squashfs tests do,
+# and from a directory source with its POSIX ACLs too;
 # and bad targets and sources are refused before a byte is written: a disk
 # with a mounted filesystem, a disk too small for the system, the source
 # itself, and a --from that is no remaster stick.
@@ -11,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_root
-need_cmds setfattr setfacl setcap python3 losetup mkfs.ext4 sha256sum
+need_cmds setfattr setfacl getfacl getcap setcap python3 losetup mkfs.ext4 sha256sum
 REMASTER=${REMASTER:-$BUILD_DIR/remaster}
 [[ -x $REMASTER ]] || die "no remaster binary at $REMASTER (build first or set REMASTER)"
 
@@ -34,6 +35,18 @@ sparse() { (($(stat -c %b "$work/out/files/sparse-1G") * 512 < 16 * 1048576)); }
 check "a sparse file stays sparse" sparse
 caps() { [[ $(getcap "$work/out/xattrs/capability" 2>/dev/null) == *cap_net_raw* ]]; }
 check "file capabilities kept" caps
+
+# 2. A directory source (a mounted system, as the live install copies it)
+# onto ext4: what squashfs cannot hold comes along too, POSIX ACLs first.
+mkdir "$work/out-dir"
+check "install --from DIR --to DIR copies the tree" "$REMASTER" install -q --from "$tree" --to "$work/out-dir"
+check "directory copy matches the tree, ACLs and pre-1970/post-2106 mtimes included" \
+    python3 "$TESTS_ROOT_DIR/treecmp.py" --no-root-meta "$tree" "$work/out-dir"
+acl_kept() {
+    getfacl -p "$work/out-dir/unrepresentable/acl-file" | grep -q '^group:54321:r--' &&
+        getfacl -p "$work/out-dir/unrepresentable/acl-default-dir" | grep -q '^default:'
+}
+check "POSIX ACLs (access and default) kept on ext4" acl_kept
 
 # args: variable size; a loop device over a sparse file with a random first
 # MiB, detached at exit.
@@ -60,7 +73,7 @@ refused() {
     fi
 }
 
-# 2. A disk with a mounted filesystem.
+# 3. A disk with a mounted filesystem.
 new_loop mounted 2G
 mkfs.ext4 -q -F "$mounted"
 mkdir "$work/mnt"
@@ -68,19 +81,19 @@ mount "$mounted" "$work/mnt"
 push_cleanup umount "$work/mnt"
 check "a disk with a mounted filesystem is refused, nothing written" refused "$work/tree.sqfs" "$mounted" "is mounted on"
 
-# 3. A disk too small for the system (the tree's 1 GiB sparse file counts as data it holds).
+# 4. A disk too small for the system (the tree's 1 GiB sparse file counts as data it holds).
 new_loop small 96M
 check "a too-small disk is refused, nothing written" refused "$work/tree.sqfs" "$small" "too small"
 
-# 4. The source itself.
+# 5. The source itself.
 check "the source as the target is refused" refused "$work/tree.sqfs" "$work/tree.sqfs" "is the source"
 
-# 5. Something that is no remaster stick (nor a squashfs image).
+# 6. Something that is no remaster stick (nor a squashfs image).
 head -c 4M /dev/urandom >"$work/random.img"
 no_image() { refused "$work/random.img" "$work/new-disk.img" "not a remaster stick" && [[ ! -e $work/new-disk.img ]]; }
 check "--from a file that is no remaster stick is refused, no image made" no_image
 
-# 6. Every problem at once: too small and a bad --size.
+# 7. Every problem at once: too small and a bad --size.
 both() {
     local out
     out=$("$REMASTER" install --from "$work/random.img" --to "$small" --size 1X --yes </dev/null 2>&1) && return 1
