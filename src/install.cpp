@@ -183,7 +183,10 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
                         std::ostream& os) {
     os << "Install plan (dry run: nothing is written)\n";
     os << "  source: " << opt.from << (src.snapshot.empty() ? "" : ", snapshot " + src.snapshot) << "\n";
-    for (const auto& l : src.layers) os << "    layer " << l << "\n";
+    // A stick's layers as the stick names them, not where it is mounted for this run.
+    const std::string mounted = src.stick ? src.stick->root() : "";
+    for (const auto& l : src.layers)
+        os << "    layer " << (src.stick && path_below(l, mounted) ? "(stick) " + l.substr(mounted.size()) : l) << "\n";
     if (!src.dir.empty()) os << "    the directory tree " << src.dir << " (not entering other filesystems)\n";
     os << "  copy: " << need.inodes << " inodes, " << format_bytes(need.bytes) << " of file data\n";
     if (t.kind == TargetKind::directory) {
