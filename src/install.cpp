@@ -211,8 +211,11 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
        << "     then grub-install for BIOS and EFI/BOOT/BOOTX64.EFI on the ESP, last)\n";
 }
 
-// The chroot steps: the distribution's boot setup, the boot loader last.
-void set_up_boot(const std::string& root, const InstalledDisk& d, bool host_only, Runner& runner) {
+// The copied root made an installed system: its files (fstab, machine-id,
+// no live traces), then in a chroot the distribution's boot setup, the boot
+// loader last. What the copy brought is checked first: an operating system
+// with a kernel.
+void make_installed(const std::string& root, const InstalledDisk& d, bool host_only, Runner& runner) {
     const OsRelease os = read_os_release(root);
     if (os.fields.empty())
         throw Error(Exit::bad_input, "The copied system has no os-release: it is not an operating system root");
@@ -222,6 +225,7 @@ void set_up_boot(const std::string& root, const InstalledDisk& d, bool host_only
         throw Error(Exit::missing, "The copied system has no kernel", a.adapter->install_hint("kernel"));
     log::info() << "Setting up " << printable(os.pretty_name()) << " (" << a.why << "): initramfs for "
                 << kernels.size() << " kernel(s), GRUB";
+    configure_installed_root(root, d);
     // GRUB's directory: a live snapshot need not have one.
     make_dirs(in_root(root, a.adapter->grub_dir()), 0755);
     ChrootMounts chroot(root, d);
@@ -264,13 +268,12 @@ void install(const InstallOptions& opt, Runner& runner) {
     // Copy: the layers, base first, with everything squashfs holds.
     const UnpackStats got = src.copy_onto(disk->root(), opt.quiet);
     log::info() << "Copied " << got.inodes << " inodes, " << format_bytes(got.bytes);
-    // Configure: fstab, machine-id, no trace of the live boot.
+    // Configure (fstab, machine-id, no trace of the live boot), then boot:
+    // the distribution's initramfs and GRUB config, the boot loader last.
+    // An image boots on other hardware (a VM): its initramfs is generic.
     const InstalledDisk d{disk->disk(), disk->partition(kEspPartition), disk->partition(kInstallRootPartition),
                           disk->root_uuid(), disk->esp_uuid()};
-    configure_installed_root(disk->root(), d);
-    // Boot: the distribution's initramfs and GRUB config, the boot loader last.
-    // An image boots on other hardware (a VM): its initramfs is generic.
-    set_up_boot(disk->root(), d, t.kind == TargetKind::device, runner);
+    make_installed(disk->root(), d, t.kind == TargetKind::device, runner);
     disk->close();
     log::info() << "Installed onto " << t.path << " (root UUID " << d.root_uuid << ")";
 }

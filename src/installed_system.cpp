@@ -13,12 +13,14 @@
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
+#include "mount.hpp"
 #include "paths.hpp"
 
 namespace remaster {
 namespace {
 
 void write_text(const std::string& path, const std::string& text, mode_t mode) {
+    make_dirs(parent_path(path), 0755);
     std::error_code ec;
     std::filesystem::remove(path, ec);  // a symlink (to /run, to the host) is replaced, never followed
     std::ofstream f(path, std::ios::trunc);

@@ -101,4 +101,17 @@ both() {
 }
 check "every problem is listed at once" both
 
+# 8. A step failing half way (the awkward tree is no operating system: the
+# boot setup finds no os-release after the copy) leaves no image, no loop
+# device and no mount behind, and says why.
+half_way() {
+    local out rc=0
+    out=$("$REMASTER" install --from "$work/tree.sqfs" --to "$work/half.img" --yes </dev/null 2>&1) || rc=$?
+    ((rc != 0)) && grep -q "os-release" <<<"$out" || { echo "rc=$rc: $out"; return 1; }
+    [[ -z $(find "$work" -maxdepth 1 -name 'half.img*') ]] || { echo "an image was left: $(ls "$work")"; return 1; }
+    ! losetup -nl -O BACK-FILE | grep -qF "$work/half.img" || { echo "a loop device was left"; return 1; }
+    ! findmnt -rn -o SOURCE,TARGET | grep -qF "half.img" || { echo "a mount was left"; return 1; }
+}
+check "a failure after the copy leaves no image, loop device or mount" half_way
+
 summary
