@@ -107,7 +107,10 @@ check "every problem is listed at once" both
 half_way() {
     local out rc=0
     out=$("$REMASTER" install --from "$work/tree.sqfs" --to "$work/half.img" --yes </dev/null 2>&1) || rc=$?
-    ((rc != 0)) && grep -q "os-release" <<<"$out" || { echo "rc=$rc: $out"; return 1; }
+    if ((rc == 0)) || ! grep -q "os-release" <<<"$out"; then
+        echo "rc=$rc: $out"
+        return 1
+    fi
     [[ -z $(find "$work" -maxdepth 1 -name 'half.img*') ]] || { echo "an image was left: $(ls "$work")"; return 1; }
     ! losetup -nl -O BACK-FILE | grep -qF "$work/half.img" || { echo "a loop device was left"; return 1; }
     ! findmnt -rn -o SOURCE,TARGET | grep -qF "half.img" || { echo "a mount was left"; return 1; }

@@ -81,11 +81,11 @@ for fw in ${REMASTER_VM_FIRMWARES:-bios uefi}; do
 		*" root=ext4 "*" rootdev=/dev/vda3 "*) ok "$fw: / is ext4 on the disk's root partition" ;;
 		*) fail "$fw: / is ext4 on the disk's root partition: $line" ;;
 		esac
-		case $line in
-		*" fstab=UUID=$uuid"[[:space:]]/[[:space:]]ext4*) [[ -n $uuid ]] && ok "$fw: fstab names / by its UUID" ||
-			fail "$fw: fstab names / by its UUID: $line" ;;
-		*) fail "$fw: fstab names / by its UUID: $line" ;;
-		esac
+		if [[ -n $uuid && $line == *" fstab=UUID=$uuid"[[:space:]]/[[:space:]]ext4* ]]; then
+			ok "$fw: fstab names / by its UUID"
+		else
+			fail "$fw: fstab names / by its UUID: $line"
+		fi
 		mid=$(sed -n 's/.* mid=\([0-9a-f]*\).*/\1/p' <<<"$line")
 		if [[ ${#mid} -eq 32 && $mid != "$STICK_MACHINE_ID" ]]; then
 			ok "$fw: a machine-id of its own"
