@@ -37,6 +37,7 @@ struct Source {
     std::string snapshot;  // its id, or "" for a bare image
     std::vector<std::string> layers;
     std::string dir;  // a directory tree instead of layers
+    std::string os;   // its os-release PRETTY_NAME and the adapter that fits it
 
     UnpackStats measure() const { return dir.empty() ? measure_layers(layers) : measure_tree(dir); }
     UnpackStats copy_onto(const std::string& dest, bool quiet) const {
@@ -87,6 +88,30 @@ Source open_source(const InstallOptions& opt, RuntimeDir& run, Problems& problem
     s.snapshot = chosen->id;
     for (const auto& id : layers_of(*chosen)) s.layers.push_back(s.stick->snapshot(id).image());
     return s;
+}
+
+// What the source holds must be an operating system a distribution
+// adapter knows, before anything is written: its os-release, read from the
+// stacked layers or the directory.
+void check_system(Source& src, const std::string& from, Problems& problems) {
+    OsRelease os;
+    if (!src.dir.empty()) {
+        os = read_os_release(src.dir);
+    } else {
+        std::string text = read_layered_file(src.layers, "/etc/os-release");
+        if (text.empty()) text = read_layered_file(src.layers, "/usr/lib/os-release");
+        os = parse_os_release(text);
+    }
+    if (os.fields.empty()) {
+        problems.push_back("'" + from + "' holds no operating system to install (no os-release)");
+        return;
+    }
+    try {
+        const AdapterChoice a = choose_adapter(os);
+        src.os = printable(os.pretty_name()) + " (" + a.adapter->family() + " adapter, " + a.why + ")";
+    } catch (const Error& e) {
+        problems.push_back(std::string(e.what()) + ". " + e.hint());
+    }
 }
 
 enum class TargetKind { device, image, directory };
@@ -188,6 +213,7 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
     for (const auto& l : src.layers)
         os << "    layer " << (src.stick && path_below(l, mounted) ? "(stick) " + l.substr(mounted.size()) : l) << "\n";
     if (!src.dir.empty()) os << "    the directory tree " << src.dir << " (not entering other filesystems)\n";
+    if (!src.os.empty()) os << "  system: " << src.os << "\n";
     os << "  copy: " << need.inodes << " inodes, " << format_bytes(need.bytes) << " of file data\n";
     if (t.kind == TargetKind::directory) {
         os << "  target: the directory " << t.path << " (files only; no partitions, no boot setup)\n";
@@ -241,7 +267,7 @@ void install(const InstallOptions& opt, Runner& runner) {
     RuntimeDir run;
     // Plan: the source opened read-only, the target checked; every problem at once.
     Problems problems;
-    const Source src = open_source(opt, run, problems);
+    Source src = open_source(opt, run, problems);
     UnpackStats need;
     if (!src.layers.empty() || !src.dir.empty()) {
         try {
@@ -251,6 +277,14 @@ void install(const InstallOptions& opt, Runner& runner) {
         }
     }
     Target t = plan_target(opt, need, problems);
+    // A directory target takes any tree; a disk needs a system that boots.
+    if (t.kind != TargetKind::directory && (!src.layers.empty() || !src.dir.empty())) {
+        try {
+            check_system(src, opt.from, problems);
+        } catch (const Error& e) {
+            problems.add(e.code(), e.what());
+        }
+    }
     if (!problems.empty()) throw Error(problems.code(), problems.joined() + (problems.list().size() > 1 ? "" : "; nothing was written"));
     if (opt.dry_run) {
         print_install_plan(opt, src, t, need, std::cout);

@@ -340,7 +340,66 @@ void measure(const sqfs_tree_node_t* node, uint64_t block_size, UnpackStats& s) 
     }
 }
 
+const sqfs_tree_node_t* child(const sqfs_tree_node_t* dir, const std::string& name) {
+    for (const sqfs_tree_node_t* c = dir->children; c; c = c->next)
+        if (name == reinterpret_cast<const char*>(c->name)) return c;
+    return nullptr;
+}
+
+std::vector<std::string> components(const std::string& path) {
+    std::vector<std::string> out;
+    for (size_t at = 0; at < path.size();) {
+        const size_t end = std::min(path.find('/', at), path.size());
+        const std::string c = path.substr(at, end - at);
+        if (c == "..") {
+            if (!out.empty()) out.pop_back();
+        } else if (!c.empty() && c != ".") {
+            out.push_back(c);
+        }
+        at = end + 1;
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string read_layered_file(const std::vector<std::string>& layers, const std::string& path, size_t max_bytes) {
+    std::vector<std::unique_ptr<SquashImage>> images;
+    for (const auto& l : layers) images.push_back(std::make_unique<SquashImage>(l));
+    std::string want = path;
+    for (int hops = 0; hops < 8; ++hops) {
+        const auto parts = components(want);
+        bool resolved = false;
+        // The topmost layer with the name wins; a whiteout means none.
+        for (auto img = images.rbegin(); img != images.rend() && !resolved; ++img) {
+            const sqfs_tree_node_t* n = (*img)->tree.get();
+            for (const auto& c : parts)
+                if (!(n = n ? child(n, c) : nullptr)) break;
+            if (!n) continue;
+            const sqfs_inode_generic_t* in = n->inode;
+            if (is_whiteout(in)) return "";
+            if (in->base.type == SQFS_INODE_SLINK || in->base.type == SQFS_INODE_EXT_SLINK) {
+                const std::string target(reinterpret_cast<const char*>(in->extra), in->data.slink.target_size);
+                std::string dir = "/";
+                for (size_t i = 0; i + 1 < parts.size(); ++i) dir += parts[i] + "/";
+                want = target[0] == '/' ? target : dir + target;
+                resolved = true;
+                break;
+            }
+            if (!is_file(in)) return "";
+            sqfs_u64 size = 0;
+            sqfs_inode_get_file_size(in, &size);
+            if (size > max_bytes) return "";
+            std::string text(size, '\0');
+            const sqfs_s32 got = sqfs_data_reader_read((*img)->data.get(), in, 0, text.data(), static_cast<sqfs_u32>(size));
+            if (got < 0) check(got, "read '" + path + "' in '" + (*img)->path + "'");
+            text.resize(static_cast<size_t>(got));
+            return text;
+        }
+        if (!resolved) return "";
+    }
+    return "";
+}
 
 UnpackStats measure_layers(const std::vector<std::string>& layers) {
     UnpackStats s;

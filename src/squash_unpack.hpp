@@ -29,6 +29,13 @@ struct UnpackStats {
 // holes), for sizing the target before anything is written.
 UnpackStats measure_layers(const std::vector<std::string>& layers_base_first);
 
+// The content of the regular file at absolute `path` as the stacked layers
+// show it (the topmost layer that has the name; a whiteout hides it),
+// symlinks followed within the layers; "" when there is none. Files over
+// `max_bytes` count as none: it reads small configuration files (os-release).
+std::string read_layered_file(const std::vector<std::string>& layers_base_first, const std::string& path,
+                              size_t max_bytes = 65536);
+
 // Unpacks the layers onto `dest` (an existing, preferably empty directory;
 // its own metadata becomes the image root's). Throws Error on any failure;
 // checks for Ctrl-C between files.

@@ -101,13 +101,21 @@ both() {
 }
 check "every problem is listed at once" both
 
-# 8. A step failing half way (the awkward tree is no operating system: the
-# boot setup finds no os-release after the copy) leaves no image, no loop
-# device and no mount behind, and says why.
+# 8. A squashfs that holds no operating system (the awkward tree has no
+# os-release) is refused by the plan, before anything is made.
+no_os() { refused "$work/tree.sqfs" "$work/no-os.img" "no operating system" && [[ ! -e $work/no-os.img ]]; }
+check "a squashfs without an operating system is refused, no image made" no_os
+
+# 9. A step failing half way (an os-release but no kernel: the boot setup
+# stops after the copy) leaves no image, no loop device and no mount behind,
+# and says why.
+mkdir -p "$work/os/etc"
+printf 'ID=debian\nPRETTY_NAME="no kernel"\n' >"$work/os/etc/os-release"
+"$REMASTER" snapshot --root "$work/os" --squashfs "$work/os.sqfs" --yes -q
 half_way() {
     local out rc=0
-    out=$("$REMASTER" install --from "$work/tree.sqfs" --to "$work/half.img" --yes </dev/null 2>&1) || rc=$?
-    if ((rc == 0)) || ! grep -q "os-release" <<<"$out"; then
+    out=$("$REMASTER" install --from "$work/os.sqfs" --to "$work/half.img" --yes </dev/null 2>&1) || rc=$?
+    if ((rc == 0)) || ! grep -q "no kernel" <<<"$out"; then
         echo "rc=$rc: $out"
         return 1
     fi
