@@ -11,6 +11,18 @@
 
 namespace remaster {
 
+// dracut, the default of Fedora and of the families without their own
+// tool: it names the image itself (/boot/initramfs-KVER.img on Fedora).
+std::vector<std::string> Adapter::installed_initramfs(const std::string& root, const Kernel& k, bool host_only) const {
+    (void)root;
+    return {"dracut", "--force", "--quiet", host_only ? "--hostonly" : "--no-hostonly", "--kver", k.version};
+}
+
+std::vector<std::string> Adapter::grub_mkconfig(const std::string& root) const {
+    (void)root;
+    return {grub_tool("mkconfig"), "-o", grub_dir() + "/grub.cfg"};
+}
+
 std::string Adapter::grub_bios_setup(const std::string& root) const {
     return find_program(grub_tool("bios-setup"), root);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "adapter.hpp"
+#include "runner.hpp"
 #include "fd.hpp"
 #include "small_file.hpp"
 
@@ -65,6 +66,14 @@ public:
             if (!image.empty()) out.push_back({v, image});
         }
         return out;
+    }
+
+    // An installed Arch builds its images with mkinitcpio, from its presets
+    // (every kernel at once); dracut only where mkinitcpio is not installed.
+    std::vector<std::string> installed_initramfs(const std::string& root, const Kernel& k,
+                                                 bool host_only) const override {
+        if (!find_program("mkinitcpio", root).empty()) return {"mkinitcpio", "-P"};
+        return Adapter::installed_initramfs(root, k, host_only);
     }
 
     std::string install_hint(const std::string& what) const override {

@@ -2,6 +2,7 @@
 // GRUB's tools are grub-*, and dracut may sit beside initramfs-tools
 // (dracut-core does not replace it, so the host keeps its own initramfs).
 #include "adapter.hpp"
+#include "runner.hpp"
 
 namespace remaster {
 namespace {
@@ -23,6 +24,24 @@ public:
         if (!in_path.empty()) return in_path;
         const std::string lib = "/usr/lib/grub/i386-pc/grub-bios-setup";
         return exists_in(root, lib) ? lib : "";
+    }
+
+    // Debian's GRUB config finds /boot/initrd.img-KVER: dracut is told the
+    // name (with dracut installed, update-initramfs is its wrapper; without
+    // it, initramfs-tools' update-initramfs is the Debian way).
+    std::vector<std::string> installed_initramfs(const std::string& root, const Kernel& k,
+                                                 bool host_only) const override {
+        if (find_program("dracut", root).empty() && !find_program("update-initramfs", root).empty())
+            return {"update-initramfs", "-c", "-k", k.version};
+        return {"dracut", "--force", "--quiet", host_only ? "--hostonly" : "--no-hostonly",
+                "/boot/initrd.img-" + k.version, k.version};
+    }
+
+    // update-grub where grub-pc or grub-efi-amd64 installed it; grub-common's
+    // grub-mkconfig, which it wraps, otherwise.
+    std::vector<std::string> grub_mkconfig(const std::string& root) const override {
+        if (!find_program("update-grub", root).empty()) return {"update-grub"};
+        return Adapter::grub_mkconfig(root);
     }
 
     std::string install_hint(const std::string& what) const override {

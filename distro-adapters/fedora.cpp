@@ -30,6 +30,7 @@ public:
     }
 
     std::string grub_tool(const std::string& name) const override { return "grub2-" + name; }
+    std::string grub_dir() const override { return "/boot/grub2"; }
 
     std::string install_hint(const std::string& what) const override {
         if (what == "dracut") return "dnf install dracut";

@@ -13,6 +13,7 @@
 #include "bytes.hpp"
 #include "config_file.hpp"
 #include "error.hpp"
+#include "install.hpp"
 #include "interrupt.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
         "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"
         "  remaster profile add --on /dev/sdb work    a boot entry that keeps its own changes\n"
         "  remaster list --on /dev/sdb                snapshots, profiles and free space on a stick\n"
-        "  remaster boot-test --on stick.img          boot it in QEMU: does the live system come up?\n\n"
+        "  remaster boot-test --on stick.img          boot it in QEMU: does the live system come up?\n"
+        "  remaster install --from stick.img --to disk.img   a stick's snapshot as a normal installation\n\n"
         "The source is never written: remaster works on an overlay view of it."};
     app.require_subcommand(1);
     app.set_version_flag("--version", REMASTER_VERSION);
@@ -142,7 +144,19 @@ int main(int argc, char** argv) {
                      "Boot a copy-on-write view of the stick kept in FILE (made on first use): what one boot writes, "
                      "e.g. to a persistence profile, the next boot-test with the same FILE sees; the stick is never written");
     boot->add_option("--kernel-args", bt.kernel_args, "Add these arguments to the entry's kernel command line (this boot only)");
-    for (CLI::App* c : {verify, list, remove, boot}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
+    InstallOptions inst;
+    CLI::App* install_cmd = app.add_subcommand(
+        "install", "Install a stick's snapshot onto a disk or VM image as a normal system (GPT, ext4 root, GRUB for BIOS and UEFI)");
+    install_cmd->add_option("--from", inst.from, "A remaster stick, its image file, a squashfs image, or a directory tree (a mounted system)")->required();
+    install_cmd->add_option("--snapshot", inst.snapshot, "The snapshot to install (default: the newest), as `remaster list` shows it");
+    install_cmd->add_option("--to", inst.to,
+                            "A disk (WIPED, asked first), an image file (created, sized automatically), or an "
+                            "existing directory (the files only)")
+        ->required();
+    install_cmd->add_option("--size", inst.size, "Size of a new image file (default: the system plus headroom)");
+    install_cmd->add_flag("-y,--yes", inst.yes, "Do not ask before wiping the target disk or replacing an existing file");
+    install_cmd->add_flag("--dry-run", inst.dry_run, "Print the plan (layout, what is copied, the commands) and write nothing");
+    for (CLI::App* c : {verify, list, remove, boot, install_cmd}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
 
     try {
         app.parse(argc, argv);
@@ -160,7 +174,7 @@ int main(int argc, char** argv) {
         // so up front rather than fail on the runtime directory.
         if (!snap->parsed() && ::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster " + app.get_subcommands().front()->get_name() +
-                                             " needs root: it attaches and mounts the stick '" + (on.empty() ? bt.on : on) + "'",
+                                             " needs root: it attaches and mounts the stick '" + (on.empty() ? (bt.on.empty() ? inst.from : bt.on) : on) + "'",
                         "Run it with sudo.");
         SystemRunner runner;
         if (snap->parsed()) {
@@ -171,6 +185,10 @@ int main(int argc, char** argv) {
         if (verify->parsed()) verify_stick(on);
         if (list->parsed()) list_json ? list_stick_json(on) : list_stick(on);
         if (remove->parsed()) remove_stick_snapshot(on, name, runner);
+        if (install_cmd->parsed()) {
+            inst.quiet = opt.quiet;
+            install(inst, runner);
+        }
         if (profile_cmds["add"]->parsed()) profile_add(on, name, runner);
         if (profile_cmds["remove"]->parsed()) profile_remove(on, name, runner);
         if (profile_cmds["reset"]->parsed()) profile_reset(on, name);

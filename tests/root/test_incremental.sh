@@ -128,6 +128,22 @@ check "the default entry stacks exactly the new state" stack_matches live 2
 check "the older entry stacks exactly the first state" stack_matches "snapshot-$id1" 1
 check "the stick verifies" "$REMASTER" verify --on "$stick" --quiet
 
+# remaster install unpacks the same stack (issue 17): the layers base first,
+# whiteouts and opaque directories applied, onto a directory. args: state id
+installed_matches() {
+  local out=$work/installed-$1 rc=0
+  mkdir "$out"
+  "$REMASTER" install --from "$stick" --snapshot "$2" --to "$out" --quiet || return 1
+  mkdir -p "$work/full"
+  mount -t squashfs -o ro,loop "$work/state-$1.sqfs" "$work/full"
+  python3 "$TESTS_ROOT_DIR/treecmp.py" --ignore /etc/fstab --ignore /etc/systemd/sleep.conf.d \
+    "$work/full" "$out" | tail -n 5 || rc=1
+  umount "$work/full"
+  rm -rf --one-file-system "$out"
+  return $rc
+}
+check "install --from the stick unpacks the layered snapshot exactly" installed_matches 2 "$id2"
+
 # Nothing changed: the racy files of the last run are judged by content.
 snap -v 2>"$work/third.log"
 id3=$(newest)

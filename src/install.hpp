@@ -1,0 +1,26 @@
+// `remaster install --from STICK|IMAGE|SQUASHFS [--snapshot ID] --to DISK|FILE|DIR`:
+// a snapshot made into a normal installation (docs/install.md). install()
+// reads as its steps: plan (every problem at once, nothing written),
+// confirm, partition and format, copy, configure, boot setup in a chroot,
+// the boot loader last.
+#pragma once
+
+#include <string>
+
+#include "runner.hpp"
+
+namespace remaster {
+
+struct InstallOptions {
+    std::string from;      // a remaster stick, a stick image file, or a squashfs image
+    std::string snapshot;  // a snapshot id on the stick; empty: the newest
+    std::string to;        // a block device (wiped), an image file (created), or a directory (files only)
+    std::string size;      // --size for a new image file; empty: automatic
+    bool yes = false;
+    bool dry_run = false;
+    bool quiet = false;
+};
+
+void install(const InstallOptions& opt, Runner& runner);
+
+}  // namespace remaster
