@@ -9,6 +9,7 @@
 # -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default)
 # or usb attaches the stick as a virtio disk or as a USB stick on xHCI;
 # cdrom attaches an ISO image as a CD-ROM (AHCI) and boots from it.
+# REMASTER_VM_DISK2=IMAGE adds a second disk (virtio, raw), not booted from.
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -32,6 +33,8 @@ boot_image() {
 		return 2
 		;;
 	esac
+
+	[[ -z "${REMASTER_VM_DISK2:-}" ]] || qemu+=(-drive "file=$REMASTER_VM_DISK2,format=raw,if=virtio")
 
 	case $firmware in
 	bios) ;;
