@@ -133,7 +133,7 @@ remaster_get_iso() {
     _ifs=$(getarg rd.remaster.iso.fsuuid= | tr 'A-F' 'a-f')
     case "/$_ip/" in
         // | */../*)
-            remaster_fail "rd.remaster.iso='$_ip' is not the path of an ISO file: want an absolute path without '..' on the disk that holds it (e.g. rd.remaster.iso=/isos/live.iso; GRUB's loopback.cfg passes \$iso_path, which the GRUB that loaded it must set)"
+            remaster_fail "rd.remaster.iso='$_ip' is not the path of an ISO file: want an absolute path without '..' on the disk that holds it (e.g. rd.remaster.iso=/isos/live.iso; GRUB's loopback.cfg passes \$iso_path, which the GRUB that loaded it must set and export)"
             return 1
             ;;
     esac
