@@ -20,7 +20,9 @@ depends() {
 installkernel() {
     # Always the whole list, even in a host-only build: the stick boots on
     # machines other than the one it was made on.
-    hostonly='' instmods squashfs overlay loop ext4 vfat isofs \
+    # vfat, exfat (and ext4): filesystems a multi-boot stick holding the ISO
+    # as a file may have (rd.remaster.iso).
+    hostonly='' instmods squashfs overlay loop ext4 vfat exfat isofs \
         nls_cp437 nls_iso8859-1 nls_utf8 \
         usb-storage uas sd_mod sr_mod cdrom nvme ahci ata_piix \
         virtio_blk virtio_scsi virtio_pci \
@@ -32,8 +34,9 @@ installkernel() {
 # shellcheck disable=SC2154
 install() {
     # dd, stat: rd.remaster.ram (copy with progress, size); sha256sum:
-    # rd.remaster.check.
-    inst_multiple mount umount losetup mkdir modprobe sleep tr \
+    # rd.remaster.check; blkid: rd.remaster.iso (the disk's filesystem, the
+    # file's ISO UUID; udev-rules installs it too).
+    inst_multiple mount umount losetup mkdir modprobe sleep tr blkid \
         dd stat sha256sum cp ln
     inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
     inst_hook cmdline 35 "$moddir/parse-remaster.sh"

@@ -45,6 +45,7 @@ remaster_parse() {
     # rd.remaster.layers), and also that every layer is on the stick.
     remaster_get_persist || return 1
     remaster_get_layers || return 1
+    remaster_get_iso || return 1
 
     # The initqueue gives up after rd.retry; make that our timeout unless the
     # user set it, so a missing stick ends in the emergency shell in time.
@@ -52,6 +53,10 @@ remaster_parse() {
         mkdir -p /etc/cmdline.d
         echo "rd.retry=$_timeout" > /etc/cmdline.d/90-remaster-retry.conf
     fi
+
+    # An ISO file (rd.remaster.iso) is looked for by the mount step itself,
+    # for up to the timeout: no device is known to wait for.
+    [ -z "$REMASTER_ISO" ] || return 0
 
     # initqueue finished-hook plus, in the systemd initramfs, a Wants= on the
     # device unit with our timeout.

@@ -20,6 +20,9 @@
 #   /run/remaster/rw      upper/ and work/ of the overlay: a tmpfs, or with
 #                         rd.remaster.persist=<profile> a bind mount of
 #                         <medium>/remaster/persist/<profile>
+#   /run/remaster/isodisk rd.remaster.iso only: the filesystem holding the
+#                         ISO file, read-only; medium is then that file,
+#                         loop-mounted (unmounted too after a RAM copy)
 #   $NEWROOT (/sysroot)   overlay lowerdir=lower:lower.1:...:lower.<N>
 #                         upper=rw/upper
 #
@@ -99,6 +102,60 @@ remaster_get_persist() {
             ;;
     esac
     REMASTER_PERSIST=$_p
+}
+
+# args: none. True when rd.remaster.iso is on the command line in any form
+# (also empty or without a value, which is an error: see remaster_get_iso).
+remaster_iso_given() {
+    for _a in $(getcmdline); do
+        case "$_a" in
+            rd.remaster.iso | rd.remaster.iso=*) return 0 ;;
+        esac
+    done
+    return 1
+}
+
+# args: none. rd.remaster.iso=PATH: the ISO is a file at PATH on some
+# filesystem (a multi-boot stick whose GRUB booted it with `loopback`, from
+# the ISO's loopback.cfg); rd.remaster.iso.fsuuid=UUID: the filesystem GRUB
+# found it on (empty or absent: look on every filesystem). Sets REMASTER_ISO
+# to PATH (empty: the medium is a device) and REMASTER_ISO_FS to the UUID in
+# lower case. Fails (message, status 1) on a PATH that is empty, not
+# absolute or has a '..' component, on a UUID of anything but hex digits
+# and '-', and when rd.remaster.uuid is not an ISO's UUID (the file is
+# checked against it). Not a $(...) helper: remaster_fail may run the
+# emergency shell.
+remaster_get_iso() {
+    REMASTER_ISO=
+    REMASTER_ISO_FS=
+    remaster_iso_given || return 0
+    _ip=$(getarg rd.remaster.iso=)
+    _ifs=$(getarg rd.remaster.iso.fsuuid= | tr 'A-F' 'a-f')
+    case "/$_ip/" in
+        // | */../*)
+            remaster_fail "rd.remaster.iso='$_ip' is not the path of an ISO file: want an absolute path without '..' on the disk that holds it (e.g. rd.remaster.iso=/isos/live.iso; GRUB's loopback.cfg passes \$iso_path, which the GRUB that loaded it must set and export)"
+            return 1
+            ;;
+    esac
+    case "$_ip" in
+        /*) ;;
+        *)
+            remaster_fail "rd.remaster.iso='$_ip' is not an absolute path (e.g. rd.remaster.iso=/isos/live.iso)"
+            return 1
+            ;;
+    esac
+    case "$_ifs" in
+        *[!0-9a-f-]*)
+            remaster_fail "rd.remaster.iso.fsuuid='$_ifs' is not a filesystem UUID"
+            return 1
+            ;;
+    esac
+    if [ "$(remaster_medium_fstype)" != iso9660 ]; then
+        remaster_fail "rd.remaster.iso=$_ip needs rd.remaster.uuid=<the ISO's UUID> (YYYY-MM-DD-hh-mm-ss-cc, as blkid prints it for the file), got '$(remaster_uuid)'"
+        return 1
+    fi
+    REMASTER_ISO=$_ip
+    REMASTER_ISO_FS=$_ifs
 }
 
 # args: message. For remaster_layers_parse: a malformed rd.remaster.layers.
@@ -462,9 +519,81 @@ remaster_wait_device() {
     fi
 }
 
+# args: ISO UUID. rd.remaster.iso: prints the filesystems to look on for
+# the ISO file, one a line: that of rd.remaster.iso.fsuuid first, then
+# every other one with a UUID but the ISO's own (the loop device of the
+# file, once it is mounted). UUIDs are compared without case: GRUB prints a
+# FAT volume's in lower case, udev names it in upper case.
+remaster_iso_candidates() {
+    for _cpass in fs other; do
+        for _cl in /dev/disk/by-uuid/*; do
+            [ -e "$_cl" ] || continue
+            _cu=$(echo "${_cl##*/}" | tr 'A-F' 'a-f')
+            [ "$_cu" != "$1" ] || continue
+            if [ -n "$REMASTER_ISO_FS" ] && [ "$_cu" = "$REMASTER_ISO_FS" ]; then
+                [ "$_cpass" = fs ] && echo "$_cl"
+            elif [ "$_cpass" = other ]; then
+                echo "$_cl"
+            fi
+        done
+    done
+}
+
+# args: device. Mounts its filesystem read-only on $REMASTER_RUN/isodisk,
+# never replaying a journal (the disk is someone's multi-boot stick or
+# data disk: the live boot must not write it). Status 1 when it holds
+# nothing we can mount.
+remaster_mount_isodisk() {
+    _dt=$(blkid -o value -s TYPE "$1" 2> /dev/null)
+    case "$_dt" in
+        '' | swap | crypto_LUKS | *_member | squashfs) return 1 ;;
+        ext2 | ext3 | ext4) _do=ro,noload ;;
+        xfs) _do=ro,norecovery ;;
+        *) _do=ro ;;
+    esac
+    mount -t "$_dt" -o "$_do" "$1" "$REMASTER_RUN/isodisk" 2> /dev/null
+}
+
+# args: ISO UUID. True when the mounted isodisk holds rd.remaster.iso's
+# file and it is that ISO (not an older one left under the same name).
+remaster_isodisk_holds() {
+    _hf=$REMASTER_RUN/isodisk$REMASTER_ISO
+    [ -f "$_hf" ] && [ "$(blkid -o value -s UUID "$_hf" 2> /dev/null)" = "$1" ]
+}
+
+# args: ISO UUID, seconds. rd.remaster.iso: finds the filesystem that holds
+# the ISO file, waiting up to that long for it to appear (no wait_for_dev:
+# without rd.remaster.iso.fsuuid no device is known in advance), and leaves
+# it mounted read-only on $REMASTER_RUN/isodisk. Fails the boot when none
+# holds it in time.
+remaster_find_iso() {
+    _fd=$REMASTER_RUN/isodisk
+    if remaster_mounted "$_fd"; then
+        remaster_isodisk_holds "$1" && return 0
+        umount "$_fd" || :
+    fi
+    mkdir -p "$_fd"
+    _fi=0
+    while :; do
+        for _fc in $(remaster_iso_candidates "$1"); do
+            remaster_mount_isodisk "$_fc" || continue
+            if remaster_isodisk_holds "$1"; then
+                remaster_say "found the ISO $REMASTER_ISO (UUID $1) on $_fc"
+                return 0
+            fi
+            umount "$_fd" || :
+        done
+        [ "$_fi" -lt "$2" ] || break
+        sleep 1
+        _fi=$((_fi + 1))
+    done
+    remaster_fail "rd.remaster.iso=$REMASTER_ISO: no filesystem${REMASTER_ISO_FS:+ (UUID $REMASTER_ISO_FS first)} holds that file as the ISO with UUID $1 within ${2}s. Is the disk with the ISO plugged in? Was the file replaced by another ISO since GRUB read it?"
+    return 1
+}
+
 # args: none. Loads what the mounts need, where they are modules.
 remaster_load_modules() {
-    for _lm in loop squashfs overlay ext4 isofs sr_mod; do
+    for _lm in loop squashfs overlay ext4 isofs sr_mod vfat exfat; do
         modprobe -q "$_lm" || :
     done
 }
@@ -475,7 +604,12 @@ remaster_load_modules() {
 # turned persistence off for it); nothing when something is mounted there.
 remaster_mount_medium() {
     remaster_mounted "$3" && return 0
-    if [ "$(remaster_medium_fstype)" = iso9660 ]; then
+    if [ -n "$REMASTER_ISO" ]; then
+        if ! mount -t iso9660 -o ro,loop "$1" "$3"; then
+            remaster_fail "cannot loop-mount the ISO file $REMASTER_ISO (UUID $2) read-only as iso9660 on $3"
+            return 1
+        fi
+    elif [ "$(remaster_medium_fstype)" = iso9660 ]; then
         if ! mount -t iso9660 -o ro "$1" "$3"; then
             remaster_fail "cannot mount $1 (UUID $2) read-only as iso9660 on $3"
             return 1
@@ -568,7 +702,9 @@ remaster_mount_images() {
     remaster_mount_stack "$1" "$2" "$_iram" || return 1
     if [ -n "$_iram" ]; then
         # Nothing refers to the stick any more: it can be pulled out.
-        if umount "$1"; then
+        # An ISO file's loop device goes with its mount (mount -o loop
+        # sets autoclear); the disk holding the file is released too.
+        if umount "$1" && { [ -z "$REMASTER_ISO" ] || umount "$REMASTER_RUN/isodisk"; }; then
             remaster_say "the system runs from RAM; the stick can be removed"
         else
             remaster_say "rd.remaster.ram: the system runs from RAM but $1 could not be unmounted; do not remove the stick"
@@ -625,10 +761,19 @@ remaster_mount_lower() {
     _rw=$REMASTER_RUN/rw
 
     remaster_boot_mode || return 1
-    remaster_wait_device "$_dev" "$_uuid" "$_timeout" || return 1
+    remaster_get_iso || return 1
+    if [ -n "$REMASTER_ISO" ]; then
+        # The ISO is a file on another disk: the medium is that file.
+        _dev=$REMASTER_RUN/isodisk$REMASTER_ISO
+    else
+        remaster_wait_device "$_dev" "$_uuid" "$_timeout" || return 1
+    fi
     remaster_load_modules
     mkdir -p "$_medium" "$_lower" "$_rw"
     if ! remaster_mounted "$_lower"; then
+        if [ -n "$REMASTER_ISO" ] && ! remaster_mounted "$_medium"; then
+            remaster_find_iso "$_uuid" "$_timeout" || return 1
+        fi
         remaster_mount_medium "$_dev" "$_uuid" "$_medium" "$_persist" || return 1
         remaster_mount_images "$_medium" "$_dir" "$_uuid" "$_ram" || return 1
     fi

@@ -21,7 +21,9 @@
 #include "fd.hpp"
 #include "grubenv.hpp"
 #include "interrupt.hpp"
+#include "iso_reader.hpp"
 #include "log.hpp"
+#include "medium.hpp"
 #include "mount.hpp"
 #include "partition.hpp"
 #include "paths.hpp"
@@ -107,6 +109,40 @@ StickFacts look_at_stick(const std::string& on) {
                     "Run `remaster verify --on " + on + "`, or rewrite the menu (remaster profile add/remove).");
     facts.has_grubenv = true;
     return facts;
+}
+
+// The same for an ISO (snapshot --iso), read through libisofs without
+// mounting it: its menu and grubenv are a stick's, and the grubenv's bytes
+// are one extent of the image, which is what GRUB's iso9660 driver reads.
+StickFacts look_at_iso(const std::string& on) {
+    const IsoReader iso(on);
+    const Medium layout("");  // paths from the ISO's root
+    StickFacts facts;
+    if (auto cfg = iso.read_small(layout.grub_cfg(), kConfigMax)) facts.entry_ids = menu_entry_ids(*cfg);
+    const auto env = iso.read_small(layout.grubenv(), kGrubenvSize);
+    const auto offset = iso.file_offset(layout.grubenv());
+    if (!env || env->size() != kGrubenvSize || !offset) return facts;
+    Fd file = open_or_throw(on.c_str(), O_RDONLY | O_CLOEXEC);
+    std::string at(kGrubenvSize, '\0');
+    if (::pread(file.get(), at.data(), kGrubenvSize, static_cast<off_t>(*offset)) != static_cast<ssize_t>(kGrubenvSize) ||
+        at != *env)
+        throw Error(Exit::failure, "The ISO's grubenv is not where its directory says it is",
+                    "Run `remaster verify --on " + on + "`, or make the ISO again.");
+    facts.grubenv_offset = *offset;
+    facts.has_grubenv = true;
+    return facts;
+}
+
+// --bus, or what the medium is: a stick is a disk, an ISO a CD-ROM.
+Bus choose_bus(const std::string& name, bool iso) {
+    if (name.empty()) return iso ? Bus::cdrom : Bus::virtio;
+    if (name == "virtio") return Bus::virtio;
+    if (name == "usb") return Bus::usb;
+    if (name == "cdrom") {
+        if (!iso) throw Error(Exit::usage, "--bus cdrom takes an ISO image, and this is a stick", "Use --bus virtio or usb.");
+        return Bus::cdrom;
+    }
+    throw Error(Exit::usage, "Unknown bus '" + name + "'", "Use virtio, cdrom or usb.");
 }
 
 struct BootOutcome {
@@ -260,8 +296,10 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
     const char* env_accel = std::getenv("REMASTER_BOOT_TEST_ACCEL");
     const Accel accel = choose_accel(!o.accel.empty() ? o.accel : env_accel ? env_accel : "");
 
-    // Look at the stick (read-only, closed again before QEMU opens it).
-    const StickFacts facts = look_at_stick(o.on);
+    // Look at the stick or ISO (read-only, closed again before QEMU opens it).
+    const bool iso = is_iso_image(o.on);
+    const Bus bus = choose_bus(o.bus, iso);
+    const StickFacts facts = iso ? look_at_iso(o.on) : look_at_stick(o.on);
     if (!o.entry.empty() && std::find(facts.entry_ids.begin(), facts.entry_ids.end(), o.entry) == facts.entry_ids.end()) {
         std::string ids;
         for (const auto& id : facts.entry_ids) ids += (ids.empty() ? "" : ", ") + id;
@@ -305,6 +343,7 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
     bool all_up = true;
     for (Firmware fw : fws) {
         QemuBoot b{view.path, "qcow2", fw, accel};
+        b.bus = bus;
         b.keep_writes = view.kept;
         std::unique_ptr<ScratchFile> vars;
         if (fw != Firmware::bios) {
@@ -314,7 +353,8 @@ bool boot_test(const BootTestOptions& o, Runner& runner) {
             b.ovmf_code = ovmf.code;
             b.ovmf_vars = vars->path();
         }
-        const std::string what = std::string(firmware_name(fw)) + (o.entry.empty() ? "" : ", entry " + o.entry);
+        const std::string what = std::string(firmware_name(fw)) + (bus == Bus::virtio ? "" : bus == Bus::cdrom ? ", cdrom" : ", usb") +
+                                 (o.entry.empty() ? "" : ", entry " + o.entry);
         log::info() << "Booting '" << o.on << "' (" << what << ", " << accel_name(accel) << ")";
         const BootOutcome r = boot_once(b, o.timeout_s, log_file.get());
         if (r.verdict == BootVerdict::up) {

@@ -1,4 +1,5 @@
-// `remaster boot-test --on STICK`: boots a stick headless in QEMU, once per
+// `remaster boot-test --on STICK|ISO`: boots a stick (or an ISO made by
+// snapshot --iso, as a CD-ROM or a USB stick) headless in QEMU, once per
 // firmware, and tells from its serial console whether the live system came
 // up (console_watch.hpp). The stick is never written: QEMU boots a qcow2
 // overlay backed by it, and the overlay's copy of the stick's grubenv block
@@ -23,6 +24,9 @@ struct BootTestOptions {
     // (a persistence profile) the next sees. "": a fresh view, dropped after.
     std::string keep_view;
     std::string kernel_args;  // added to the entry's kernel command line
+    // How QEMU attaches it: virtio, cdrom or usb; "": virtio for a stick,
+    // cdrom for an ISO (snapshot --iso; usb boots it as written raw to a stick).
+    std::string bus;
 };
 
 // Prints one verdict per boot; true when every boot came up. Throws

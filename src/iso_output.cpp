@@ -10,6 +10,7 @@
 #include "file_copy.hpp"
 #include "initramfs_build.hpp"
 #include "iso_image.hpp"
+#include "iso_menu.hpp"
 #include "log.hpp"
 #include "paths.hpp"
 #include "plan.hpp"
@@ -79,6 +80,12 @@ void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan,
     bind.unmount();
 }
 
+void write_iso_loopback_menu(const IsoStage& stage, const std::string& datadir, Runner& runner) {
+    const auto entries = stick_menu_entries(stage.medium(), stage.uuid());
+    const auto templates = load_loopback_templates(datadir + "/grub.d");
+    write_file_atomic(stage.medium().loopback_cfg(), checked_loopback_cfg(templates, entries, kEntryLive, runner));
+}
+
 uint64_t write_iso(const IsoStage& stage, const View& view, const std::string& iso_out, bool quiet) {
     IsoSpec spec;
     spec.volume_id = kVolumeId;
@@ -112,7 +119,8 @@ void print_iso_plan(const Plan& plan, std::ostream& os) {
        << "):\n";
     os << "  " << snap.path() << "/  the snapshot: the files of a stick's snapshot dir (medium.hpp)\n";
     os << "  " << kGrubDir << "/  grub.cfg (entries " << kEntryLive << " (default), " << kEntryRam << ", " << kEntryCheck
-       << "), GRUB's i386-pc and x86_64-efi modules\n";
+       << "), loopback.cfg (the same entries for GRUB booting the ISO as a file: rd.remaster.iso=$iso_path), "
+          "GRUB's i386-pc and x86_64-efi modules\n";
     os << "  El Torito BIOS: " << kGrubDir << kIsoBiosCore << " (no emulation, GRUB i386-pc-eltorito)\n";
     os << "  El Torito EFI:  partition 2 (the ESP image, " << kEspImageKiB / 1024 << " MiB FAT, EFI/BOOT/BOOTX64.EFI"
        << (s.signed_chain ? ": shim, grubx64.efi, mmx64.efi, " + s.signed_chain->config : std::string()) << ")\n";

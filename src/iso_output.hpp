@@ -70,6 +70,11 @@ void make_iso_boot_files(View& view, const Plan& plan, const std::string& datadi
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,
                       Runner& runner);
 
+// /boot/grub/loopback.cfg in the tree: the menu's entries for a GRUB that
+// boots the ISO as a file on another disk (iso_menu.hpp), checked with
+// grub-script-check.
+void write_iso_loopback_menu(const IsoStage& stage, const std::string& datadir, Runner& runner);
+
 // The image of the staging tree, laid out, checked against the free space,
 // then streamed into `iso_out` under a temporary name and renamed.
 // Returns its size.

@@ -1,9 +1,11 @@
 #include "iso_reader.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #define LIBISOFS_WITHOUT_LIBBURN 1
 #include <libisofs/libisofs.h>
@@ -111,6 +113,19 @@ std::optional<std::string> IsoReader::sha256(const std::string& path) const {
         }))
         return std::nullopt;
     return digest.hex();
+}
+
+std::optional<uint64_t> IsoReader::file_offset(const std::string& path) const {
+    IsoNode* node = nullptr;
+    if (iso_tree_path_to_node(static_cast<::IsoImage*>(image_), path.c_str(), &node) != 1 ||
+        iso_node_get_type(node) != LIBISO_FILE)
+        return std::nullopt;
+    int count = 0;
+    struct iso_file_section* sections = nullptr;
+    if (iso_file_get_old_image_sections(reinterpret_cast<IsoFile*>(node), &count, &sections, 0) != 1) return std::nullopt;
+    std::unique_ptr<struct iso_file_section, decltype(&std::free)> owned(sections, &std::free);
+    if (count != 1) return std::nullopt;
+    return static_cast<uint64_t>(sections[0].block) * 2048;
 }
 
 void verify_iso(const std::string& target) {

@@ -4,6 +4,7 @@
 // `remaster verify --on live.iso`.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ public:
     std::optional<std::string> read_small(const std::string& path, size_t max) const;
     // Hex SHA-256 of a file; nullopt when it is missing.
     std::optional<std::string> sha256(const std::string& path) const;
+    // Where a file's bytes are in the image, in bytes from its start, when
+    // they are one extent (boot-test changes the grubenv there in its view);
+    // nullopt when the file is missing or in pieces.
+    std::optional<uint64_t> file_offset(const std::string& path) const;
 
 private:
     // Calls `chunk` with each piece of the file; false when it is missing.

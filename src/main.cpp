@@ -130,7 +130,9 @@ int main(int argc, char** argv) {
     remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
     BootTestOptions bt;
     CLI::App* boot = app.add_subcommand("boot-test", "Boot a stick headless in QEMU (read-only) and tell whether the live system comes up");
-    boot->add_option("--on", bt.on, "The stick: a device or an image file")->required();
+    boot->add_option("--on", bt.on, "The stick (a device or an image file) or an ISO made by snapshot --iso")->required();
+    boot->add_option("--bus", bt.bus, "Attach it as virtio (a stick's default), cdrom (an ISO's default) or usb (xHCI)")
+        ->check(CLI::IsMember({"virtio", "cdrom", "usb"}));
     boot->add_option("--firmware", bt.firmware,
                      "bios, uefi, uefi-secure (OVMF with Microsoft's keys, Secure Boot enforcing) or both (bios and uefi)")
         ->check(CLI::IsMember({"bios", "uefi", "uefi-secure", "both"}))

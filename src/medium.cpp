@@ -81,6 +81,7 @@ std::string Medium::conf_file() const { return snapshots_dir() + "/stick.conf"; 
 std::string Medium::grub_dir() const { return root_ + kGrubDir; }
 std::string Medium::grub_cfg() const { return grub_dir() + "/grub.cfg"; }
 std::string Medium::grubenv() const { return grub_dir() + "/grubenv"; }
+std::string Medium::loopback_cfg() const { return grub_dir() + "/loopback.cfg"; }
 
 std::vector<std::string> Medium::snapshot_ids() const {
     std::vector<std::string> ids;

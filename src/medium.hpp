@@ -5,6 +5,7 @@
 //
 //   boot/grub/grub.cfg          the menu (written from what is below)
 //   boot/grub/grubenv           an environment block the menu loads (boot-test sets it in its view)
+//   boot/grub/loopback.cfg      an ISO's menu for GRUB booting it as a file (loopback)
 //   remaster/<id>/              one snapshot (SnapshotDir):
 //       filesystem.squashfs       its squashfs layer
 //       vmlinuz, initrd.img       the kernel and the generic initramfs (the
@@ -102,6 +103,7 @@ public:
     std::string grub_dir() const;
     std::string grub_cfg() const;
     std::string grubenv() const;  // next_entry and extra arguments for one boot (boot-test)
+    std::string loopback_cfg() const;  // an ISO's menu when booted as a file (iso_menu.hpp)
 
     // Ids of the snapshot directories (complete or not), newest first.
     std::vector<std::string> snapshot_ids() const;

@@ -25,8 +25,14 @@ std::vector<std::string> qemu_argv(const QemuBoot& b) {
                                      "-smp", std::to_string(b.cpus),
                                      "-display", "none", "-monitor", "none",
                                      "-serial", "stdio",
-                                     "-no-reboot",
-                                     "-drive", "file=" + b.disk + ",format=" + b.disk_format + ",if=virtio"};
+                                     "-no-reboot"};
+    const std::string drive = "file=" + b.disk + ",format=" + b.disk_format;
+    if (b.bus == Bus::virtio) argv.insert(argv.end(), {"-drive", drive + ",if=virtio"});
+    if (b.bus == Bus::cdrom)
+        argv.insert(argv.end(), {"-drive", drive + ",media=cdrom,if=none,id=cd", "-device", "ide-cd,drive=cd,bootindex=0"});
+    if (b.bus == Bus::usb)
+        argv.insert(argv.end(), {"-device", "qemu-xhci,id=xhci", "-drive", drive + ",if=none,id=stick",
+                                 "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0"});
     if (!b.keep_writes) argv.push_back("-snapshot");
     if (b.accel == Accel::kvm) argv.insert(argv.end(), {"-cpu", "host"});
     // Secure Boot: the variable store is writable only from SMM, so the OS

@@ -13,6 +13,9 @@ namespace remaster {
 // enforcing, as on a PC sold today; it needs SMM and secure pflash.
 enum class Firmware { bios, uefi, uefi_secure };
 enum class Accel { kvm, tcg };
+// How the disk is attached: a virtio disk (a stick), a CD-ROM on the AHCI
+// controller (an ISO), or a USB stick on xHCI (an ISO written raw to one).
+enum class Bus { virtio, cdrom, usb };
 
 const char* firmware_name(Firmware f);
 const char* accel_name(Accel a);
@@ -28,6 +31,7 @@ struct QemuBoot {
     // The guest's writes reach `disk` (a kept view, boot-test --keep-view);
     // otherwise -snapshot drops them.
     bool keep_writes = false;
+    Bus bus = Bus::virtio;
 };
 
 // qemu-system-x86_64 ... : no display, no monitor, the first serial port on

@@ -472,6 +472,7 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
     info.fields["secure_boot"] = plan.stick.signed_chain ? "yes" : "no";
     write_snapshot_info(stage.medium(), info);
     install_stick_menu(stage.medium(), render_stick_menu(templates, stage.medium(), stage.uuid(), runner, kEntryLive));
+    write_iso_loopback_menu(stage, datadir, runner);
     clock.start("iso");
     const uint64_t size = write_iso(stage, view, plan.iso_out, opt.quiet);
     clock.start("cleanup");

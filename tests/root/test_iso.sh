@@ -107,6 +107,13 @@ check "the menu finds the ISO by its UUID" grep -q "search --no-floppy --fs-uuid
 check "the kernel finds it by the same UUID" grep -q "rd.remaster.uuid=$uuid" "$cfg"
 for id in live ram check; do check "menu entry $id" grep -q -- "--id $id " "$cfg"; done
 check "live boots by default" grep -qx "set default=live" "$cfg"
+# loopback.cfg: the same entries for a GRUB that loops the ISO as a file.
+lcfg=$work/tree/boot/grub/loopback.cfg
+check "loopback.cfg passes grub-script-check" grub-script-check "$lcfg"
+for id in live ram check; do check "loopback.cfg entry $id" grep -q -- "--id $id " "$lcfg"; done
+check "loopback.cfg tells the kernel the file and its filesystem" \
+    grep -q "rd.remaster.uuid=$uuid .* \"rd.remaster.iso=\${iso_path}\" \"rd.remaster.iso.fsuuid=\${remaster_iso_fsuuid}\"" "$lcfg"
+check "loopback.cfg leaves GRUB's root the loop device" bash -c '! grep -q -- "--set=root" "$1"' _ "$lcfg"
 snap=$(find "$work/tree/remaster" -mindepth 1 -maxdepth 1 -type d)
 check "one snapshot in the ISO" test "$(wc -l <<<"$snap")" -eq 1
 check "its files match its SHA256SUMS" bash -c 'cd "$1" && sha256sum --quiet -c SHA256SUMS' _ "$snap"

@@ -202,3 +202,18 @@ TEST_CASE("a child process is stopped when its owner goes") {
     CHECK(missing.wait() == 127);
     CHECK(missing.failure_text().find("cannot execute '/nonexistent/program'") != std::string::npos);
 }
+
+TEST_CASE("an ISO boots as a CD-ROM on AHCI or as a USB stick on xHCI") {
+    QemuBoot b{"/run/x/stick.qcow2", "qcow2", Firmware::bios, Accel::tcg};
+    b.bus = Bus::cdrom;
+    auto argv = qemu_argv(b);
+    CHECK(has(argv, "file=/run/x/stick.qcow2,format=qcow2,media=cdrom,if=none,id=cd"));
+    CHECK(has(argv, "ide-cd,drive=cd,bootindex=0"));
+    CHECK(has(argv, "-snapshot"));
+    CHECK(std::none_of(argv.begin(), argv.end(), [](const std::string& a) { return a.find("if=virtio") != std::string::npos; }));
+    b.bus = Bus::usb;
+    argv = qemu_argv(b);
+    CHECK(has(argv, "qemu-xhci,id=xhci"));
+    CHECK(has(argv, "file=/run/x/stick.qcow2,format=qcow2,if=none,id=stick"));
+    CHECK(has(argv, "usb-storage,bus=xhci.0,drive=stick,bootindex=0"));
+}

@@ -388,5 +388,101 @@ check "persistence on an ISO is ignored: changes stay in RAM" iso_persist
 iso_ram() { lower "$iso rd.remaster.ram" && called "mount -t iso9660 -o ro" && called "$R/ram/filesystem.squashfs"; }
 check "an ISO copied to RAM mounts the copy" iso_ram
 
+
+# --- the ISO as a file on another disk (rd.remaster.iso, GRUB loopback) ------
+
+# args: command line, expected REMASTER_ISO, expected REMASTER_ISO_FS.
+iso_args_ok() {
+    CMDLINE=$1
+    : > "$work/warnings"
+    remaster_get_iso && same "$2" "$REMASTER_ISO" && same "$3" "$REMASTER_ISO_FS" && same "" "$(cat "$work/warnings")"
+}
+# args: command line, text the failure must contain.
+iso_args_bad() {
+    CMDLINE=$1
+    : > "$work/warnings"
+    if remaster_get_iso; then
+        echo "  accepted: $1 -> '$REMASTER_ISO'" >&2
+        return 1
+    fi
+    grep -qF -- "$2" "$work/warnings" || {
+        echo "  warnings: $(cat "$work/warnings")" >&2
+        return 1
+    }
+}
+check "no rd.remaster.iso: the ISO is a device" iso_args_ok "$iso" "" ""
+check "rd.remaster.iso and its filesystem's UUID (lower-cased)" iso_args_ok \
+    "$iso rd.remaster.iso=/isos/live-1.iso rd.remaster.iso.fsuuid=ABCD-12EF" /isos/live-1.iso abcd-12ef
+check "an empty rd.remaster.iso.fsuuid: look everywhere" iso_args_ok \
+    "$iso rd.remaster.iso=/live.iso rd.remaster.iso.fsuuid=" /live.iso ""
+check "an empty rd.remaster.iso (GRUB had no iso_path) is refused" iso_args_bad "$iso rd.remaster.iso=" "is not the path of an ISO file"
+check "rd.remaster.iso without a value is refused" iso_args_bad "$iso rd.remaster.iso" "is not the path of an ISO file"
+check "a relative rd.remaster.iso is refused" iso_args_bad "$iso rd.remaster.iso=isos/live.iso" "is not an absolute path"
+check "'..' in rd.remaster.iso is refused" iso_args_bad "$iso rd.remaster.iso=/isos/../../etc/x" "without '..'"
+check "a trailing '..' in rd.remaster.iso is refused" iso_args_bad "$iso rd.remaster.iso=/isos/.." "without '..'"
+check "a bad rd.remaster.iso.fsuuid is refused" iso_args_bad \
+    "$iso rd.remaster.iso=/live.iso rd.remaster.iso.fsuuid=a\$(reboot)" "is not a filesystem UUID"
+check "rd.remaster.iso with a stick's UUID is refused" iso_args_bad \
+    "$boot rd.remaster.iso=/live.iso" "needs rd.remaster.uuid=<the ISO's UUID>"
+similar_iso_key() {
+    CMDLINE="$iso rd.remaster.isofile=/x"
+    ! remaster_iso_given
+}
+check "rd.remaster.isofile is not rd.remaster.iso" similar_iso_key
+
+# blkid, recorded: a FAT volume for ABCD-12EF, ext4 otherwise; a file's UUID
+# is its first line (the test's ISO files hold their UUID as text).
+blkid() {
+    eval "_bd=\${$#}"
+    case "$*" in
+        *TYPE*) case "$_bd" in *ABCD-12EF*) echo vfat ;; *) echo ext4 ;; esac ;;
+        *UUID*) [ -f "$_bd" ] && head -n 1 "$_bd" ;;
+    esac
+}
+FAT=$work/by-uuid/ABCD-12EF
+mknod "$FAT" b 7 0 2> /dev/null || ln -s "$(readlink -f "$D")" "$FAT"
+mkdir -p "$R/isodisk/isos"
+F=$R/isodisk/isos/live.iso
+isofile="$iso rd.remaster.iso=/isos/live.iso"
+isofile_fs() {
+    echo "$isouuid" > "$F"
+    lower "$isofile rd.remaster.iso.fsuuid=abcd-12ef" && calls_are "mount -t vfat -o ro $FAT $R/isodisk" \
+        "mount -t iso9660 -o ro,loop $F $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw"
+}
+check "an ISO file: its filesystem by GRUB's UUID (any case), read-only, then the file loop-mounted" isofile_fs
+isofile_search() {
+    echo "$isouuid" > "$F"
+    lower "$isofile" && calls_are "mount -t ext4 -o ro,noload $D $R/isodisk" \
+        "mount -t iso9660 -o ro,loop $F $M" \
+        "mount -t squashfs -o ro,loop $M/remaster/3/filesystem.squashfs $R/lower" \
+        "mount -t tmpfs -o mode=0755 remaster-rw $R/rw" && not_called "$I"
+}
+check "an ISO file without fsuuid: every filesystem is searched (ext4 without journal replay), never the ISO's own" isofile_search
+isofile_other() {
+    echo 2020-01-01-00-00-00-00 > "$F"
+    ! lower "$isofile rd.remaster.iso.fsuuid=abcd-12ef" && not_called iso9660 && not_called squashfs &&
+        called "umount $R/isodisk" && ! ismounted "$R/isodisk" &&
+        grep -q "rd.remaster.iso=/isos/live.iso: no filesystem (UUID abcd-12ef first) holds that file as the ISO with UUID $isouuid within 1s" "$work/warnings"
+}
+check "a file of that name that is another ISO is not booted: fails after the timeout, nothing left mounted" isofile_other
+isofile_missing() {
+    rm -f "$F"
+    ! lower "$isofile" && not_called iso9660 && grep -q "no filesystem holds that file" "$work/warnings"
+}
+check "an ISO file on no filesystem fails after the timeout" isofile_missing
+isofile_ram() {
+    echo "$isouuid" > "$F"
+    lower "$isofile rd.remaster.ram" && called "$R/ram/filesystem.squashfs $R/lower" && called "umount $M" &&
+        called "umount $R/isodisk" && ! ismounted "$R/isodisk"
+}
+check "an ISO file copied to RAM releases the file and its disk" isofile_ram
+isofile_retry() {
+    echo "$isouuid" > "$F"
+    lower "$isofile" "$R/isodisk" && not_called "-t ext4" && not_called "-t vfat" && called "mount -t iso9660 -o ro,loop $F $M"
+}
+check "a retry with the ISO's disk mounted does not mount it again" isofile_retry
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@
 # cdrom attaches an ISO image as a CD-ROM (AHCI) and boots from it.
 # uefi-secure is OVMF with Microsoft's keys and Secure Boot enforcing, as
 # `remaster boot-test --firmware uefi-secure` runs it (src/qemu.cpp).
+# REMASTER_VM_DISK2=IMAGE adds a second disk (virtio, raw), not booted from.
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -34,6 +35,8 @@ boot_image() {
 		return 2
 		;;
 	esac
+
+	[[ -z "${REMASTER_VM_DISK2:-}" ]] || qemu+=(-drive "file=$REMASTER_VM_DISK2,format=raw,if=virtio")
 
 	case $firmware in
 	bios) ;;
