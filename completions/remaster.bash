@@ -11,14 +11,15 @@ _remaster_options() {  # args: command words; prints that command's options
 	verify | remove) echo "--on -q --quiet -h --help" ;;
 	list) echo "--on --json -q --quiet -h --help" ;;
 	"profile add" | "profile remove" | "profile reset" | "profile list") echo "--on -h --help" ;;
-	boot-test) echo "--on --firmware --timeout --entry --accel --log --keep-view --kernel-args -q --quiet -h --help" ;;
+	boot-test) echo "--on --firmware --timeout --entry --accel --bus --log --keep-view --kernel-args -q --quiet -h --help" ;;
+	install) echo "--from --snapshot --to --size -y --yes --dry-run -q --quiet -h --help" ;;
 	"") echo "-h --help --version" ;;
 	esac
 }
 
 _remaster_commands() {  # args: command words so far; prints the subcommands
 	case "$*" in
-	"") echo "snapshot verify profile list remove boot-test" ;;
+	"") echo "snapshot verify profile list remove boot-test install" ;;
 	profile) echo "add remove reset list" ;;
 	esac
 }
@@ -62,6 +63,7 @@ _remaster_values() {  # args: option; prints its values, or returns 1 for a path
 	--kernel) echo "all newest $(_remaster_kernels)" ;;
 	--firmware) echo "bios uefi uefi-secure both" ;;
 	--accel) echo "kvm tcg" ;;
+	--bus) echo "virtio cdrom usb" ;;
 	--entry) echo "live persist-default ram ram-fallback check $(_remaster_profiles | sed 's/^/persist-/')" ;;
 	--jobs | --timeout | --size | --kernel-args | --exclude) echo "" ;;
 	*) return 1 ;;
@@ -81,7 +83,7 @@ _remaster() {
 		return
 	fi
 	case $prev in
-	--to | --on)
+	--to | --on | --from)
 		mapfile -t COMPREPLY < <(compgen -W "$(_remaster_disks)" -- "$cur"; compgen -f -- "$cur")
 		return ;;
 	--root | --cache-dir)
