@@ -8,7 +8,8 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${REMASTER_BIN:-$SRC/build/remaster}
 # shellcheck source=../../completions/remaster.bash
 . "$SRC/completions/remaster.bash"
-passed=0 failed=0
+# shellcheck source=checks.sh
+. "$SRC/tests/unit/checks.sh"
 work=$(mktemp -d /tmp/remaster-completion.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 
@@ -80,5 +81,4 @@ while IFS=$'\t' read -r cmd options; do
 		diff <(echo "$theirs") <(echo "$ours") | sed -n 's/^</  only in --help:/p; s/^>/  only in the completion:/p'
 	fi
 done < <(python3 "$SRC/tests/unit/help_agreement.py" list "$BIN")
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

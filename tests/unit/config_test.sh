@@ -11,16 +11,8 @@ BIN=${REMASTER_BIN:-$SRC/build/remaster}
 work=$(mktemp -d /tmp/remaster-config.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root"
-passed=0 failed=0
-check() {  # args: description command...
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1)) && echo "PASS: $what"
-	else
-		failed=$((failed + 1)) && echo "FAIL: $what"
-	fi
-}
+# shellcheck source=checks.sh
+. "$SRC/tests/unit/checks.sh"
 plan() {  # args: config text, extra options...; prints the dry run's plan
 	printf '%b' "$1" >"$work/remaster.conf"
 	shift
@@ -48,5 +40,4 @@ out=$(plan "${example//\\/\\\\}\n")
 rc=$?
 check "the shipped example parses with every setting uncommented" test "$rc" -eq 0
 [[ $rc -eq 0 ]] || echo "$out" | tail -n 3
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

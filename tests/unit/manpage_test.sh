@@ -7,16 +7,8 @@ set -uo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${REMASTER_BIN:-$SRC/build/remaster}
 PAGE=$SRC/docs/remaster.8
-passed=0 failed=0
-check() {  # args: description command...
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1)) && echo "PASS: $what"
-	else
-		failed=$((failed + 1)) && echo "FAIL: $what"
-	fi
-}
+# shellcheck source=checks.sh
+. "$SRC/tests/unit/checks.sh"
 warnings=$(groff -man -Tutf8 -ww -z "$PAGE" 2>&1)
 check "groff renders the page without a warning" test -z "$warnings"
 [[ -z $warnings ]] || echo "$warnings"
@@ -29,5 +21,4 @@ check "every option of every command's --help is in its section, and no other" \
 check "... and a page missing an option is caught" \
 	bash -c '! python3 "$1" man "$2" <(sed "s/no\\\\-cache/no\\\\-kache/" "$3") >/dev/null' _ \
 	"$SRC/tests/unit/help_agreement.py" "$BIN" "$PAGE"
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary
