@@ -6,7 +6,7 @@
 _remaster_options() {  # args: command words; prints that command's options
 	case "$*" in
 	snapshot) echo "--root --to --squashfs --iso --mode --exclude --compress --block-size --jobs
-		--kernel-args --kernel --size --default-boot --secure-boot --dry-run -y --yes --replace --full
+		--kernel-args --kernel --size --default-boot --secure-boot --dry-run --json -y --yes --replace --full
 		--allow-fixed-disk -q --quiet -v --verbose --timings --cache-dir --no-cache -h --help" ;;
 	verify | remove) echo "--on -q --quiet -h --help" ;;
 	list) echo "--on --json -q --quiet -h --help" ;;

@@ -60,7 +60,8 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
                    "without them; off: an unsigned GRUB")
         ->check(CLI::IsMember({"auto", "require", "off"}))
         ->capture_default_str();
-    cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
+    auto* dry = cmd.add_flag("--dry-run", o.dry_run, "Print the plan (view, exclusions, scrubs, commands) and write nothing");
+    cmd.add_flag("--json", o.json, "With --dry-run: print the plan as one JSON object (docs/json.md), for scripts")->needs(dry);
     cmd.add_flag("-y,--yes", o.yes, "Do not ask before wiping the target device or replacing an existing file");
     cmd.add_flag("--replace", o.replace,
                  "Start the stick afresh even if it already holds remaster snapshots (they are erased)");

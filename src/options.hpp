@@ -30,6 +30,7 @@ struct Options {
     std::string kernel;      // --kernel: all (also when empty), newest, or a version
     std::string image_size;  // --size for image-file targets; empty: automatic
     bool dry_run = false;
+    bool json = false;  // with --dry-run: the plan as JSON (docs/json.md)
     bool yes = false;
     bool allow_fixed_disk = false;
     bool replace = false;      // wipe a remaster stick instead of adding a snapshot to it

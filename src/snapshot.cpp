@@ -28,6 +28,7 @@
 #include "partition.hpp"
 #include "paths.hpp"
 #include "plan.hpp"
+#include "plan_json.hpp"
 #include "progress.hpp"
 #include "recovery.hpp"
 #include "runtime_dir.hpp"
@@ -101,7 +102,8 @@ void print_stick_commands(const Plan& plan, std::ostream& os) {
 // --dry-run: walk the source read-only to show what the rules exclude.
 // A normal user cannot read every directory (/root, /etc/ssl/private): those
 // are skipped with a warning, so that the plan still shows the rest.
-void dry_run(const Plan& plan) {
+// `json`: the plan as one JSON object (--json) instead of text.
+void dry_run(const Plan& plan, bool json) {
     std::vector<ExcludedPath> matches;
     std::vector<std::string> unreadable;
     const bool as_root = ::geteuid() == 0;
@@ -116,6 +118,10 @@ void dry_run(const Plan& plan) {
     });
     for (const auto& d : unreadable)
         log::warn() << "cannot read '" << printable(d) << "' as a normal user: not listed (a real run is as root)";
+    if (json) {
+        print_plan_json(plan, matches, std::cout);
+        return;
+    }
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
     if (plan.to_iso) print_iso_plan(plan, std::cout);
@@ -490,7 +496,7 @@ void snapshot(const Options& opt, Runner& runner) {
     if (!opt.dry_run && ::geteuid() == 0) recover_stale_runs();
     // Plan: check every input and decide; nothing of ours is touched yet.
     const Plan plan = make_plan(opt);
-    if (opt.dry_run) return dry_run(plan);
+    if (opt.dry_run) return dry_run(plan, opt.json);
     PhaseClock clock;
     if (plan.to_stick)
         to_stick(plan, opt, runner, clock);

@@ -57,6 +57,26 @@ assert d["free_bytes"] > 0 and d["unfinished"] == []
 PY
 }
 check "list --json parses and carries the documented fields" json_fields "$("$REMASTER" list --on "$stick" --json)"
+plan_fields() {
+  python3 - "$1" "$stick" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["schema"] == 1 and d["squashfs"] is None and d["iso"] is None, d
+st = d["stick"]
+assert st["target"] == sys.argv[2] and st["image_file"] and st["existing_stick"], st
+sy = d["system"]
+assert sy["adapter"] == "debian" and sy["kernels"][0]["default"], sy
+for k in ("os", "secure_boot", "kernel_args", "adapter_why"):
+    assert k in sy, k
+assert d["compress"]["compressor"] == "zstd" and d["compress"]["block_size"] == 131072, d["compress"]
+assert any(r["pattern"] == "/proc" and r["action"] == "empty" for r in d["exclusion_rules"]), d["exclusion_rules"]
+assert any(a["path"] == "/etc/fstab" for a in d["scrub"]), d["scrub"]
+for k in ("initramfs_cache", "view_mounts", "excluded"):
+    assert k in d, k
+PY
+}
+check "snapshot --dry-run --json parses and carries the documented fields" \
+  plan_fields "$("$REMASTER" snapshot --root "$ROOT" --to "$stick" --dry-run --json 2>/dev/null)"
 check "remove an older snapshot" "$REMASTER" remove --on "$stick" "$(snapshots | tail -n 1)"
 check "one snapshot left" test "$(snapshots | wc -l)" -eq 1
 
