@@ -8,7 +8,8 @@ _remaster_options() {  # args: command words; prints that command's options
 	snapshot) echo "--root --to --squashfs --iso --mode --exclude --compress --block-size --jobs
 		--kernel-args --kernel --size --default-boot --secure-boot --dry-run --json -y --yes --replace --full
 		--allow-fixed-disk -q --quiet -v --verbose --timings --cache-dir --no-cache -h --help" ;;
-	verify | remove) echo "--on -q --quiet -h --help" ;;
+	verify) echo "--on --json -q --quiet -h --help" ;;
+	remove) echo "--on -q --quiet -h --help" ;;
 	list) echo "--on --json -q --quiet -h --help" ;;
 	"profile add" | "profile remove" | "profile reset" | "profile list") echo "--on -h --help" ;;
 	boot-test) echo "--on --firmware --timeout --entry --accel --bus --log --keep-view --kernel-args -q --quiet -h --help" ;;

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "medium.hpp"
 #include "small_file.hpp"
+#include "verify_listing.hpp"
 #include "iso_image.hpp"
 
 namespace remaster {
@@ -128,33 +129,32 @@ std::optional<uint64_t> IsoReader::file_offset(const std::string& path) const {
     return static_cast<uint64_t>(sections[0].block) * 2048;
 }
 
-void verify_iso(const std::string& target) {
+void verify_iso(const std::string& target, bool json) {
     const IsoReader iso(target);
     const Medium layout("");  // the paths as the ISO's own root has them
-    std::vector<std::string> bad;
-    size_t checked = 0;
+    VerifyListing listing(target, json);
+    size_t checked = 0;  // files named in a SHA256SUMS
     for (const auto& id : iso.subdirs(layout.snapshots_dir())) {
         if (!is_snapshot_id(id)) continue;
         const SnapshotDir snap = layout.snapshot(id);
         const auto sums = iso.read_small(snap.sums(), kConfigMax);
         if (!sums) {
-            std::cout << id << "/" << SnapshotDir::kSums << ": missing\n";
-            bad.push_back(id + "/" + SnapshotDir::kSums + ": missing");
+            listing.bad(id, SnapshotDir::kSums, "missing");
             continue;
         }
         for (const auto& [name, hash] : parse_sums(*sums)) {
             // Plain names in the snapshot dir only, as the initramfs reads them.
             const auto got = name.find('/') == std::string::npos ? iso.sha256(snap.file(name)) : std::nullopt;
-            const std::string verdict = !got ? ": missing" : *got != hash ? ": checksum mismatch" : ": OK";
-            std::cout << id << "/" << name << verdict << "\n";
-            if (!got || *got != hash) bad.push_back(id + "/" + name + verdict);
+            if (got && *got == hash) listing.ok(id, name);
+            else listing.bad(id, name, got ? "checksum mismatch" : "missing");
             ++checked;
         }
     }
-    std::cout.flush();
+    listing.finish();
     if (checked == 0)
         throw Error(Exit::failure, "Nothing in the ISO '" + target + "' was verified: it holds no snapshot with " + SnapshotDir::kSums,
                     "Is it an ISO made by `remaster snapshot --iso`?");
+    const auto& bad = listing.damaged();
     if (!bad.empty())
         throw Error(Exit::failure, "The ISO '" + target + "' is damaged: " + bad.front() +
                                        (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),

@@ -47,6 +47,6 @@ private:
 // `remaster verify --on FILE` for an ISO: every snapshot's files against its
 // SHA256SUMS, one line each; throws Error(Exit::failure) naming the first
 // damaged file, or when nothing could be verified.
-void verify_iso(const std::string& target);
+void verify_iso(const std::string& target, bool json = false);
 
 }  // namespace remaster

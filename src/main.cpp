@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
     std::string on, name;
     CLI::App* verify = app.add_subcommand("verify", "Check every file on a stick against the checksums written with it");
     verify->add_option("--on", on, "The stick: a device or an image file; or an ISO made with snapshot --iso")->required();
+    bool verify_json = false;
+    verify->add_flag("--json", verify_json, "Print one JSON object (docs/json.md) instead of the listing, for scripts");
     CLI::App* profile = app.add_subcommand("profile", "Manage persistence profiles: each keeps its own changes");
     profile->require_subcommand(1);
     std::map<std::string, CLI::App*> profile_cmds;
@@ -185,7 +187,7 @@ int main(int argc, char** argv) {
             apply_config(read_config(), opt, [snap](const std::string& o) { return snap->count(o) > 0; });
             snapshot(opt, runner);
         }
-        if (verify->parsed()) verify_stick(on);
+        if (verify->parsed()) verify_stick(on, verify_json);
         if (list->parsed()) list_json ? list_stick_json(on) : list_stick(on);
         if (remove->parsed()) remove_stick_snapshot(on, name, runner);
         if (install_cmd->parsed()) {

@@ -26,6 +26,7 @@
 #include "stick_menu.hpp"
 #include "stick_store.hpp"
 #include "system_mounts.hpp"
+#include "verify_listing.hpp"
 
 namespace remaster {
 namespace {
@@ -116,32 +117,27 @@ bool profile_exists(const Stick& s, const std::string& name) {
 
 }  // namespace
 
-void verify_stick(const std::string& target) {
-    if (is_iso_image(target)) return verify_iso(target);  // read through libisofs, not mounted
+void verify_stick(const std::string& target, bool json) {
+    if (is_iso_image(target)) return verify_iso(target, json);  // read through libisofs, not mounted
     OpenStick s(target, StickAccess::read);
-    std::vector<std::string> bad;
-    size_t checked = 0;
+    VerifyListing listing(target, json);
     for (const auto& snap : list_snapshots(*s)) {
         const SumsResult r = verify_sums(s->snapshot(snap.id));
-        for (const auto& f : r.ok) std::cout << snap.id << "/" << f << ": OK\n";
-        for (const auto& f : r.bad) {
-            std::cout << snap.id << "/" << f << "\n";
-            bad.push_back(snap.id + "/" + f);
-        }
-        checked += r.ok.size() + r.bad.size();
+        for (const auto& f : r.ok) listing.ok(snap.id, f);
+        for (const auto& f : r.bad) listing.bad(snap.id, f);
     }
     // Not damage (it never boots), but not verified either.
     const auto unfinished = list_unfinished_snapshots(*s);
-    for (const auto& id : unfinished)
-        std::cout << id << ": unfinished (an interrupted run; not in the menu, the next snapshot --to removes it)\n";
+    for (const auto& id : unfinished) listing.unfinished(id);
     s->close();
-    std::cout.flush();  // the listing before the verdict, also when both go to one pipe
+    listing.finish();
     // Passing on zero files checked would call an empty or broken stick good.
-    if (checked == 0)
+    if (listing.checked() == 0)
         throw Error(Exit::failure,
                     "Nothing on '" + target + "' was verified: it holds no finished snapshot" +
                         (unfinished.empty() ? std::string() : " (" + std::to_string(unfinished.size()) + " unfinished)"),
                     "Write one with `remaster snapshot --to " + target + "`.");
+    const auto& bad = listing.damaged();
     if (!bad.empty())
         throw Error(Exit::failure, "The stick '" + target + "' is damaged: " + bad.front() +
                                        (bad.size() > 1 ? " (and " + std::to_string(bad.size() - 1) + " more)" : ""),

@@ -12,7 +12,7 @@ class Runner;
 
 // Checks every snapshot's SHA256SUMS; prints a line per file. Throws
 // Error(Exit::failure) naming the bad files.
-void verify_stick(const std::string& target);
+void verify_stick(const std::string& target, bool json = false);
 
 void profile_add(const std::string& target, const std::string& name, Runner& runner);
 void profile_remove(const std::string& target, const std::string& name, Runner& runner);

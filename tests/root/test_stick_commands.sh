@@ -96,6 +96,19 @@ losetup -d "$dev"
 out=$("$REMASTER" verify --on "$stick" 2>&1) && rc=0 || rc=$?
 check "verify fails after one byte changed" test "$rc" -ne 0
 check "verify names the damaged file" grep -q "filesystem.squashfs: checksum mismatch" <<<"$out"
+out=$("$REMASTER" verify --on "$stick" --json 2>/dev/null) && rc=0 || rc=$?
+check "verify --json fails the same way" test "$rc" -eq 1
+damaged_json() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["schema"] == 1 and d["good"] is False and d["damaged"] == 1 and d["checked"] >= 3, d
+bad = [f for f in d["files"] if not f["ok"]]
+assert len(bad) == 1 and bad[0]["name"] == "filesystem.squashfs" and bad[0]["problem"] == "checksum mismatch", bad
+assert all(f["problem"] is None for f in d["files"] if f["ok"]) and d["unfinished"] == []
+PY
+}
+check "... and its JSON names the damaged file" damaged_json "$out"
 
 check "no loop device left on the stick" bash -c "! losetup -a | grep -qF '$stick'"
 summary
