@@ -2,8 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # Boot test of the boot options (docs/kernel-args.md): rd.remaster.persist
 # and rd.remaster.ram do what they promise on a stick made by `remaster
-# snapshot --to` (rd.remaster.check: test_boot_test.sh boots the check entry
-# through GRUB).
+# snapshot --to` (rd.remaster.check: test_boot_iso.sh boots the check entry
+# through GRUB, test_boot_test.sh that of a damaged stick).
 #
 # The test root is the cached Debian root (lib/debian-root.sh) seen through an
 # overlay whose only change is a remaster-proof-extra: besides root, fstab and
@@ -22,7 +22,7 @@
 # stick's default GRUB entry (lib/stick.sh) with the arguments of the stick's
 # own menu entry for the option (ram), or the default entry's arguments plus
 # the option, under qemu -snapshot (boot-test --entry ram/check:
-# test_boot_test.sh).
+# test_boot_iso.sh).
 #
 # Needs root, loop devices, qemu-system-x86_64, build/remaster. About 12 min
 # under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
@@ -254,7 +254,7 @@ line=$(REMASTER_VM_MEM=512 boot ram-fallback "$IMAGE" ram "rd.remaster.ram=1")
 expect_proof "copy to RAM without the memory for it boots from the stick" "$line" root=overlay "medium=*:ro" "lowerfile=/run/remaster/medium/*"
 expect_console ram-fallback "not enough memory to copy the system into RAM"
 
-# The check entry boots through GRUB in test_boot_test.sh (boot-test --entry check).
+# The check entry boots through GRUB in test_boot_iso.sh and test_boot_test.sh.
 rm -f "$PIMAGE"
 
 summary
