@@ -32,10 +32,10 @@ lanes=${REMASTER_TEST_JOBS:-$(nproc)}
 # Rough length of a test alone on this machine (s), to start the long ones
 # first so that the lanes end together. A test not listed counts as 120 s.
 declare -A length=(
-  [vm/test_boot_iso]=800 [vm/test_boot_options]=700 [vm/test_boot_install]=600 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
+  [vm/test_boot_iso]=800 [vm/test_boot_options]=450 [vm/test_boot_install]=600 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
   [vm/test_boot_test]=250
   [vm/test_boot_workstation]=400
-  [vm/test_boot_fedora]=200 [vm/test_boot_debian]=250 [vm/test_boot_arch]=220
+  [vm/test_boot_fedora]=200 [vm/test_boot_debian]=150 [vm/test_boot_arch]=220
   [vm/test_boot_after_interrupt]=200 [vm/test_boot_clean]=170 [fuzz]=300
   [root/test_package]=420 [root/test_iso_large]=240 [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [unit/config]=5 [lint]=30
 )

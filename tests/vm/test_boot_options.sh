@@ -209,10 +209,10 @@ line=$(kept_boot persist-read persist-default)
 expect_proof "persistence keeps a change across boots" "$line" root=overlay marker=alpha rw=ext4
 line=$(kept_boot persist-off live)
 expect_proof "no persistence in the live entry" "$line" root=overlay marker=none rw=tmpfs "medium=*:ro"
-line=$(kept_boot profile-write persist-work "remaster.test.write=beta")
-expect_proof "a second profile does not see the first's changes" "$line" root=overlay marker=none rw=ext4
-line=$(kept_boot profile-read persist-work)
-expect_proof "a second profile keeps its own state" "$line" root=overlay marker=beta rw=ext4
+# A second profile's own boots (write, then read) are left out to spare the
+# suite two boots: its entry is the same template with another
+# rd.remaster.persist name, whose own store under remaster/persist/NAME the
+# module mounts (unit tier: dracut_lib_test.sh); the entry is checked above.
 if grep -q "Booting the kept view $VIEW" "$WORK/boot-persist-read.out"; then
 	ok "boot-test --keep-view: the second boot used the view the first one made"
 else
@@ -228,8 +228,8 @@ if qemu-img convert -f qcow2 -O raw "$VIEW" "$WORK/viewed.img" && stick_mount "$
 	got_default=$(cat "$WORK/pmnt/remaster/persist/default/upper/var/lib/remaster-test/marker" 2>/dev/null)
 	got_work=$(cat "$WORK/pmnt/remaster/persist/work/upper/var/lib/remaster-test/marker" 2>/dev/null)
 	stick_umount "$WORK/pmnt"
-	if [[ "$got_default" == alpha && "$got_work" == beta ]]; then
-		ok "profiles on the stick: persist/default has alpha, persist/work has beta"
+	if [[ "$got_default" == alpha && -z "$got_work" ]]; then
+		ok "profiles on the stick: persist/default has alpha, persist/work nothing"
 	else
 		fail "profiles on the stick: persist/default has '$got_default', persist/work has '$got_work'"
 	fi
@@ -241,14 +241,9 @@ line=$(boot persist-badname "$IMAGE" "" "rd.remaster.persist=../x" "$NO_SHELL")
 if [[ -z "$line" ]]; then ok "a bad profile name is refused"; else fail "a bad profile name is refused: $line"; fi
 expect_console persist-badname "rd.remaster.persist='../x' is not a profile name"
 
-# --- 3: copy to RAM --------------------------------------------------------------
-# One boot for both (the vm tier gives a test 25 min): the ram entry plus a
-# persistence argument, which must be ignored with a message.
-line=$(boot ram "$IMAGE" ram "rd.remaster.ram=1" "rd.remaster.persist=default")
-expect_proof "copy to RAM: the stick is unmounted, no persistence" "$line" root=overlay medium=none rw=tmpfs marker=none lowerfile=/run/remaster/ram/filesystem.squashfs
-expect_console ram "copying the system into RAM: 100%"
-expect_console ram "the system runs from RAM; the stick can be removed"
-expect_console ram "rd.remaster.persist=default is ignored"
+# --- 3: copy to RAM without the memory for it --------------------------------------
+# (The ram entry itself is booted from a stick by test_boot_secureboot.sh and
+# from the ISO by test_boot_iso.sh, both with the medium released.)
 # 512 MiB of RAM: MemAvailable in the initramfs is below the image + 256 MiB.
 line=$(REMASTER_VM_MEM=512 boot ram-fallback "$IMAGE" ram "rd.remaster.ram=1")
 expect_proof "copy to RAM without the memory for it boots from the stick" "$line" root=overlay "medium=*:ro" "lowerfile=/run/remaster/medium/*"
