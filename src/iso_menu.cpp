@@ -4,19 +4,13 @@
 
 #include "error.hpp"
 #include "grub_script.hpp"
+#include "menu.hpp"
 #include "small_file.hpp"
 
 namespace remaster {
-namespace {
-std::string read_template(const std::string& path) {
-    auto text = read_small_file(path, {kConfigMax, true, "the GRUB template '" + path + "'", Exit::missing});
-    if (!text) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
-    return std::move(*text);
-}
-}  // namespace
 
 LoopbackTemplates load_loopback_templates(const std::string& dir) {
-    return {read_template(dir + "/loopback.cfg.in"), read_template(dir + "/loopback-entry.cfg.in")};
+    return {read_grub_template(dir + "/loopback.cfg.in"), read_grub_template(dir + "/loopback-entry.cfg.in")};
 }
 
 std::string render_loopback_cfg(const LoopbackTemplates& t, const std::vector<MenuEntry>& entries,

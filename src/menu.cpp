@@ -7,13 +7,11 @@
 #include "small_file.hpp"
 
 namespace remaster {
-namespace {
-std::string read_file(const std::string& path) {
+std::string read_grub_template(const std::string& path) {
     auto text = read_small_file(path, {kConfigMax, true, "the GRUB template '" + path + "'", Exit::missing});
     if (!text) throw Error(Exit::missing, "The GRUB template '" + path + "' is missing", "Reinstall remaster.");
     return std::move(*text);
 }
-}  // namespace
 
 std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values) {
     std::string out;
@@ -51,7 +49,8 @@ std::string live_kernel_args(const std::string& uuid, const std::string& snapsho
 }
 
 MenuTemplates load_menu_templates(const std::string& dir) {
-    return {read_file(dir + "/grub.cfg.in"), read_file(dir + "/entry.cfg.in"), read_file(dir + "/early.cfg.in")};
+    return {read_grub_template(dir + "/grub.cfg.in"), read_grub_template(dir + "/entry.cfg.in"),
+            read_grub_template(dir + "/early.cfg.in")};
 }
 
 std::string render_grub_cfg(const MenuTemplates& t, const std::string& uuid, const std::vector<MenuEntry>& entries,

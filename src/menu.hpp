@@ -20,6 +20,8 @@ struct MenuEntry {
 // Replaces every @KEY@ of `values` in `text` (values are not scanned again);
 // throws Error if a placeholder is left unfilled.
 std::string fill_template(const std::string& text, const std::map<std::string, std::string>& values);
+// One template file of grub.d; a missing or oversized one is Exit::missing.
+std::string read_grub_template(const std::string& path);
 
 // Kernel arguments that keep the live system away from the host's disks: no
 // resume from the host's swap (kernel, dracut and systemd all honour
