@@ -484,5 +484,48 @@ isofile_retry() {
 }
 check "a retry with the ISO's disk mounted does not mount it again" isofile_retry
 
+
+# --- remaster-ready-live.sh: the live system's verdict line -----------------
+
+# args: answers... Runs the ready script with a systemctl that gives these
+# answers in turn (a word is its stdout; "timeout" an error on stderr, as
+# when its call to systemd times out). Prints the line it wrote.
+ready_line() {
+    mkdir -p "$work/bin"
+    printf '%s\n' "$@" > "$work/answers"
+    : > "$work/asked"
+    cat > "$work/bin/systemctl" << 'FAKE'
+#!/bin/sh
+n=$(wc -l < "$REMASTER_TEST_DIR/asked")
+echo >> "$REMASTER_TEST_DIR/asked"
+a=$(sed -n "$((n + 1))p" "$REMASTER_TEST_DIR/answers")
+[ "$a" = timeout ] && { echo "Failed to query system state: Connection timed out" >&2; exit 1; }
+echo "$a"
+[ "$a" = running ]
+FAKE
+    chmod +x "$work/bin/systemctl"
+    : > "$work/tty"
+    PATH="$work/bin:$PATH" REMASTER_TEST_DIR=$work REMASTER_READY_TRIES=3 REMASTER_READY_PAUSE=0 \
+        REMASTER_READY_TTYS="$work/tty" dash "$(dirname "$LIB")/remaster-ready-live.sh"
+    cat "$work/tty"
+}
+ready_after_timeout() {
+    same "remaster: live system up (running)" "$(ready_line timeout running)"
+}
+check "ready: systemd's answer after a timed-out call counts, not the timeout" ready_after_timeout
+ready_degraded() {
+    same "remaster: live system up (degraded)" "$(ready_line degraded)"
+}
+check "ready: degraded is up" ready_degraded
+ready_failed() {
+    same "remaster: live system did not start (maintenance)" "$(ready_line maintenance)"
+}
+check "ready: maintenance is a failure" ready_failed
+ready_no_answer() {
+    same "remaster: live system did not start (no answer from systemd: Failed to query system state: Connection timed out)" \
+        "$(ready_line timeout timeout timeout running)"
+}
+check "ready: no answer after every try is a failure naming systemctl's error" ready_no_answer
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
