@@ -6,11 +6,12 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
-  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2 libisofs-dev
+  libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2 libisofs-dev libzstd-dev zlib1g-dev
   # run time: making the stick
   dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
+  zstd  # lsinitrd reads the zstd initramfs (tests/root/test_kernels.sh)
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
   groff-base man-db  # renders remaster(8) (tests/unit/manpage_test.sh)
   build-essential dpkg-dev debhelper lintian  # the Debian package (tests/root/test_package.sh)

@@ -28,6 +28,8 @@ struct StickPaths {
 constexpr const char* kTargetInView = "/run/remaster-target";
 // Where dracut writes the initramfs inside the view (copied to the stick from there).
 constexpr const char* kInitramfsInView = "/tmp/initrd.img";
+// Where our dracut module is copied in the view for dracut to find it.
+constexpr const char* kDracutModuleInView = "/usr/lib/dracut/modules.d/90remaster";
 
 // The ESP as FAT32, the data partition as ext4 with the given filesystem UUID.
 std::vector<Command> format_commands(const std::string& esp, const std::string& data, const std::string& uuid);

@@ -1,7 +1,12 @@
 #include "initramfs_build.hpp"
 
+#include <unistd.h>
+
+#include <vector>
+
 #include "boot_install.hpp"
 #include "file_copy.hpp"
+#include "initramfs_compress.hpp"
 #include "log.hpp"
 #include "preflight.hpp"
 #include "runner.hpp"
@@ -18,7 +23,10 @@ InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::s
 
 void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
     const Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
-    const std::string key = InitramfsCache::key(inputs, dracut.argv);
+    const InitramfsCompression compression = initramfs_compression_for(view_.path(), k.version);
+    std::vector<std::string> key_words = dracut.argv;
+    key_words.push_back(std::string("compressed with ") + compression_name(compression));
+    const std::string key = InitramfsCache::key(inputs, key_words);
     if (cache_.fetch(key, out)) {
         log::info() << "The initramfs for " << k.version << " was built from the same files before: taken from "
                     << cache_.image_path(key);
@@ -29,9 +37,11 @@ void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const st
         install_dracut_module(datadir_, view_.path());
         chroot_ready_ = true;
     }
-    log::info() << "Building the initramfs for " << k.version << " (dracut, generic) ...";
+    log::info() << "Building the initramfs for " << k.version << " (dracut, generic, " << compression_name(compression)
+                << ") ...";
     runner_.run(dracut);
-    copy_file(view_.at(kInitramfsInView), out);
+    compress_initramfs(view_.at(kInitramfsInView), out, compression);
+    ::unlink(view_.at(kInitramfsInView).c_str());  // 134 MB on the view's tmpfs
     cache_.store(key, out);
 }
 

@@ -77,7 +77,7 @@ check "dracut ran in the view of the run" test -n "$dracut_pid"
 # Kill when dracut packs the image: cpio and its compressor are dracut's
 # children, which PR_SET_PDEATHSIG does not reach; left alone they would go on.
 packing() {
-  ps -e -o pgid=,comm= | awk -v g="$dracut_pid" '$1 == g && $2 ~ /^(cpio|dracut-cpio|zstd|gzip|pigz|xz|lz4)$/ {f = 1} END {exit !f}'
+  ps -e -o pgid=,comm= | awk -v g="$dracut_pid" '$1 == g && $2 ~ /^(cpio|dracut-cpio|cat|zstd|gzip|pigz|xz|lz4)$/ {f = 1} END {exit !f}'
 }
 for _ in $(seq 1500); do
   packing && break
