@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <iostream>
 
+#include "background_task.hpp"
 #include "boot_install.hpp"
 #include "bytes.hpp"
 #include "checksum.hpp"
@@ -262,19 +264,25 @@ std::map<std::string, std::string> scrubbed_contents(const View& view, const std
     return out;
 }
 
-// Adapt: for every kernel, the generic initramfs with our module, built by
-// the root's dracut in the view, unless one on the stick was built from the
-// same inputs (then it is reused in place) or this machine's cache holds one
-// (then it is copied). Returns the SHA-256 of the files reused, by name.
-std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
-                                                   const std::map<std::string, std::string>& scrubbed,
-                                                   const std::string& datadir,
-                                                   Runner& runner, const Stick& stick,
-                                                   const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
-                                                   Layer& layer) {
+// A kernel of the snapshot whose boot files are still to be written: its
+// image copied, its initramfs built (or taken from this machine's cache).
+struct BootBuild {
+    Kernel kernel;
+    std::string inputs;  // the fingerprint of what its initramfs is built from
+    std::string kernel_file, initrd_file;
+};
+
+// Adapt, first half (on this thread, before the squash): for every kernel,
+// the fingerprint of its initramfs's inputs, and its kernel and initramfs
+// hard-linked from an older snapshot on the stick built from the same
+// inputs. Returns the rest, to build; `reused_sums` gets the SHA-256 of the
+// files reused, by name.
+std::vector<BootBuild> reuse_boot_files_or_plan(const Plan& plan, const std::map<std::string, std::string>& scrubbed,
+                                                const std::string& datadir, const Stick& stick,
+                                                const std::vector<SnapshotInfo>& snaps, const SnapshotDir& snap,
+                                                Layer& layer, std::map<std::string, std::string>& reused_sums) {
     const StickPlan& sp = plan.stick;
-    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner);
-    std::map<std::string, std::string> reused_sums;
+    std::vector<BootBuild> builds;
     for (const Kernel& k : all_kernels(sp)) {
         const bool is_default = k.version == sp.kernel.version;
         const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module", scrubbed);
@@ -287,10 +295,52 @@ std::map<std::string, std::string> make_boot_files(View& view, const Plan& plan,
             log::info() << "Kernel " << k.version << " and its initramfs unchanged since " << from << ": reused";
             continue;
         }
-        copy_file(view.at(k.image), snap.file(slot.kernel_file));
-        initramfs.make(k, inputs, snap.file(slot.initrd_file));
+        builds.push_back({k, inputs, snap.file(slot.kernel_file), snap.file(slot.initrd_file)});
     }
-    return reused_sums;
+    return builds;
+}
+
+// Adapt, second half: the kernels copied and their generic initramfs with
+// our module, built by the root's dracut in the view (or copied from this
+// machine's cache of them). Runs beside the squash.
+void build_boot_files(View& view, const Plan& plan, const std::string& datadir, Runner& runner,
+                      const std::vector<BootBuild>& builds) {
+    if (builds.empty()) return;
+    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner);
+    for (const BootBuild& b : builds) {
+        copy_file(view.at(b.kernel.image), b.kernel_file);
+        initramfs.make(b.kernel, b.inputs, b.initrd_file);
+    }
+}
+
+// dracut may run while the squash reads the view, since neither writes
+// what the other reads (dracut writes the view's /tmp and /var/tmp, whose
+// contents are not squashed), except our dracut module, which is copied
+// into the view: where the root has a copy of its own (the package's), the
+// squash would read it while it is replaced. Then the initramfs waits.
+bool initramfs_beside_squash(const View& view) {
+    struct stat st;
+    return ::lstat(view.at(kDracutModuleInView).c_str(), &st) != 0;
+}
+
+// Squash and adapt, the initramfs on a thread of its own beside the squash
+// when it can be (`initramfs_beside_squash`). The clock shows both.
+void squash_and_build(const std::function<void()>& squash, const std::function<void()>& build, bool beside,
+                      PhaseClock& clock) {
+    clock.start("squash");
+    if (!beside) {
+        squash();
+        clock.start("initramfs");
+        build();
+        return;
+    }
+    // Joined by its destructor if the squash throws: dracut ends first
+    // (at once on Ctrl-C, which both watch).
+    BackgroundTask initramfs(build);
+    squash();
+    clock.start("initramfs");
+    initramfs.wait();
+    clock.beside("initramfs", initramfs.seconds(), "squash");
 }
 
 // Install: GRUB for BIOS and UEFI from the root's own GRUB, run in the view
@@ -405,10 +455,13 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
 
     std::map<std::string, std::string> reused_sums;  // of kernels and initramfs reused from other snapshots
     try {
-        clock.start("squash");
-        squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns);
-        clock.start("initramfs");
-        reused_sums = make_boot_files(view, plan, scrubbed, datadir, runner, *stick, snaps, snap, layer);
+        // Squash straight onto the stick and, beside it, adapt: the kernels
+        // and their generic initramfs (reused from an older snapshot of the
+        // same inputs when there is one).
+        const auto builds = reuse_boot_files_or_plan(plan, scrubbed, datadir, *stick, snaps, snap, layer, reused_sums);
+        squash_and_build([&] { squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns); },
+                         [&] { build_boot_files(view, plan, datadir, runner, builds); }, initramfs_beside_squash(view),
+                         clock);
     } catch (const Error& e) {
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }
@@ -461,12 +514,12 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
     check_iso_space(plan.iso_out, 2 * minimum_stick_size(totals(*tree), view.path(), {plan.stick.kernel}),
                     "the squashfs and the ISO made from it");
     IsoStage stage(run, plan.iso_out, plan.stick.snapshot_id, view.path());
-    clock.start("squash");
-    const SquashReport report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet);
-    clock.start("initramfs");
     const std::string inputs = initramfs_fingerprint(manifest_of(*tree, scanned_ns), plan.stick.kernel.version,
                                                      datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
-    make_iso_boot_files(view, plan, datadir, inputs, runner, stage);
+    SquashReport report;
+    squash_and_build([&] { report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet); },
+                     [&] { make_iso_boot_files(view, plan, datadir, inputs, runner, stage); },
+                     initramfs_beside_squash(view), clock);
     clock.start("install");
     install_iso_grub(view, stage, plan, templates, runner);
     // Checksums, snapshot.info and the menu (live, ram, check), as on a stick.
