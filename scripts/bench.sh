@@ -158,3 +158,17 @@ printf '  %-34s %7.2f s (squash %s s)\n' "first (complete)" "$(total "$out/phase
   "fourth, --replace (initramfs cached)" "$(total "$out/warm.log")" "$(squash "$out/warm.log")"
 printf '  %-34s %7.3f\n' "ratio second/first" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)" \
   "ratio fourth/first" "$(echo "$(total "$out/warm.log") / $(total "$out/phases.log")" | bc -l)"
+# Each run's phases: the initramfs is built beside the squash ("initramfs N s
+# beside the squash"); the "initramfs" phase is what was left to wait for.
+for run in phases layer base warm; do
+  echo "  $run: $(sed -n 's/^remaster: timings: //p' "$out/$run.log")"
+done
+# Against mksquashfs of the same root at the stick's default level (zstd:3),
+# its median from the table above, or one run now.
+m3=$out/mksquashfs-3
+[[ -s $m3 ]] || measure mksquashfs-3 sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
+  -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
+mk=$(median "$m3" 1)
+printf '  %-34s %7.2f s\n' "mksquashfs alone (zstd:3)" "$mk"
+printf '  %-34s %7.2f (goal: at most 3)\n' "ratio first/mksquashfs" "$(echo "$(total "$out/phases.log") / $mk" | bc -l)"
+printf '  %-34s %7.2f (goal: at most 1.3)\n' "ratio fourth/mksquashfs" "$(echo "$(total "$out/warm.log") / $mk" | bc -l)"
