@@ -6,9 +6,10 @@
 #   boot_image IMAGE bios|uefi|uefi-secure LOGFILE [TIMEOUT]
 #
 # TCG only (KVM hangs guests on these machines). The image is opened with
-# -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default)
-# or usb attaches the stick as a virtio disk or as a USB stick on xHCI;
-# cdrom attaches an ISO image as a CD-ROM (AHCI) and boots from it.
+# -snapshot: a boot never changes the stick. REMASTER_VM_BUS=virtio (default),
+# usb, nvme or sata attaches the stick as a virtio disk, a USB stick on
+# xHCI, an NVMe drive or a SATA disk on q35's AHCI controller; cdrom
+# attaches an ISO image as a CD-ROM (AHCI) and boots from it.
 # uefi-secure is OVMF with Microsoft's keys and Secure Boot enforcing, as
 # `remaster boot-test --firmware uefi-secure` runs it (src/qemu.cpp).
 # REMASTER_VM_DISK2=IMAGE adds a second disk (virtio, raw), not booted from.
@@ -30,8 +31,13 @@ boot_image() {
 		-device "usb-storage,bus=xhci.0,drive=stick,bootindex=0") ;;
 	cdrom) qemu+=(-drive "file=$image,format=raw,media=cdrom,if=none,id=cd"
 		-device "ide-cd,drive=cd,bootindex=0") ;;
+	nvme) qemu+=(-drive "file=$image,format=raw,if=none,id=stick"
+		-device "nvme,serial=remaster-test,drive=stick,bootindex=0") ;;
+	# q35's own AHCI controller (ICH9), as a SATA disk.
+	sata) qemu+=(-drive "file=$image,format=raw,if=none,id=stick"
+		-device "ide-hd,drive=stick,bus=ide.0,bootindex=0") ;;
 	*)
-		echo "boot_image: REMASTER_VM_BUS must be virtio, usb or cdrom" >&2
+		echo "boot_image: REMASTER_VM_BUS must be virtio, usb, cdrom, nvme or sata" >&2
 		return 2
 		;;
 	esac
