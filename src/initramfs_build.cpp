@@ -17,7 +17,7 @@ InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::s
       omit_resume_(dracut_has_module(view.path(), "resume")) {}
 
 void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
-    const Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
+    Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
     const std::string key = InitramfsCache::key(inputs, dracut.argv);
     if (cache_.fetch(key, out)) {
         log::info() << "The initramfs for " << k.version << " was built from the same files before: taken from "
@@ -30,6 +30,9 @@ void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const st
         chroot_ready_ = true;
     }
     log::info() << "Building the initramfs for " << k.version << " (dracut, generic) ...";
+    // dracut says nothing about how far it is; a minute or more of silence
+    // looks like a hang.
+    dracut.still_running = "The initramfs for " + k.version + " is still building";
     runner_.run(dracut);
     copy_file(view_.at(kInitramfsInView), out);
     cache_.store(key, out);
