@@ -16,6 +16,7 @@ packages=(
   groff-base man-db  # renders remaster(8) (tests/unit/manpage_test.sh)
   build-essential dpkg-dev debhelper lintian  # the Debian package (tests/root/test_package.sh)
   xorriso  # reads back the El Torito catalogue of --iso images (tests/root/test_iso.sh)
+  zsh  # loads completions/_remaster in a real zsh (tests/unit/zsh_completion_test.sh)
   # fuzzing the parsers
   clang libclang-rt-14-dev
 )

@@ -37,7 +37,7 @@ declare -A length=(
   [vm/test_boot_workstation]=400
   [vm/test_boot_fedora]=200 [vm/test_boot_debian]=150 [vm/test_boot_arch]=220
   [vm/test_boot_after_interrupt]=200 [vm/test_boot_clean]=170 [fuzz]=300
-  [root/test_package]=420 [root/test_iso_large]=240 [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [unit/config]=5 [lint]=30
+  [root/test_package]=420 [root/test_iso_large]=240 [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [unit/zsh_completion]=5 [unit/config]=5 [lint]=30
 )
 # How long a test may run before it is stopped and fails.
 limit_of() { case $1 in vm/*) echo 2400 ;; fuzz) echo 900 ;; unit*) echo 600 ;; *) echo 1500 ;; esac; }
@@ -45,7 +45,7 @@ limit_of() { case $1 in vm/*) echo 2400 ;; fuzz) echo 900 ;; unit*) echo 600 ;; 
 queue=()
 for tier in "${tiers[@]}"; do
   case $tier in
-    unit) queue+=(unit unit/dracut_lib unit/manpage unit/completion unit/config) ;;
+    unit) queue+=(unit unit/dracut_lib unit/manpage unit/completion unit/zsh_completion unit/config) ;;
     lint | fuzz) queue+=("$tier") ;;
     root | vm)
       for t in tests/"$tier"/test_*.sh; do
@@ -65,9 +65,9 @@ command_of() {  # args: test name; prints its argv, one word per line
     unit) echo build/unit_tests ;;
     # The dracut lib under dash, as in the initramfs: parsers, checks, mount steps.
     unit/dracut_lib) printf '%s\n' dash tests/unit/dracut_lib_test.sh ;;
-    # The man page and the bash completion against every command's --help;
+    # The man page and the bash and zsh completions against every command's --help;
     # /etc/remaster.conf through the program.
-    unit/manpage | unit/completion | unit/config) printf '%s\n' bash "tests/$1_test.sh" ;;
+    unit/manpage | unit/completion | unit/zsh_completion | unit/config) printf '%s\n' bash "tests/$1_test.sh" ;;
     fuzz) printf '%s\n' scripts/fuzz.sh "${REMASTER_FUZZ_SECONDS:-20}" ;;
     *) printf '%s\n' bash "tests/$1.sh" ;;
   esac

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,8 +11,10 @@
 #include "fd.hpp"
 #include "file_copy.hpp"
 #include "interrupt.hpp"
-#include "text.hpp"
+#include "log.hpp"
+#include "progress.hpp"
 #include "small_file.hpp"
+#include "text.hpp"
 
 namespace remaster {
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
@@ -38,7 +41,7 @@ std::string Sha256::hex() {
     return out;
 }
 
-std::string sha256_file(const std::string& path) {
+std::string sha256_file(const std::string& path, const std::function<void(uint64_t bytes)>& on_read) {
     Fd fd = open_or_throw(path.c_str(), O_RDONLY);
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
     Sha256 digest;
@@ -49,17 +52,34 @@ std::string sha256_file(const std::string& path) {
         if (n < 0) throw_errno("read '" + path + "'", errno);
         if (n == 0) break;
         digest.update(buf.data(), static_cast<size_t>(n));
+        if (on_read) on_read(static_cast<uint64_t>(n));
     }
     return digest.hex();
 }
 
 void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known,
                 const std::vector<std::string>& other_kernels) {
-    std::string text;
-    for (const auto& f : SnapshotDir::summed_files(other_kernels)) {
-        auto it = known.find(f);
-        text += (it != known.end() ? it->second : sha256_file(dir.file(f))) + "  " + f + "\n";
+    const auto files = SnapshotDir::summed_files(other_kernels);
+    // The total is what will be read: the files whose hash is not known. A
+    // file that cannot be stat'ed counts 0 here and fails in sha256_file.
+    // Nothing to read (every hash known): no progress line at all.
+    uint64_t total = 0;
+    for (const auto& f : files) {
+        struct stat st;
+        if (!known.count(f) && ::stat(dir.file(f).c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_size);
     }
+    Progress progress("checksums", total, log::quiet() || total == 0);
+    uint64_t done = 0;
+    std::string text;
+    for (const auto& f : files) {
+        auto it = known.find(f);
+        text += (it != known.end() ? it->second : sha256_file(dir.file(f), [&](uint64_t n) {
+                    done += n;
+                    progress.update(done);
+                })) +
+                "  " + f + "\n";
+    }
+    progress.finish();
     write_file_atomic(dir.sums(), text);
 }
 

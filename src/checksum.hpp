@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,12 +30,14 @@ private:
 };
 
 // Hex SHA-256 of a file's content; throws Error naming the file.
-std::string sha256_file(const std::string& path);
+// `on_read`, when given, is told the size of each piece read (for progress).
+std::string sha256_file(const std::string& path, const std::function<void(uint64_t bytes)>& on_read = {});
 
 // Writes the snapshot's SHA256SUMS for SnapshotDir::summed_files(), with
 // the files of `other_kernels`, atomically. `known`: names whose hash is
 // known already (a file hard-linked from another snapshot: the same bytes,
-// hashed when they were written), not read again.
+// hashed when they were written), not read again. Shows a Progress of the
+// bytes read (an image of gigabytes takes a while) unless --quiet.
 void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known = {},
                 const std::vector<std::string>& other_kernels = {});
 

@@ -14,15 +14,17 @@
 
 namespace remaster {
 
-InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner)
+InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner,
+                                   bool heartbeat)
     : view_(view),
       datadir_(std::move(datadir)),
       cache_(cache_dir),
       runner_(runner),
-      omit_resume_(dracut_has_module(view.path(), "resume")) {}
+      omit_resume_(dracut_has_module(view.path(), "resume")),
+      heartbeat_(heartbeat) {}
 
 void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
-    const Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
+    Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
     const InitramfsCompression compression = initramfs_compression_for(view_.path(), k.version);
     std::vector<std::string> key_words = dracut.argv;
     key_words.push_back(std::string("compressed with ") + compression_name(compression));
@@ -39,6 +41,9 @@ void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const st
     }
     log::info() << "Building the initramfs for " << k.version << " (dracut, generic, " << compression_name(compression)
                 << ") ...";
+    // dracut says nothing about how far it is; silence looks like a hang.
+    // Not beside the squash, whose progress line is on the same terminal.
+    if (heartbeat_) dracut.still_running = "The initramfs for " + k.version + " is still building";
     runner_.run(dracut);
     compress_initramfs(view_.at(kInitramfsInView), out, compression);
     ::unlink(view_.at(kInitramfsInView).c_str());  // 134 MB on the view's tmpfs

@@ -16,8 +16,11 @@ struct Kernel;
 
 class InitramfsBuilder {
 public:
-    // `datadir`: where our dracut module is; `cache_dir` "" for --no-cache.
-    InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner);
+    // `datadir`: where our dracut module is; `cache_dir` "" for --no-cache;
+    // `heartbeat`: say every few seconds that dracut is still building
+    // (not when built beside the squash, which shows its own progress).
+    InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner,
+                     bool heartbeat = true);
 
     // Writes the initramfs of `k` to `out` (outside the view). `inputs`: the
     // fingerprint of the files it is built from (layering.hpp
@@ -30,6 +33,7 @@ private:
     InitramfsCache cache_;
     Runner& runner_;
     bool omit_resume_;
+    bool heartbeat_;
     bool chroot_ready_ = false;  // the view's chroot mounts and our module are in place
 };
 

@@ -59,10 +59,10 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
 }
 
 void make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
-                         Runner& runner, const IsoStage& stage) {
+                         Runner& runner, const IsoStage& stage, bool heartbeat) {
     const Kernel& k = plan.stick.kernel;
     copy_file(view.at(k.image), stage.snap().kernel());
-    InitramfsBuilder(view, datadir, plan.cache_dir, runner).make(k, inputs, stage.snap().initrd());
+    InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat).make(k, inputs, stage.snap().initrd());
 }
 
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,

@@ -62,9 +62,10 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
 // The default kernel and a generic initramfs (dracut with our module, in the
 // view, or this machine's cache: initramfs_build.hpp) into the staging
 // snapshot. An ISO holds one snapshot of one kernel. `inputs`: the
-// fingerprint of what the initramfs is built from.
+// fingerprint of what the initramfs is built from; `heartbeat`: say while
+// dracut runs that it still does (not beside the squash).
 void make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
-                         Runner& runner, const IsoStage& stage);
+                         Runner& runner, const IsoStage& stage, bool heartbeat);
 
 // GRUB's modules, the BIOS and UEFI cores and the ESP image, from the root's GRUB.
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,

@@ -19,13 +19,22 @@ Progress::~Progress() {
 
 namespace {
 
-// "m:ss" until done at this rate, or "--:--" while there is no rate yet.
-std::string eta(uint64_t done, uint64_t total, double rate) {
-    if (rate <= 0 || total <= done) return "--:--";
-    const long s = static_cast<long>((total - done) / rate);
+std::string minutes(long s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
     return buf;
+}
+
+// "m:ss" until done at this rate, or "--:--" while there is no rate yet.
+std::string eta(uint64_t done, uint64_t total, double rate) {
+    if (rate <= 0 || total <= done) return "--:--";
+    return minutes(static_cast<long>((total - done) / rate));
+}
+
+// As often as Progress: a terminal's line is redrawn; a log (not a terminal)
+// gets a line every few seconds, so a captured run is not flooded.
+std::chrono::milliseconds redraw_interval(bool tty) {
+    return tty ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
 }
 
 }  // namespace
@@ -36,9 +45,9 @@ void Progress::update(uint64_t done) {
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double rate = secs > 0 ? done / secs : 0;
     const int pct = total_ ? static_cast<int>(done * 100 / total_) : 100;
-    // A terminal's line is redrawn ten times a second; a log (not a
-    // terminal) gets a line every few seconds and one at the end.
-    const auto every = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
+    // Ten times a second on a terminal; every few seconds and once at the
+    // end in a log.
+    const auto every = redraw_interval(tty_);
     const bool last = done >= total_;
     if ((now - last_draw_ < every && !last) || (last && logged_last_)) return;
     last_draw_ = now;
@@ -56,6 +65,29 @@ void Progress::finish() {
     update(total_);
     finished_ = true;
     if (tty_ && !quiet_) std::fprintf(stderr, "\n");
+}
+
+Heartbeat::Heartbeat(std::string what, bool quiet, std::chrono::milliseconds log_every)
+    : what_(std::move(what)), quiet_(quiet), tty_(::isatty(2) == 1), every_(tty_ ? std::chrono::milliseconds(1000) : log_every),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+
+Heartbeat::~Heartbeat() {
+    if (tty_ && drawn_) std::fprintf(stderr, "\n");
+}
+
+void Heartbeat::tick() {
+    if (quiet_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // Whole seconds are all it shows, so a terminal needs no more than one
+    // redraw a second.
+    if (now - last_draw_ < every_) return;
+    last_draw_ = now;
+    drawn_ = true;
+    const std::string elapsed = minutes(static_cast<long>(std::chrono::duration<double>(now - start_).count()));
+    if (tty_)
+        std::fprintf(stderr, "\r\033[K%s (%s)", what_.c_str(), elapsed.c_str());
+    else
+        log::info() << what_ << " (" << elapsed << ")";
 }
 
 }  // namespace remaster

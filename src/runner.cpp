@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "child_process.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
 #include "log.hpp"
+#include "progress.hpp"
 
 namespace remaster {
 namespace {
@@ -44,6 +46,9 @@ CommandResult SystemRunner::run(const Command& cmd) {
     check_interrupt();
     log::debug() << "Executing: " << format_command(cmd);
     ChildProcess child = ChildProcess::start(cmd);
+    // Made in the parent after the fork, like everything below.
+    std::optional<Heartbeat> heartbeat;
+    if (!cmd.still_running.empty()) heartbeat.emplace(cmd.still_running, log::quiet());
 
     CommandResult res;
     struct pollfd fds[2] = {{child.out_fd(), POLLIN, 0}, {child.err_fd(), POLLIN, 0}};
@@ -57,6 +62,7 @@ CommandResult SystemRunner::run(const Command& cmd) {
         }
         int n = ::poll(fds, 2, 200);
         if (n < 0 && errno != EINTR) throw_errno("poll", errno);
+        if (heartbeat) heartbeat->tick();
         for (int i = 0; i < 2 && n > 0; ++i) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             char buf[8192];

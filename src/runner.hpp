@@ -17,6 +17,9 @@ struct Command {
     std::string chroot;            // run inside this root (chroot(2) before exec) when not empty
     std::vector<std::string> env;  // extra NAME=value entries
     bool allow_failure = false;    // return the status instead of throwing
+    // When not empty, a Heartbeat (progress.hpp) shows this and how long the
+    // command has run, for a long command that shows no progress of its own.
+    std::string still_running;
 };
 
 struct CommandResult {

@@ -304,9 +304,9 @@ std::vector<BootBuild> reuse_boot_files_or_plan(const Plan& plan, const std::map
 // our module, built by the root's dracut in the view (or copied from this
 // machine's cache of them). Runs beside the squash.
 void build_boot_files(View& view, const Plan& plan, const std::string& datadir, Runner& runner,
-                      const std::vector<BootBuild>& builds) {
+                      const std::vector<BootBuild>& builds, bool alone) {
     if (builds.empty()) return;
-    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner);
+    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner, alone);
     for (const BootBuild& b : builds) {
         copy_file(view.at(b.kernel.image), b.kernel_file);
         initramfs.make(b.kernel, b.inputs, b.initrd_file);
@@ -324,19 +324,20 @@ bool initramfs_beside_squash(const View& view) {
 }
 
 // Squash and adapt, the initramfs on a thread of its own beside the squash
-// when it can be (`initramfs_beside_squash`). The clock shows both.
-void squash_and_build(const std::function<void()>& squash, const std::function<void()>& build, bool beside,
+// when it can be (`initramfs_beside_squash`). The clock shows both. `build`
+// is told whether it runs alone (then it may show progress of its own).
+void squash_and_build(const std::function<void()>& squash, const std::function<void(bool alone)>& build, bool beside,
                       PhaseClock& clock) {
     clock.start("squash");
     if (!beside) {
         squash();
         clock.start("initramfs");
-        build();
+        build(true);
         return;
     }
     // Joined by its destructor if the squash throws: dracut ends first
     // (at once on Ctrl-C, which both watch).
-    BackgroundTask initramfs(build);
+    BackgroundTask initramfs([&build] { build(false); });
     squash();
     clock.start("initramfs");
     initramfs.wait();
@@ -460,7 +461,8 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         // same inputs when there is one).
         const auto builds = reuse_boot_files_or_plan(plan, scrubbed, datadir, *stick, snaps, snap, layer, reused_sums);
         squash_and_build([&] { squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns); },
-                         [&] { build_boot_files(view, plan, datadir, runner, builds); }, initramfs_beside_squash(view),
+                         [&](bool alone) { build_boot_files(view, plan, datadir, runner, builds, alone); },
+                         initramfs_beside_squash(view),
                          clock);
     } catch (const Error& e) {
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
@@ -518,7 +520,7 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
                                                      datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
     SquashReport report;
     squash_and_build([&] { report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet); },
-                     [&] { make_iso_boot_files(view, plan, datadir, inputs, runner, stage); },
+                     [&](bool alone) { make_iso_boot_files(view, plan, datadir, inputs, runner, stage, alone); },
                      initramfs_beside_squash(view), clock);
     clock.start("install");
     install_iso_grub(view, stage, plan, templates, runner);

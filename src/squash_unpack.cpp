@@ -261,6 +261,8 @@ private:
             check(sqfs_data_reader_get_block(img_.data.get(), in, i, &got, &raw), "read '" + name + "'");
             std::unique_ptr<sqfs_u8, SqfsFree> buf(raw);
             write_at(out.get(), name, buf.get(), got, offset);
+            // Within a file too: one big image or database would stall the line.
+            if (progress_) progress_->update(stats_.bytes);
         }
         if (offset < size) {
             size_t got = 0;

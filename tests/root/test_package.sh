@@ -2,7 +2,7 @@
 # The Debian package: built from the tree with dpkg-buildpackage (in a copy of
 # the tracked files, so nothing is written beside the checkout), clean under
 # lintian, holding the program, its dracut module and GRUB templates where the
-# program looks for them, the man page and the bash completion; installed
+# program looks for them, the man page and the bash and zsh completions; installed
 # with apt into a fresh Debian root (mmdebstrap), which pulls in its declared
 # dependencies, and working there: --version, a --squashfs snapshot, and a
 # stick image of the Debian test root made with the module the package put
@@ -45,7 +45,8 @@ check "lintian reports no errors" test "$lintian_rc" -eq 0
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/sbin/remaster ./usr/share/remaster/dracut-module/module-setup.sh \
 	./usr/share/remaster/grub.d/grub.cfg.in ./usr/share/man/man8/remaster.8.gz \
-	./usr/share/bash-completion/completions/remaster ./etc/remaster.conf; do
+	./usr/share/bash-completion/completions/remaster ./usr/share/zsh/vendor-completions/_remaster \
+	./etc/remaster.conf; do
 	check "the package holds ${f#.}" grep -qxF "$f" <<<"$contents"
 done
 check "/etc/remaster.conf is a conffile" bash -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qx /etc/remaster.conf"
