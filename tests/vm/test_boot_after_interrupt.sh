@@ -4,18 +4,10 @@
 # is being squashed, leaves the first snapshot as the default and
 # booting; the next run adds the second (a layer on the first) and the stick
 # boots that one.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
-
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm-ab.XXXXXX")
 cleanup() {

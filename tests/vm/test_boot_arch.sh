@@ -9,6 +9,7 @@
 # Needs root, loop devices, qemu-system-x86_64 (and OVMF for uefi), and the
 # Debian root (tests/vm/lib/debian-root.sh, built on first use).
 # REMASTER_VM_FIRMWARES="bios uefi" adds the UEFI boot.
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/derived-boot.sh
 . "$HERE/lib/derived-boot.sh"

@@ -10,17 +10,10 @@
 # REMASTER_VM_TIMEOUT (s, default 600) bounds each boot; REMASTER_TEST_BUSES
 # ("virtio usb nvme sata") and REMASTER_VM_FIRMWARES ("bios uefi") narrow
 # the matrix; KEEP_WORK=1 keeps the stick and the logs.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 
 make_work buses

@@ -32,19 +32,12 @@
 #
 # Needs root, loop devices, qemu-system-x86_64, build/remaster. About 3 min
 # under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds the boot.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
 KERNEL_ARGS="console=ttyS0,115200"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 PLANTED_ID=0123456789abcdef0123456789abcdef
 
 make_work clean

@@ -15,17 +15,14 @@
 # leaves it to the tests that boot sticks under OVMF anyway (incremental,
 # after_interrupt, workstation, install, iso, secureboot): GRUB's quoting of
 # the arguments is the same script for both firmwares.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
 KERNEL_ARGS="console=ttyS0,115200"
 # shellcheck disable=SC2016  # literally $prefix: GRUB must not expand it
 SPECIAL_ARGS='remaster.t1=a;b remaster.t2=$prefix remaster.t3=#x remaster.t4=}{'
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 if [[ -z "${REMASTER_STICK_MAKER:-}" ]]; then
 	if [[ -x "$REMASTER_BIN" ]] && "$REMASTER_BIN" snapshot --help 2>&1 | grep -q -- '--to'; then
 		REMASTER_STICK_MAKER=remaster
@@ -33,9 +30,6 @@ if [[ -z "${REMASTER_STICK_MAKER:-}" ]]; then
 		REMASTER_STICK_MAKER=script
 	fi
 fi
-
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
 
 WORK=$(mktemp -d "${REMASTER_TEST_TMP:-/var/tmp}/remaster-vm.XXXXXX")
 # Safety net behind the stick maker's own cleanup: nothing that refers to our

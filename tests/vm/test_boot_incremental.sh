@@ -27,26 +27,18 @@
 # Needs root, loop devices, qemu-system-x86_64, ovmf, build/remaster. About
 # 5 min under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
 # KEEP_WORK=1 keeps the work directory and prints it.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
 KERNEL_ARGS="console=ttyS0,115200"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
 # Where the test root keeps what remaster-proof reports on (guest paths).
 STATE=/usr/local/share/remaster-test
 MODIFIED=150
 OLD_HOST=remaster-test
 NEW_HOST=remaster-incremental
-
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
 
 make_work vm-incremental
 

@@ -25,17 +25,10 @@
 # REMASTER_VM_TIMEOUT (s, default 600) bounds each boot; REMASTER_TEST_ISO=FILE
 # reuses an ISO made by an earlier run (KEEP_WORK=1 keeps it), and
 # REMASTER_TEST_BOOTS="2 5" runs only those boots.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 export REMASTER_BOOT_TEST_ACCEL=tcg
 

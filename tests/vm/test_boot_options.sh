@@ -28,23 +28,15 @@
 # under TCG. REMASTER_VM_TIMEOUT (s, default 300) bounds each boot;
 # REMASTER_TEST_IMAGE=IMG reuses a stick made by an earlier run (KEEP_WORK=1
 # keeps the work directory and prints it).
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
 KERNEL_ARGS="console=ttyS0,115200"
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 TIMEOUT=${REMASTER_VM_TIMEOUT:-300}
 # What a refused boot does instead of waiting in the emergency shell.
 NO_SHELL="rd.shell=0 rd.emergency=poweroff"
-
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
 
 make_work options
 

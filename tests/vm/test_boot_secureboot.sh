@@ -23,18 +23,11 @@
 # apt's package lists (Debian's mirror), mtools, qemu-system-x86_64,
 # OVMF_CODE_4M.ms.fd, build/remaster. REMASTER_VM_TIMEOUT (s, default 400)
 # bounds each boot.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 TIMEOUT=${REMASTER_VM_TIMEOUT:-400}
 CACHE=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests}
 PACKAGES=(shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed)

@@ -25,18 +25,11 @@
 # Needs root, loop devices, qemu-system-x86_64, qemu-img, qemu-io,
 # build/remaster. REMASTER_VM_TIMEOUT (s, default 600) bounds each boot;
 # REMASTER_TEST_IMAGE=IMG reuses a stick made by an earlier run.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 # Boots under TCG on a loaded 2-core machine have taken more than 300 s.
 TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 export REMASTER_BOOT_TEST_ACCEL=tcg
