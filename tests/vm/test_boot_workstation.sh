@@ -21,18 +21,10 @@
 # Needs root, loop devices, qemu-system-x86_64, qemu-img, qemu-io,
 # mmdebstrap (for the older kernel), build/remaster. REMASTER_VM_TIMEOUT (s,
 # default 600) bounds each boot.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 export REMASTER_BOOT_TEST_ACCEL=tcg
 HOME_UUID=2b3c4d5e-0000-4000-8000-00000000a001
