@@ -12,6 +12,7 @@ packages=(
   # tests: awkward trees, comparison, the peer, VM boots
   python3 attr acl libcap2-bin squashfs-tools squashfs-tools-ng bc time openssh-client
   zstd  # lsinitrd reads the zstd initramfs (tests/root/test_kernels.sh)
+  btrfs-progs  # a btrfs workstation as the source (tests/root/test_btrfs_source.sh)
   mmdebstrap qemu-system-x86 qemu-utils ovmf shellcheck
   groff-base man-db  # renders remaster(8) (tests/unit/manpage_test.sh)
   build-essential dpkg-dev debhelper lintian  # the Debian package (tests/root/test_package.sh)

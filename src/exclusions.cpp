@@ -73,6 +73,13 @@ Exclusions default_exclusions(const ExclusionInputs& in) {
     // A snapshot taken on a system running remaster must not carry the runs' state.
     ex.add("/var/lib/remaster", empty, "remaster's own state");
     ex.add("/var/cache/remaster", empty, "remaster's own cache");
+    // Backup tools keep whole earlier copies of the system inside it: on a
+    // btrfs root snapper mounts them at /.snapshots (and /home/.snapshots),
+    // Timeshift's rsync mode writes them to /timeshift. In the image they
+    // would multiply its size; they are not the system.
+    ex.add("/.snapshots", empty, "snapper's snapshots: earlier copies of the system");
+    ex.add("/home/.snapshots", empty, "snapper's snapshots of /home: earlier copies of it");
+    ex.add("/timeshift", empty, "Timeshift's snapshots: earlier copies of the system");
     if (in.mode == Mode::clean) {
         ex.add("/var/log/journal", empty, "logs (--mode clean)");
         ex.add("/var/cache/*", drop, "caches (--mode clean)");

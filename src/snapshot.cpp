@@ -185,7 +185,7 @@ std::unique_ptr<Tree> scan_view(const View& view, const Plan& plan, PhaseClock& 
     clock.start("scan");
     log::info() << "Scanning " << plan.root << " ...";
     scanned_ns = realtime_ns();
-    auto tree = scan_tree(view.path(), plan.exclusions.filter());
+    auto tree = scan_tree(view.path(), plan.exclusions.filter(), plan.root);
     check_interrupt();
     return tree;
 }

@@ -195,8 +195,10 @@ private:
 
 class Scanner {
 public:
-    Scanner(const std::string& root_dir, const Filter& filter) : root_dir_(root_dir), filter_(filter) {
+    Scanner(const std::string& root_dir, const Filter& filter, const std::string& identity_root)
+        : root_dir_(root_dir), filter_(filter), identity_root_(identity_root) {
         while (root_dir_.size() > 1 && root_dir_.back() == '/') root_dir_.pop_back();
+        while (identity_root_.size() > 1 && identity_root_.back() == '/') identity_root_.pop_back();
     }
 
     std::unique_ptr<Tree> run() {
@@ -274,7 +276,7 @@ private:
             Node& n = *node;
 
             if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-                auto [it, fresh] = links_.try_emplace(InodeKey{st.st_dev, st.st_ino}, &n);
+                auto [it, fresh] = links_.try_emplace(link_key(rel, st), &n);
                 if (!fresh) {
                     n.link = it->second;
                     n.link->link_count++;
@@ -320,8 +322,24 @@ private:
     // filter sees them: root_dir_ is often a temporary view.
     std::string shown(const std::string& rel) const { return rel.empty() ? root_dir_ : rel; }
 
+    // Which inode a name with several links is. Through an overlay, every
+    // file of a btrfs root reports the overlay's device and its own inode
+    // number, but each btrfs subvolume numbers its inodes from 256 again:
+    // two unrelated files of two subvolumes (/ and a nested /var/lib/machines)
+    // would look like one, and the squashfs would store one's data for both.
+    // The source itself (identity_root_) tells them apart by device. A file
+    // the view changed, or one the source lacks, keeps the view's identity.
+    InodeKey link_key(const std::string& rel, const struct stat& st) const {
+        struct stat src;
+        if (!identity_root_.empty() && ::lstat(in_root(identity_root_, rel).c_str(), &src) == 0 &&
+            (src.st_mode & S_IFMT) == (st.st_mode & S_IFMT) && src.st_nlink == st.st_nlink)
+            return InodeKey{src.st_dev, src.st_ino};
+        return InodeKey{st.st_dev, st.st_ino};
+    }
+
     std::string root_dir_;
     const Filter& filter_;
+    std::string identity_root_;
     std::map<InodeKey, Node*> links_;
 };
 
@@ -332,8 +350,8 @@ void visit(const Node& n, const std::function<void(const Node&)>& fn) {
 
 }  // namespace
 
-std::unique_ptr<Tree> scan_tree(const std::string& root_dir, const Filter& filter) {
-    return Scanner(root_dir, filter).run();
+std::unique_ptr<Tree> scan_tree(const std::string& root_dir, const Filter& filter, const std::string& identity_root) {
+    return Scanner(root_dir, filter, identity_root).run();
 }
 
 void for_each_node(const Tree& tree, const std::function<void(const Node&)>& fn) {

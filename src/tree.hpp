@@ -85,8 +85,12 @@ struct ScanTotals {
 // mount points or st_dev changes (on overlayfs non-directories report another
 // st_dev than directories); the caller composes the view and the filter
 // decides. Entries that vanish during the walk are skipped with a warning;
-// a directory that cannot be read is an Error naming it.
-std::unique_ptr<Tree> scan_tree(const std::string& root_dir, const Filter& filter);
+// a directory that cannot be read is an Error naming it. `identity_root`:
+// when root_dir is an overlay view of that directory, hard links are told
+// apart by the source's own device and inode (an overlay reports one device
+// for all the btrfs subvolumes below it, whose inode numbers repeat).
+std::unique_ptr<Tree> scan_tree(const std::string& root_dir, const Filter& filter,
+                                const std::string& identity_root = {});
 
 ScanTotals totals(const Tree& tree);
 

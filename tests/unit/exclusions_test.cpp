@@ -46,6 +46,19 @@ TEST_CASE("runtime directories are kept empty, not dropped") {
     CHECK(ex.decide("/var/cache/apt/archives/partial", dir_stat()) == FilterAction::include);
 }
 
+TEST_CASE("backup tools' copies of the system inside it are kept empty, in every mode") {
+    for (Mode m : {Mode::backup, Mode::clean}) {
+        ExclusionInputs in;
+        in.mode = m;
+        const Exclusions ex = default_exclusions(in);
+        for (const char* d : {"/.snapshots", "/home/.snapshots", "/timeshift"})
+            CHECK(ex.decide(d, dir_stat()) == FilterAction::empty_dir);
+        // Only there: a user's own directory of that name is theirs.
+        CHECK(ex.decide("/home/ann/.snapshots", dir_stat()) == FilterAction::include);
+        CHECK(ex.decide("/srv/timeshift", dir_stat()) == FilterAction::include);
+    }
+}
+
 TEST_CASE("clean mode drops identity, secrets, logs and history; backup keeps them") {
     ExclusionInputs in;
     in.mode = Mode::clean;
