@@ -329,8 +329,15 @@ remaster_verify() {
     _vdir=$2
     _vram=$3
     _vsums=$_vdir/SHA256SUMS
+    # What the user holds and can make again: a stick or an ISO image.
+    _vmed=stick
+    _vagain="Write the stick again."
+    if [ "$(remaster_medium_fstype)" = iso9660 ]; then
+        _vmed=ISO
+        _vagain="Make or download the ISO again, and check the copy that was written or burnt."
+    fi
     if [ ! -f "$_vsums" ]; then
-        remaster_fail "rd.remaster.check: $_vrel/SHA256SUMS not found on the stick; cannot verify it. Boot without rd.remaster.check only if you trust the stick."
+        remaster_fail "rd.remaster.check: $_vrel/SHA256SUMS not found on the $_vmed; cannot verify it. Boot without rd.remaster.check only if you trust the $_vmed."
         return 1
     fi
     _vn=0
@@ -348,7 +355,7 @@ remaster_verify() {
             '' | */* | . | ..) _vname= ;;
         esac
         if [ "${#_vsum}" -ne 64 ] || [ -z "$_vname" ]; then
-            remaster_fail "rd.remaster.check: $_vrel/SHA256SUMS has a malformed line (want '<64 hex digits>  <file name>'): the stick is damaged"
+            remaster_fail "rd.remaster.check: $_vrel/SHA256SUMS has a malformed line (want '<64 hex digits>  <file name>'): the $_vmed is damaged"
             return 1
         fi
         _vfile=$_vdir/$_vname
@@ -357,14 +364,14 @@ remaster_verify() {
             [ -z "$_vram" ] || _vfile=$_vram
         fi
         if [ ! -f "$_vfile" ]; then
-            remaster_fail "rd.remaster.check: $_vrel/$_vname is listed in SHA256SUMS but missing on the stick: not booting an incomplete system"
+            remaster_fail "rd.remaster.check: $_vrel/$_vname is listed in SHA256SUMS but missing on the $_vmed: not booting an incomplete system"
             return 1
         fi
         remaster_say "checking $_vrel/$_vname ($(($(stat -c %s "$_vfile") / 1048576)) MiB)"
         _vgot=$(sha256sum < "$_vfile")
         _vgot=${_vgot%% *}
         if [ "$_vgot" != "$_vsum" ]; then
-            remaster_fail "rd.remaster.check: $_vrel/$_vname is corrupted (SHA-256 $_vgot, SHA256SUMS says $_vsum): not booting it. Rewrite the stick."
+            remaster_fail "rd.remaster.check: $_vrel/$_vname is corrupted (SHA-256 $_vgot, SHA256SUMS says $_vsum): not booting it. $_vagain"
             return 1
         fi
         _vn=$((_vn + 1))

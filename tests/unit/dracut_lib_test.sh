@@ -253,6 +253,19 @@ check "verify refuses non-hex" verify_is "$(sum "$snap/vmlinuz" | tr 0-9 g-p)  v
 check "verify refuses a listed file that is missing" verify_is "$good
 $(sum "$snap/vmlinuz")  initrd.img" "missing on the stick"
 check "verify checks the RAM copy instead of the stick's image" verify_is "$good" "is corrupted" "$snap/vmlinuz"
+check "a corrupted stick: write the stick again" verify_is "$(sum "$snap/vmlinuz")  filesystem.squashfs" \
+    "not booting it. Write the stick again."
+iso_says() {
+    CMDLINE="root=remaster rd.remaster.uuid=2026-11-24-09-00-00-00"
+    verify_is "$1" "$2"
+    _rc=$?
+    CMDLINE=
+    return "$_rc"
+}
+check "a corrupted ISO: make or download the ISO again, not rewrite a stick" \
+    iso_says "$(sum "$snap/vmlinuz")  filesystem.squashfs" "Make or download the ISO again"
+check "an ISO's missing file is missing on the ISO" iso_says "$good
+$(sum "$snap/vmlinuz")  initrd.img" "missing on the ISO"
 no_sums() {
     rm -f "$snap/SHA256SUMS"
     : > "$work/warnings"
