@@ -23,16 +23,16 @@ InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::s
       omit_resume_(dracut_has_module(view.path(), "resume")),
       heartbeat_(heartbeat) {}
 
-void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
+std::string InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
     Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
     const InitramfsCompression compression = initramfs_compression_for(view_.path(), k.version);
     std::vector<std::string> key_words = dracut.argv;
     key_words.push_back(std::string("compressed with ") + compression_name(compression));
     const std::string key = InitramfsCache::key(inputs, key_words);
-    if (cache_.fetch(key, out)) {
+    if (const auto sum = cache_.fetch(key, out)) {
         log::info() << "The initramfs for " << k.version << " was built from the same files before: taken from "
                     << cache_.image_path(key);
-        return;
+        return *sum;
     }
     if (!chroot_ready_) {
         view_.prepare_chroot();
@@ -45,9 +45,10 @@ void InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const st
     // Not beside the squash, whose progress line is on the same terminal.
     if (heartbeat_) dracut.still_running = "The initramfs for " + k.version + " is still building";
     runner_.run(dracut);
-    compress_initramfs(view_.at(kInitramfsInView), out, compression);
-    ::unlink(view_.at(kInitramfsInView).c_str());  // 134 MB on the view's tmpfs
-    cache_.store(key, out);
+    const std::string sum = compress_initramfs(view_.at(kInitramfsInView), out, compression);
+    ::unlink(view_.at(kInitramfsInView).c_str());  // 43 MB or more on the view's tmpfs
+    cache_.store(key, out, sum);
+    return sum;
 }
 
 }  // namespace remaster

@@ -24,8 +24,9 @@ public:
 
     // Writes the initramfs of `k` to `out` (outside the view). `inputs`: the
     // fingerprint of the files it is built from (layering.hpp
-    // initramfs_fingerprint).
-    void make(const Kernel& k, const std::string& inputs, const std::string& out);
+    // initramfs_fingerprint). Returns out's SHA-256, known from writing it
+    // (or from the cache's check), so that nobody reads it back for one.
+    std::string make(const Kernel& k, const std::string& inputs, const std::string& out);
 
 private:
     View& view_;

@@ -57,8 +57,8 @@ std::string InitramfsCache::image_path(const std::string& key) const { return di
 
 std::string InitramfsCache::sum_path(const std::string& key) const { return dir_ + "/" + key + kSumSuffix; }
 
-bool InitramfsCache::fetch(const std::string& key, const std::string& to) const {
-    if (!enabled()) return false;
+std::optional<std::string> InitramfsCache::fetch(const std::string& key, const std::string& to) const {
+    if (!enabled()) return std::nullopt;
     const std::string image = image_path(key), sum = sum_path(key);
     struct stat st;
     // The check beside an entry proves it is whole, not who wrote it: an
@@ -67,32 +67,33 @@ bool InitramfsCache::fetch(const std::string& key, const std::string& to) const 
     if (::stat(dir_.c_str(), &st) == 0 && (st.st_uid != ::geteuid() || (st.st_mode & 022))) {
         log::warn() << "The initramfs cache " << dir_ << " is writable by others than its owner, or not owned by us: "
                     << "not used (chmod go-w it, or give another --cache-dir)";
-        return false;
+        return std::nullopt;
     }
-    if (::stat(sum.c_str(), &st) != 0 || ::stat(image.c_str(), &st) != 0) return false;
+    if (::stat(sum.c_str(), &st) != 0 || ::stat(image.c_str(), &st) != 0) return std::nullopt;
     std::optional<std::string> recorded;
     try {
         recorded = read_small_file(sum, {4096, false, "", Exit::failure});
     } catch (const Error&) {
     }
-    if (!recorded || *recorded != sum_line(sha256_file(image), static_cast<uint64_t>(st.st_size))) {
+    const std::string hex = sha256_file(image);
+    if (!recorded || *recorded != sum_line(hex, static_cast<uint64_t>(st.st_size))) {
         log::warn() << "The cached initramfs " << image << " is damaged: removed, building it again";
         remove_entry_files(image, sum);
-        return false;
+        return std::nullopt;
     }
     copy_file(image, to);
     // Its time says when it was last used: trim() keeps the recently used.
     ::utimensat(AT_FDCWD, image.c_str(), nullptr, 0);
-    return true;
+    return hex;
 }
 
-void InitramfsCache::store(const std::string& key, const std::string& from) const {
+void InitramfsCache::store(const std::string& key, const std::string& from, const std::string& sha256) const {
     if (!enabled()) return;
     try {
         make_dirs(dir_, 0700);
         struct stat st;
         if (::stat(from.c_str(), &st) != 0) throw_errno("stat '" + from + "'", errno);
-        const std::string hex = sha256_file(from);
+        const std::string hex = sha256.empty() ? sha256_file(from) : sha256;
         copy_file(from, image_path(key));
         write_file_atomic(sum_path(key), sum_line(hex, static_cast<uint64_t>(st.st_size)));
         trim();

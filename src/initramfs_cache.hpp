@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,13 +36,15 @@ public:
     static std::string key(const std::string& inputs, const std::vector<std::string>& dracut_argv);
 
     // Copies the entry `key` to `to` when there is one and it passes its
-    // check; a damaged entry is removed. False when there is none.
-    bool fetch(const std::string& key, const std::string& to) const;
+    // check; a damaged entry is removed. Returns the SHA-256 of what was
+    // copied (read for the check), or nothing when there is no good entry.
+    std::optional<std::string> fetch(const std::string& key, const std::string& to) const;
 
     // Keeps `from` as the entry `key`, then trims the cache to its bound.
-    // A cache that cannot be written costs only the next run's time: it
-    // warns and returns.
-    void store(const std::string& key, const std::string& from) const;
+    // `sha256`: from's, when the caller computed it while writing (else it
+    // is read here). A cache that cannot be written costs only the next
+    // run's time: it warns and returns.
+    void store(const std::string& key, const std::string& from, const std::string& sha256 = {}) const;
 
     // The path of the entry's image (for messages and tests).
     std::string image_path(const std::string& key) const;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "checksum.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "output_file.hpp"
@@ -68,7 +69,9 @@ private:
     uint64_t size_ = 0;
 };
 
-void write_all(int fd, const void* buf, size_t n, const std::string& path) {
+// Writes everything, and adds it to the digest of the file.
+void write_all(int fd, const void* buf, size_t n, const std::string& path, Sha256& digest) {
+    digest.update(buf, n);
     const char* p = static_cast<const char*>(buf);
     while (n) {
         const ssize_t w = ::write(fd, p, n);
@@ -89,7 +92,8 @@ void check_zstd(size_t rc, const char* what) {
                                        ZSTD_getErrorName(rc));
 }
 
-void write_zstd(const unsigned char* data, uint64_t size, int fd, const std::string& path, unsigned threads) {
+void write_zstd(const unsigned char* data, uint64_t size, int fd, const std::string& path, unsigned threads,
+                Sha256& digest) {
     std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> cctx(ZSTD_createCCtx());
     if (!cctx) throw Error(Exit::failure, "Compressing the initramfs: out of memory (zstd)");
     check_zstd(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel), "level");
@@ -107,11 +111,11 @@ void write_zstd(const unsigned char* data, uint64_t size, int fd, const std::str
         ZSTD_outBuffer ob{out.data(), out.size(), 0};
         remaining = ZSTD_compressStream2(cctx.get(), &ob, &in, ZSTD_e_end);
         check_zstd(remaining, "stream");
-        write_all(fd, out.data(), ob.pos, path);
+        write_all(fd, out.data(), ob.pos, path, digest);
     } while (remaining != 0);
 }
 
-void write_gzip(const unsigned char* data, uint64_t size, int fd, const std::string& path) {
+void write_gzip(const unsigned char* data, uint64_t size, int fd, const std::string& path, Sha256& digest) {
     z_stream zs{};
     // 15 + 16: a gzip wrapper, which is what the kernel's gunzip reads.
     if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -132,7 +136,7 @@ void write_gzip(const unsigned char* data, uint64_t size, int fd, const std::str
         zs.avail_out = static_cast<uInt>(out.size());
         rc = deflate(&zs, fed == size ? Z_FINISH : Z_NO_FLUSH);
         if (rc == Z_STREAM_ERROR) throw Error(Exit::failure, "Compressing the initramfs with zlib failed");
-        write_all(fd, out.data(), out.size() - zs.avail_out, path);
+        write_all(fd, out.data(), out.size() - zs.avail_out, path, digest);
     } while (rc != Z_STREAM_END);
 }
 
@@ -181,17 +185,20 @@ uint64_t early_cpio_length(const unsigned char* data, uint64_t size) {
     return 0;
 }
 
-void compress_initramfs(const std::string& in, const std::string& out, InitramfsCompression c, unsigned threads) {
+std::string compress_initramfs(const std::string& in, const std::string& out, InitramfsCompression c,
+                               unsigned threads) {
     const MappedFile image(in);
     const uint64_t early = early_cpio_length(image.data(), image.size());
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     OutputFile file(out);
-    write_all(file.fd(), image.data(), early, out);
+    Sha256 digest;
+    write_all(file.fd(), image.data(), early, out, digest);
     if (c == InitramfsCompression::zstd)
-        write_zstd(image.data() + early, image.size() - early, file.fd(), out, threads);
+        write_zstd(image.data() + early, image.size() - early, file.fd(), out, threads, digest);
     else
-        write_gzip(image.data() + early, image.size() - early, file.fd(), out);
+        write_gzip(image.data() + early, image.size() - early, file.fd(), out, digest);
     file.commit();
+    return digest.hex();
 }
 
 }  // namespace remaster

@@ -33,7 +33,9 @@ uint64_t early_cpio_length(const unsigned char* data, uint64_t size);
 
 // Writes the uncompressed image `in` (dracut's --compress cat output) to
 // `out`: the early cpio as it is, the rest compressed. `threads` zstd
-// workers (0: one per core). Throws Error on a read, write or library failure.
-void compress_initramfs(const std::string& in, const std::string& out, InitramfsCompression c, unsigned threads = 0);
+// workers (0: one per core). Returns the SHA-256 of what it wrote, computed
+// as it wrote it. Throws Error on a read, write or library failure.
+std::string compress_initramfs(const std::string& in, const std::string& out, InitramfsCompression c,
+                               unsigned threads = 0);
 
 }  // namespace remaster

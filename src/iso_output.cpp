@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "bytes.hpp"
+#include "checksum.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "initramfs_build.hpp"
@@ -58,11 +59,16 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
                     "Free space there, or write the ISO to another filesystem.");
 }
 
-void make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
-                         Runner& runner, const IsoStage& stage, bool heartbeat) {
+std::map<std::string, std::string> make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir,
+                                                       const std::string& inputs, Runner& runner, const IsoStage& stage,
+                                                       bool heartbeat) {
     const Kernel& k = plan.stick.kernel;
+    std::map<std::string, std::string> sums;
+    sums[SnapshotDir::kKernel] = sha256_file(view.at(k.image));
     copy_file(view.at(k.image), stage.snap().kernel());
-    InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat).make(k, inputs, stage.snap().initrd());
+    sums[SnapshotDir::kInitrd] =
+        InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat).make(k, inputs, stage.snap().initrd());
+    return sums;
 }
 
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 
 #include "boot_install.hpp"
@@ -64,8 +65,10 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
 // snapshot. An ISO holds one snapshot of one kernel. `inputs`: the
 // fingerprint of what the initramfs is built from; `heartbeat`: say while
 // dracut runs that it still does (not beside the squash).
-void make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
-                         Runner& runner, const IsoStage& stage, bool heartbeat);
+// Returns the SHA-256 of the kernel and initramfs, by name.
+std::map<std::string, std::string> make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir,
+                                                       const std::string& inputs, Runner& runner, const IsoStage& stage,
+                                                       bool heartbeat);
 
 // GRUB's modules, the BIOS and UEFI cores and the ESP image, from the root's GRUB.
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,

@@ -269,7 +269,7 @@ std::map<std::string, std::string> scrubbed_contents(const View& view, const std
 struct BootBuild {
     Kernel kernel;
     std::string inputs;  // the fingerprint of what its initramfs is built from
-    std::string kernel_file, initrd_file;
+    std::string kernel_name, initrd_name;  // in the snapshot's directory
 };
 
 // Adapt, first half (on this thread, before the squash): for every kernel,
@@ -295,22 +295,27 @@ std::vector<BootBuild> reuse_boot_files_or_plan(const Plan& plan, const std::map
             log::info() << "Kernel " << k.version << " and its initramfs unchanged since " << from << ": reused";
             continue;
         }
-        builds.push_back({k, inputs, snap.file(slot.kernel_file), snap.file(slot.initrd_file)});
+        builds.push_back({k, inputs, slot.kernel_file, slot.initrd_file});
     }
     return builds;
 }
 
 // Adapt, second half: the kernels copied and their generic initramfs with
 // our module, built by the root's dracut in the view (or copied from this
-// machine's cache of them). Runs beside the squash.
-void build_boot_files(View& view, const Plan& plan, const std::string& datadir, Runner& runner,
-                      const std::vector<BootBuild>& builds, bool alone) {
-    if (builds.empty()) return;
+// machine's cache of them). Runs beside the squash. Returns the SHA-256 of
+// each file written, by name, known without reading the stick back.
+std::map<std::string, std::string> build_boot_files(View& view, const Plan& plan, const std::string& datadir,
+                                                    Runner& runner, const SnapshotDir& snap,
+                                                    const std::vector<BootBuild>& builds, bool alone) {
+    std::map<std::string, std::string> sums;
+    if (builds.empty()) return sums;
     InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner, alone);
     for (const BootBuild& b : builds) {
-        copy_file(view.at(b.kernel.image), b.kernel_file);
-        initramfs.make(b.kernel, b.inputs, b.initrd_file);
+        sums[b.kernel_name] = sha256_file(view.at(b.kernel.image));
+        copy_file(view.at(b.kernel.image), snap.file(b.kernel_name));
+        sums[b.initrd_name] = initramfs.make(b.kernel, b.inputs, snap.file(b.initrd_name));
     }
+    return sums;
 }
 
 // dracut may run while the squash reads the view, since neither writes
@@ -454,16 +459,20 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     }
     record_contents(layer.manifest, scrubbed);
 
-    std::map<std::string, std::string> reused_sums;  // of kernels and initramfs reused from other snapshots
+    // The SHA-256 of the kernels and initramfs, reused from other snapshots
+    // or written now: only the squashfs is read back for SHA256SUMS.
+    std::map<std::string, std::string> known_sums;
     try {
         // Squash straight onto the stick and, beside it, adapt: the kernels
         // and their generic initramfs (reused from an older snapshot of the
         // same inputs when there is one).
-        const auto builds = reuse_boot_files_or_plan(plan, scrubbed, datadir, *stick, snaps, snap, layer, reused_sums);
+        const auto builds = reuse_boot_files_or_plan(plan, scrubbed, datadir, *stick, snaps, snap, layer, known_sums);
+        std::map<std::string, std::string> built_sums;
         squash_and_build([&] { squash_layer(*tree, view, plan, opt.quiet, *stick, snaps, snap, layer, scanned_ns); },
-                         [&](bool alone) { build_boot_files(view, plan, datadir, runner, builds, alone); },
+                         [&](bool alone) { built_sums = build_boot_files(view, plan, datadir, runner, snap, builds, alone); },
                          initramfs_beside_squash(view),
                          clock);
+        known_sums.insert(built_sums.begin(), built_sums.end());
     } catch (const Error& e) {
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }
@@ -476,7 +485,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // persistence profile, and the default entry if one was asked for.
     clock.start("checksums");
     log::info() << "Writing checksums ...";
-    write_sums(snap, reused_sums, versions(sp.other_kernels));
+    write_sums(snap, known_sums, versions(sp.other_kernels));
     write_manifest_file(snap.manifest(), layer.manifest);
     create_profile(*stick, kDefaultProfile);
 
@@ -519,14 +528,15 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
     const std::string inputs = initramfs_fingerprint(manifest_of(*tree, scanned_ns), plan.stick.kernel.version,
                                                      datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
     SquashReport report;
+    std::map<std::string, std::string> boot_sums;
     squash_and_build([&] { report = squash(*tree, view, plan, stage.squashfs_fd(), opt.quiet); },
-                     [&](bool alone) { make_iso_boot_files(view, plan, datadir, inputs, runner, stage, alone); },
+                     [&](bool alone) { boot_sums = make_iso_boot_files(view, plan, datadir, inputs, runner, stage, alone); },
                      initramfs_beside_squash(view), clock);
     clock.start("install");
     install_iso_grub(view, stage, plan, templates, runner);
     // Checksums, snapshot.info and the menu (live, ram, check), as on a stick.
     clock.start("checksums");
-    write_sums(stage.snap());
+    write_sums(stage.snap(), boot_sums);
     Layer layer;
     layer.data_bytes = totals(*tree).data_bytes;
     SnapshotInfo info = snapshot_info(plan, opt, stage.snap().id(), layer);

@@ -122,8 +122,11 @@ echo "first snapshot ${first_s}s, second (a layer) ${second_s}s"
 check "the second snapshot is a layer on the first" grep -q "^parent=$id1\$" <<<"$(info "$id2")"
 check "it says what it holds" grep -q "Writing a layer on $id1: .* new, .* changed, .* removed" "$work/second.log"
 check "the kernel and initramfs are reused" grep -q "Kernel [^ ]* and its initramfs unchanged since $id1: reused" "$work/second.log"
-check "the second snapshot took at most 0.10 of the first's time" \
-  test "$(bc <<<"$second_s <= 0.10 * $first_s")" -eq 1
+# What a layer costs is shown by scripts/bench.sh, not timed here; what it
+# holds is checked: the changes, not the system again.
+image_bytes() { with_stick "$stick" "$work/s" stat -c %s "remaster/$1/filesystem.squashfs"; }
+check "the layer's image is a small part of the base's (only the changes)" \
+  test "$(image_bytes "$id2")" -lt "$(($(image_bytes "$id1") / 20))"
 check "the default entry stacks exactly the new state" stack_matches live 2
 check "the older entry stacks exactly the first state" stack_matches "snapshot-$id1" 1
 check "the stick verifies" "$REMASTER" verify --on "$stick" --quiet

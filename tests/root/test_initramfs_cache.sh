@@ -65,6 +65,9 @@ check "... readable by root only" test "$(stat -c %a "$cache")" = 700
 stick_mount "$work/a.img" "$work/ma" ro
 a_initrd=$(initrd_in "$work/ma")
 check "the entry is the stick's initramfs" cmp "$entry" "$a_initrd"
+# SHA256SUMS of the kernel and initramfs were computed while they were
+# written, not read back: they must still be what sha256sum reads.
+check "cold: SHA256SUMS is what sha256sum reads back" bash -c 'cd "$(dirname "$1")" && sha256sum --quiet -c SHA256SUMS' _ "$a_initrd"
 
 # --- warm: the second stick takes it --------------------------------------
 "$REMASTER" snapshot --root "$R" --to "$work/b.img" --yes --cache-dir "$cache" 2>"$work/b.log"
@@ -74,6 +77,7 @@ check "warm cache: no dracut run" bash -c "! grep -q 'Building the initramfs' '$
 stick_mount "$work/b.img" "$work/mb" ro
 b_initrd=$(initrd_in "$work/mb")
 check "the second stick's initramfs is the first's, byte for byte" cmp "$a_initrd" "$b_initrd"
+check "warm: SHA256SUMS is what sha256sum reads back" bash -c 'cd "$(dirname "$1")" && sha256sum --quiet -c SHA256SUMS' _ "$b_initrd"
 stick_umount "$work/mb"
 check "the second stick verifies" "$REMASTER" verify --on "$work/b.img"
 rm -f "$work/b.img"
