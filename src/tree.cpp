@@ -210,7 +210,11 @@ public:
         if (::fstat(dir.get(), &st) != 0) throw_errno("stat '" + root_dir_ + "'", errno);
         fill(*tree->root, st);
         tree->root->xattrs = read_xattrs(root_dir_, root_dir_);
-        walk(*tree->root, std::move(dir), "");
+        // The source's directory beside each of the view's, for link_key.
+        Fd src;
+        if (!identity_root_.empty())
+            src = Fd(::open(identity_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        walk(*tree->root, std::move(dir), std::move(src), "");
         return tree;
     }
 
@@ -240,7 +244,8 @@ private:
     }
 
     // dir_rel is "" for the root, "/a/b" otherwise.
-    void walk(Node& dir_node, Fd dir, const std::string& dir_rel) {
+    // `src`: the same directory in the source (identity_root_), or invalid.
+    void walk(Node& dir_node, Fd dir, Fd src, const std::string& dir_rel) {
         int dirfd = dir.get();
         int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
         if (dup_fd < 0) throw_errno("duplicate a directory fd", errno);
@@ -276,7 +281,7 @@ private:
             Node& n = *node;
 
             if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-                auto [it, fresh] = links_.try_emplace(link_key(rel, st), &n);
+                auto [it, fresh] = links_.try_emplace(link_key(src.get(), name, st), &n);
                 if (!fresh) {
                     n.link = it->second;
                     n.link->link_count++;
@@ -299,7 +304,9 @@ private:
                     }
                     throw_errno("open directory '" + shown(rel) + "'", errno);
                 }
-                walk(n, Fd(fd), rel);
+                Fd sub_src;
+                if (src) sub_src = Fd(::openat(src.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+                walk(n, Fd(fd), std::move(sub_src), rel);
             }
         }
     }
@@ -327,11 +334,13 @@ private:
     // number, but each btrfs subvolume numbers its inodes from 256 again:
     // two unrelated files of two subvolumes (/ and a nested /var/lib/machines)
     // would look like one, and the squashfs would store one's data for both.
-    // The source itself (identity_root_) tells them apart by device. A file
-    // the view changed, or one the source lacks, keeps the view's identity.
-    InodeKey link_key(const std::string& rel, const struct stat& st) const {
+    // The source itself (identity_root_) tells them apart by device: its
+    // directory beside the view's (`src_dir`, opened along the walk, so no
+    // path is too long for it). A file the view changed, or one the source
+    // lacks, keeps the view's identity.
+    static InodeKey link_key(int src_dir, const std::string& name, const struct stat& st) {
         struct stat src;
-        if (!identity_root_.empty() && ::lstat(in_root(identity_root_, rel).c_str(), &src) == 0 &&
+        if (src_dir >= 0 && ::fstatat(src_dir, name.c_str(), &src, AT_SYMLINK_NOFOLLOW) == 0 &&
             (src.st_mode & S_IFMT) == (st.st_mode & S_IFMT) && src.st_nlink == st.st_nlink)
             return InodeKey{src.st_dev, src.st_ino};
         return InodeKey{st.st_dev, st.st_ino};
