@@ -14,6 +14,7 @@
 #include "install_disk.hpp"
 #include "installed_system.hpp"
 #include "layering.hpp"
+#include "live_system.hpp"
 #include "log.hpp"
 #include "mount.hpp"
 #include "paths.hpp"
@@ -31,17 +32,22 @@ constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kGiB = 1ull << 30;
 
 // What is installed: a snapshot's layers, base first, from a stick (held
-// open, read-only, for the whole run) or one squashfs image; or a directory.
+// open, read-only, for the whole run) or one squashfs image; or a directory;
+// or the live system this runs in (its root, or the layers it booted).
 struct Source {
+    std::string label;  // how messages name it: "'/dev/sdb'", "the live system"
     std::unique_ptr<Stick> stick;
     std::string snapshot;  // its id, or "" for a bare image
     std::vector<std::string> layers;
+    Mount live_root;  // the live root bound here, without the mounts on it
     std::string dir;  // a directory tree instead of layers
+    std::vector<std::string> emptied;  // top-level dirs of `dir` copied without contents
+    bool live = false;
     std::string os;   // its os-release PRETTY_NAME and the adapter that fits it
 
-    UnpackStats measure() const { return dir.empty() ? measure_layers(layers) : measure_tree(dir); }
+    UnpackStats measure() const { return dir.empty() ? measure_layers(layers) : measure_tree(dir, emptied); }
     UnpackStats copy_onto(const std::string& dest, bool quiet) const {
-        return dir.empty() ? unpack_layers(layers, dest, quiet) : copy_tree(dir, dest, quiet);
+        return dir.empty() ? unpack_layers(layers, dest, quiet) : copy_tree(dir, dest, quiet, emptied);
     }
 };
 
@@ -51,8 +57,53 @@ bool is_squashfs(const std::string& path) {
     return f.read(magic, 4) && std::string(magic, 4) == "hsqs";
 }
 
-Source open_source(const InstallOptions& opt, RuntimeDir& run, Problems& problems) {
+// No --from: the live system this runs in. As it runs now, the snapshot
+// and this session's changes: / bound (not recursively) into our runtime
+// dir, where every mount on it (/proc, /run with /run/remaster, a disk under
+// /media, a file systemd mounted over /etc) shows as what lies below it, the
+// mount points as the snapshot had them. /tmp and the other session-only
+// directories come out empty. With --pristine, the layers it booted.
+Source open_live_source(const InstallOptions& opt, RuntimeDir& run, Problems& problems) {
     Source s;
+    s.label = "the live system";
+    const auto boot = running_live_boot();
+    if (!boot) {
+        problems.push_back(
+            "Nothing to install from: give --from (a remaster stick, its image file, a squashfs image or a "
+            "directory). Without --from, install copies the live system it runs in, and this is no live system "
+            "booted from a remaster stick (/proc/cmdline has no root=remaster)");
+        return s;
+    }
+    s.live = true;
+    s.snapshot = boot->snapshot;
+    if (!opt.snapshot.empty())
+        problems.push_back("--snapshot is for a stick given with --from; the live system installs the snapshot it booted (" +
+                           boot->snapshot + ")");
+    if (opt.pristine) {
+        s.layers = live_layer_images(*boot, read_mount_table(), problems);
+        struct stat st;
+        for (const auto& l : s.layers)
+            if (::stat(l.c_str(), &st) != 0)
+                problems.push_back("--pristine: the layer '" + l + "' the live system booted cannot be read: " + errno_string(errno));
+        return s;
+    }
+    try {
+        s.live_root = Mount::bind("/", run.make_dir("live-root"), true);
+        s.dir = s.live_root.target();
+        s.emptied = live_only_dirs();
+    } catch (const Error& e) {
+        problems.push_back(e.what());
+    }
+    return s;
+}
+
+Source open_source(const InstallOptions& opt, RuntimeDir& run, Problems& problems) {
+    if (opt.from.empty()) return open_live_source(opt, run, problems);
+    Source s;
+    s.label = "'" + opt.from + "'";
+    if (opt.pristine)
+        problems.push_back("--pristine is for install inside a live system, without --from: --from '" + opt.from +
+                           "' is installed as it is");
     struct stat st;
     if (::stat(opt.from.c_str(), &st) != 0) {
         problems.push_back("The source '" + opt.from + "' (--from) cannot be used: " + errno_string(errno));
@@ -93,7 +144,7 @@ Source open_source(const InstallOptions& opt, RuntimeDir& run, Problems& problem
 // What the source holds must be an operating system a distribution
 // adapter knows, before anything is written: its os-release, read from the
 // stacked layers or the directory.
-void check_system(Source& src, const std::string& from, Problems& problems) {
+void check_system(Source& src, Problems& problems) {
     OsRelease os;
     if (!src.dir.empty()) {
         os = read_os_release(src.dir);
@@ -103,7 +154,7 @@ void check_system(Source& src, const std::string& from, Problems& problems) {
         os = parse_os_release(text);
     }
     if (os.fields.empty()) {
-        problems.push_back("'" + from + "' holds no operating system to install (no os-release)");
+        problems.push_back(src.label + " holds no operating system to install (no os-release)");
         return;
     }
     try {
@@ -207,12 +258,24 @@ Target plan_target(const InstallOptions& opt, const UnpackStats& need, Problems&
 void print_install_plan(const InstallOptions& opt, const Source& src, const Target& t, const UnpackStats& need,
                         std::ostream& os) {
     os << "Install plan (dry run: nothing is written)\n";
-    os << "  source: " << opt.from << (src.snapshot.empty() ? "" : ", snapshot " + src.snapshot) << "\n";
+    if (src.live && src.dir.empty())
+        os << "  source: the layers the running live system was booted from, snapshot " << src.snapshot << " as it was made\n";
+    else if (src.live)
+        os << "  source: the running live system (snapshot " << src.snapshot << " and this session's changes)\n";
+    else
+        os << "  source: " << opt.from << (src.snapshot.empty() ? "" : ", snapshot " + src.snapshot) << "\n";
     // A stick's layers as the stick names them, not where it is mounted for this run.
     const std::string mounted = src.stick ? src.stick->root() : "";
     for (const auto& l : src.layers)
         os << "    layer " << (src.stick && path_below(l, mounted) ? "(stick) " + l.substr(mounted.size()) : l) << "\n";
-    if (!src.dir.empty()) os << "    the directory tree " << src.dir << " (not entering other filesystems)\n";
+    if (src.live && !src.dir.empty()) {
+        os << "    the live root / (not entering other filesystems; their mount points copied empty)\n";
+        os << "    copied empty:";
+        for (const auto& d : src.emptied) os << " /" << d;
+        os << "\n";
+    } else if (!src.dir.empty()) {
+        os << "    the directory tree " << src.dir << " (not entering other filesystems)\n";
+    }
     if (!src.os.empty()) os << "  system: " << src.os << "\n";
     os << "  copy: " << need.inodes << " inodes, " << format_bytes(need.bytes) << " of file data\n";
     if (t.kind == TargetKind::directory) {
@@ -280,7 +343,7 @@ void install(const InstallOptions& opt, Runner& runner) {
     // A directory target takes any tree; a disk needs a system that boots.
     if (t.kind != TargetKind::directory && (!src.layers.empty() || !src.dir.empty())) {
         try {
-            check_system(src, opt.from, problems);
+            check_system(src, problems);
         } catch (const Error& e) {
             problems.add(e.code(), e.what());
         }

@@ -1,5 +1,6 @@
-// `remaster install --from STICK|IMAGE|SQUASHFS [--snapshot ID] --to DISK|FILE|DIR`:
-// a snapshot made into a normal installation (docs/install.md). install()
+// `remaster install --from STICK|IMAGE|SQUASHFS|DIR [--snapshot ID] --to DISK|FILE|DIR`,
+// or inside a live system `remaster install [--pristine] --to ...`: a
+// snapshot made into a normal installation (docs/install.md). install()
 // reads as its steps: plan (every problem at once, nothing written),
 // confirm, partition and format, copy, configure, boot setup in a chroot,
 // the boot loader last.
@@ -12,7 +13,9 @@
 namespace remaster {
 
 struct InstallOptions {
-    std::string from;      // a remaster stick, a stick image file, or a squashfs image
+    std::string from;      // a remaster stick, a stick image file, a squashfs image or a directory;
+                           // empty: the live system this runs in
+    bool pristine = false; // without --from: the layers the live system booted, not it as it runs
     std::string snapshot;  // a snapshot id on the stick; empty: the newest
     std::string to;        // a block device (wiped), an image file (created), or a directory (files only)
     std::string size;      // --size for a new image file; empty: automatic

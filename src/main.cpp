@@ -152,7 +152,12 @@ int main(int argc, char** argv) {
     InstallOptions inst;
     CLI::App* install_cmd = app.add_subcommand(
         "install", "Install a stick's snapshot onto a disk or VM image as a normal system (GPT, ext4 root, GRUB for BIOS and UEFI)");
-    install_cmd->add_option("--from", inst.from, "A remaster stick, its image file, a squashfs image, or a directory tree (a mounted system)")->required();
+    install_cmd->add_option("--from", inst.from,
+                            "A remaster stick, its image file, a squashfs image, or a directory tree (a mounted system); "
+                            "default, in a live system booted from a remaster stick: that system as it runs");
+    install_cmd->add_flag("--pristine", inst.pristine,
+                          "Without --from, in a live system: install the snapshot it booted as it was made, not the "
+                          "running system with this session's changes");
     install_cmd->add_option("--snapshot", inst.snapshot, "The snapshot to install (default: the newest), as `remaster list` shows it");
     install_cmd->add_option("--to", inst.to,
                             "A disk (WIPED, asked first), an image file (created, sized automatically), or an "
@@ -179,7 +184,10 @@ int main(int argc, char** argv) {
         // so up front rather than fail on the runtime directory.
         if (!snap->parsed() && ::geteuid() != 0)
             throw Error(Exit::bad_input, "remaster " + app.get_subcommands().front()->get_name() +
-                                             " needs root: it attaches and mounts the stick '" + (on.empty() ? (bt.on.empty() ? inst.from : bt.on) : on) + "'",
+                                             (install_cmd->parsed() && inst.from.empty()
+                                                  ? " needs root: it reads the whole live system and writes '" + inst.to + "'"
+                                                  : " needs root: it attaches and mounts the stick '" +
+                                                        (on.empty() ? (bt.on.empty() ? inst.from : bt.on) : on) + "'"),
                         "Run it with sudo.");
         SystemRunner runner;
         if (snap->parsed()) {

@@ -16,6 +16,7 @@
 #include "medium.hpp"
 #include "output_file.hpp"
 #include "paths.hpp"
+#include "remaster_bundle.hpp"
 #include "runtime_dir.hpp"
 #include "stick_menu.hpp"
 
@@ -206,6 +207,10 @@ Plan make_plan(const Options& opt) {
     for (const auto& s : plan.view_mounts.skipped)
         plan.exclusions.add(s.target, FilterAction::empty_dir, "mount left out: " + s.reason);
     plan.scrub = plan_scrub(plan.root, opt.mode);
+    // An operating system root (the scrub found /etc) without remaster gets
+    // ours, so that `remaster install` runs in its live system.
+    if (!plan.scrub.empty())
+        for (auto& a : plan_remaster_bundle(plan.root, running_bundle_inputs())) plan.scrub.push_back(std::move(a));
     return plan;
 }
 
@@ -245,7 +250,10 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     os << "Scrub (written into the view only):\n";
     if (plan.scrub.empty()) os << "  nothing (no /etc: not an operating system root)\n";
     for (const auto& a : plan.scrub)
-        os << "  " << a.path << (a.kind == ScrubAction::Kind::symlink ? " -> " + a.content : std::string(" rewritten"))
+        os << "  " << a.path
+           << (a.kind == ScrubAction::Kind::symlink     ? " -> " + a.content
+               : a.kind == ScrubAction::Kind::copy_file ? " copied from " + a.content
+                                                        : std::string(" rewritten"))
            << ": " << a.reason << "\n";
     os << "Exclusion rules:\n";
     for (const auto& r : plan.exclusions.rules())

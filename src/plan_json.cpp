@@ -12,6 +12,7 @@ const char* scrub_kind(ScrubAction::Kind k) {
     switch (k) {
         case ScrubAction::Kind::symlink: return "symlink";
         case ScrubAction::Kind::strip_wpa_networks: return "strip_wpa_networks";
+        case ScrubAction::Kind::copy_file: return "copy_file";
         default: return "write_file";
     }
 }

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "dir_stream.hpp"
@@ -33,18 +35,22 @@ bool lstat_in(const std::string& root, const std::string& rel, struct stat& st) 
 }
 
 // Opens a directory of the view with every component resolved inside it.
-// A missing last directory (a drop-in directory) is made, its parent's times kept.
+// Missing directories (a drop-in directory, the bundle's) are made, their parents' times kept.
 Fd open_dir_in(int root_fd, const std::string& rel_dir) {
     Fd fd = open_in_root(root_fd, rel_dir, O_PATH | O_DIRECTORY);
     if (!fd && errno == ENOENT && rel_dir != "/") {
         const size_t slash = rel_dir.rfind('/');
-        Fd parent = open_in_root(root_fd, slash == 0 ? "/" : rel_dir.substr(0, slash), O_PATH | O_DIRECTORY);
+        // Missing parents too (the bundle's /usr/local/lib/remaster/lib).
+        Fd parent = open_dir_in(root_fd, slash == 0 ? "/" : rel_dir.substr(0, slash));
         struct stat pst;
-        if (!parent || ::fstat(parent.get(), &pst) != 0) throw_errno("open '" + rel_dir + "' in the view", errno);
+        if (::fstat(parent.get(), &pst) != 0) throw_errno("open '" + rel_dir + "' in the view", errno);
         const std::string parent_path = "/proc/self/fd/" + std::to_string(parent.get());
-        if (::mkdirat(parent.get(), rel_dir.substr(slash + 1).c_str(), 0755) != 0)
+        const std::string name = rel_dir.substr(slash + 1);
+        if (::mkdirat(parent.get(), name.c_str(), 0755) != 0)
             throw_errno("create '" + rel_dir + "' in the view", errno);
+        // The new directory takes its parent's times: every run makes it the same.
         const struct timespec times[2] = {pst.st_atim, pst.st_mtim};
+        ::utimensat(parent.get(), name.c_str(), times, 0);
         ::utimensat(AT_FDCWD, parent_path.c_str(), times, 0);
         fd = open_in_root(root_fd, rel_dir, O_PATH | O_DIRECTORY);
     }
@@ -96,7 +102,15 @@ struct NewFile {
 };
 
 NewFile new_file(int dir, const std::string& name, const ScrubAction& a) {
-    if (a.kind != ScrubAction::Kind::strip_wpa_networks) return {a.content};
+    const mode_t mode = a.mode ? a.mode : 0644;
+    if (a.kind == ScrubAction::Kind::copy_file) {
+        // Our own files (the bundled remaster), not the source's: whole, binary.
+        std::ifstream in(a.content, std::ios::binary);
+        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) throw_errno("read '" + a.content + "' for the view", errno);
+        return {std::move(data), mode};
+    }
+    if (a.kind != ScrubAction::Kind::strip_wpa_networks) return {a.content, mode};
     Fd f = openat_or_throw(dir, name.c_str(), small_file_open_flags(false));
     struct stat st;
     if (::fstat(f.get(), &st) != 0) throw_errno("stat '" + a.path + "' in the view", errno);
@@ -184,6 +198,11 @@ void apply_scrub(const std::string& view_root, const std::vector<ScrubAction>& a
             // The umask must not loosen or tighten what the file had: /etc/crypttab is often 0600.
             const mode_t mode = had ? old_st.st_mode & 07777 : nf.mode;
             if (::fchmod(f.get(), mode) != 0) throw_errno("set the mode of '" + a.path + "'", errno);
+            struct stat from;
+            if (!a.times_of.empty() && ::stat(a.times_of.c_str(), &from) == 0) {
+                const struct timespec times[2] = {from.st_mtim, from.st_mtim};
+                if (::futimens(f.get(), times) != 0) throw_errno("set the times of '" + a.path + "'", errno);
+            }
         }
         set_selinux_label(d.get(), name, label);
         const struct timespec times[2] = {dir_st.st_atim, dir_st.st_mtim};

@@ -16,12 +16,16 @@ namespace remaster {
 
 struct ScrubAction {
     // strip_wpa_networks rewrites the file as found in the view, without its
-    // network and credential blocks, keeping its mode.
-    enum class Kind { write_file, symlink, strip_wpa_networks };
+    // network and credential blocks, keeping its mode. copy_file writes a
+    // file of this machine (remaster_bundle.hpp) into the view.
+    enum class Kind { write_file, symlink, strip_wpa_networks, copy_file };
     Kind kind;
     std::string path;     // relative to the root, e.g. "/etc/fstab"
-    std::string content;  // file content or symlink target (unused for strip_wpa_networks)
+    std::string content;  // file content, symlink target, or for copy_file the file copied (absolute, on this machine)
     std::string reason;
+    unsigned mode = 0;    // a new file's mode; 0: 0644 (a file rewritten keeps its own)
+    std::string times_of; // a file of this machine whose mtime the new file takes; empty: now.
+                          // The same input then gives the same image, and a layer nothing new.
 };
 
 // The live system's /etc/fstab: no host disks (they are not there at boot

@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <vector>
@@ -55,10 +56,11 @@ class TreeCopier {
 public:
     TreeCopier(dev_t fs, Progress* progress, UnpackStats& stats) : fs_(fs), progress_(progress), stats_(stats) {}
 
-    void copy_dir(int from, int to) {
+    // `emptied`: names in this directory whose contents are not copied.
+    void copy_dir(int from, int to, const std::vector<std::string>& emptied = {}) {
         for (const auto& name : names_in(from)) {
             check_interrupt();
-            copy_entry(from, to, name);
+            copy_entry(from, to, name, std::find(emptied.begin(), emptied.end(), name) != emptied.end());
         }
     }
 
@@ -75,14 +77,14 @@ public:
     }
 
 private:
-    void copy_entry(int from, int to, const std::string& name) {
+    void copy_entry(int from, int to, const std::string& name, bool empty) {
         struct stat st;
         if (::fstatat(from, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("stat '" + name + "'", errno);
         ++stats_.inodes;
         if (S_ISDIR(st.st_mode)) {
             if (::mkdirat(to, name.c_str(), 0700) != 0) throw_errno("create the directory '" + name + "'", errno);
             // Another filesystem mounted here: its mount point only.
-            if (st.st_dev == fs_) {
+            if (st.st_dev == fs_ && !empty) {
                 Fd src = openat_or_throw(from, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
                 Fd dst = openat_or_throw(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
                 copy_dir(src.get(), dst.get());
@@ -155,13 +157,13 @@ private:
     std::map<std::pair<dev_t, ino_t>, Fd> links_;  // the first copy of each multiply-linked inode (O_PATH)
 };
 
-void measure_dir(int dirfd, dev_t fs, UnpackStats& s) {
+void measure_dir(int dirfd, dev_t fs, UnpackStats& s, const std::vector<std::string>& emptied = {}) {
     for (const auto& name : names_in(dirfd)) {
         struct stat st;
         if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         ++s.inodes;
         if (S_ISREG(st.st_mode)) s.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
-        if (S_ISDIR(st.st_mode) && st.st_dev == fs) {
+        if (S_ISDIR(st.st_mode) && st.st_dev == fs && std::find(emptied.begin(), emptied.end(), name) == emptied.end()) {
             Fd d(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
             if (d) measure_dir(d.get(), fs, s);
         }
@@ -170,17 +172,18 @@ void measure_dir(int dirfd, dev_t fs, UnpackStats& s) {
 
 }  // namespace
 
-UnpackStats measure_tree(const std::string& source) {
+UnpackStats measure_tree(const std::string& source, const std::vector<std::string>& emptied) {
     Fd root = open_or_throw(source.c_str(), O_RDONLY | O_DIRECTORY);
     struct stat st;
     if (::fstat(root.get(), &st) != 0) throw_errno("stat '" + source + "'", errno);
     UnpackStats s;
-    measure_dir(root.get(), st.st_dev, s);
+    measure_dir(root.get(), st.st_dev, s, emptied);
     return s;
 }
 
-UnpackStats copy_tree(const std::string& source, const std::string& dest, bool quiet) {
-    const UnpackStats total = measure_tree(source);
+UnpackStats copy_tree(const std::string& source, const std::string& dest, bool quiet,
+                      const std::vector<std::string>& emptied) {
+    const UnpackStats total = measure_tree(source, emptied);
     Fd from = open_or_throw(source.c_str(), O_RDONLY | O_DIRECTORY);
     Fd to = open_or_throw(dest.c_str(), O_RDONLY | O_DIRECTORY);
     struct stat st;
@@ -188,7 +191,7 @@ UnpackStats copy_tree(const std::string& source, const std::string& dest, bool q
     UnpackStats stats;
     Progress progress("Copying the system", total.bytes, quiet);
     TreeCopier c(st.st_dev, &progress, stats);
-    c.copy_dir(from.get(), to.get());
+    c.copy_dir(from.get(), to.get(), emptied);
     // The root's own metadata ("." names the directory itself, not the fd's link).
     if (::fchown(to.get(), st.st_uid, st.st_gid) != 0 || ::fchmod(to.get(), st.st_mode & 07777) != 0)
         throw_errno("set the owner and mode of '" + dest + "'", errno);

@@ -8,16 +8,21 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "squash_unpack.hpp"
 
 namespace remaster {
 
-// The bytes and inodes below `source` on its own filesystem.
-UnpackStats measure_tree(const std::string& source);
+// The bytes and inodes below `source` on its own filesystem, but for what is
+// in the directories `emptied` names (top-level names of `source`).
+UnpackStats measure_tree(const std::string& source, const std::vector<std::string>& emptied = {});
 
 // Copies the contents of `source` (and its own metadata) onto `dest`, an
-// existing directory. Throws Error on failure; checks for Ctrl-C.
-UnpackStats copy_tree(const std::string& source, const std::string& dest, bool quiet);
+// existing directory. The top-level directories `emptied` names (a live
+// root's /proc, /tmp...) are copied as themselves, owner, mode and times,
+// without their contents. Throws Error on failure; checks for Ctrl-C.
+UnpackStats copy_tree(const std::string& source, const std::string& dest, bool quiet,
+                      const std::vector<std::string>& emptied = {});
 
 }  // namespace remaster

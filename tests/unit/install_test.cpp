@@ -6,6 +6,8 @@
 #include "adapter.hpp"
 #include "install_disk.hpp"
 #include "installed_system.hpp"
+#include "live_system.hpp"
+#include "tree_copy.hpp"
 #include "temp_dir.hpp"
 
 using namespace remaster;
@@ -82,4 +84,64 @@ TEST_CASE("the boot loader goes on last: BIOS grub-install, then the removable E
     CHECK(cmds.back().argv.back() == "::/EFI/BOOT/BOOTX64.EFI");
     CHECK(cmds.back().chroot.empty());  // mtools runs here, on the unmounted ESP
     CHECK(installed_early_config(*a, "u1") == "search --no-floppy --fs-uuid --set=root u1\nset prefix=($root)/boot/grub\n");
+}
+
+TEST_CASE("install inside a live system: the kernel command line says whether this is one, and which snapshot") {
+    CHECK_FALSE(parse_live_boot("BOOT_IMAGE=/boot/vmlinuz root=UUID=1234 ro quiet"));
+    CHECK_FALSE(parse_live_boot("root=remaster rd.remaster.uuid=abcd"));  // no snapshot dir
+    CHECK_FALSE(parse_live_boot("rd.remaster.dir=/remaster/20261124-233000 root=/dev/sda1"));
+    const auto b = parse_live_boot("root=remaster rd.remaster.uuid=abcd rd.remaster.dir=/remaster/20261124-233000 "
+                                   "rd.remaster.layers=/remaster/20261120-100000,/remaster/20261101-090000 console=ttyS0\n");
+    REQUIRE(b);
+    CHECK(b->snapshot == "20261124-233000");
+    CHECK(b->layers == std::vector<std::string>{"20261120-100000", "20261101-090000"});
+    // The last value wins, as dracut's getarg reads it.
+    const auto last = parse_live_boot("root=/dev/sda1 rd.remaster.dir=/remaster/1 root=remaster rd.remaster.dir=/remaster/2");
+    REQUIRE(last);
+    CHECK(last->snapshot == "2");
+    CHECK(last->layers.empty());
+}
+
+TEST_CASE("install --pristine: the layers base first, from RAM when copied there, else from the medium") {
+    LiveBoot b{"20261124-233000", {"20261120-100000", "20261101-090000"}};
+    const auto mount = [](const std::string& target) {
+        MountEntry m;
+        m.target = target;
+        return m;
+    };
+    Problems problems;
+    const auto from_medium = live_layer_images(b, {mount("/"), mount("/run/remaster/medium")}, problems, "/run/remaster");
+    CHECK(from_medium == std::vector<std::string>{"/run/remaster/medium/remaster/20261101-090000/filesystem.squashfs",
+                                                  "/run/remaster/medium/remaster/20261120-100000/filesystem.squashfs",
+                                                  "/run/remaster/medium/remaster/20261124-233000/filesystem.squashfs"});
+    const auto from_ram = live_layer_images(b, {mount("/"), mount("/run/remaster/ram")}, problems, "/run/remaster");
+    CHECK(from_ram == std::vector<std::string>{"/run/remaster/ram/2.squashfs", "/run/remaster/ram/1.squashfs",
+                                               "/run/remaster/ram/filesystem.squashfs"});
+    CHECK(problems.empty());
+    CHECK(live_layer_images(b, {mount("/")}, problems, "/run/remaster").empty());
+    REQUIRE(problems.list().size() == 1);
+    CHECK(problems.list()[0].find("/run/remaster/medium") != std::string::npos);
+}
+
+TEST_CASE("install inside a live system: the kernel's and the session's directories come out empty") {
+    const auto& d = live_only_dirs();
+    for (const char* name : {"proc", "sys", "dev", "run", "tmp"})
+        CHECK(std::find(d.begin(), d.end(), name) != d.end());
+}
+
+TEST_CASE("a live root copied: the emptied directories keep their mode, lose their contents") {
+    TempDir src("remaster-live-src"), dest("remaster-live-dest");
+    src.file("/tmp/session-scratch", "x");
+    src.file("/etc/hostname", "live\n");
+    src.file("/root/session-file", "kept\n");
+    REQUIRE(::chmod((src / "tmp").c_str(), 01777) == 0);
+    const auto need = measure_tree(src.path, {"tmp"});
+    const auto got = copy_tree(src.path, dest.path, true, {"tmp"});
+    CHECK(got.inodes == need.inodes);
+    struct stat st;
+    REQUIRE(::stat((dest / "tmp").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 01777);
+    CHECK(::access((dest / "tmp/session-scratch").c_str(), F_OK) != 0);
+    CHECK(::access((dest / "root/session-file").c_str(), F_OK) == 0);
+    CHECK(::access((dest / "etc/hostname").c_str(), F_OK) == 0);
 }

@@ -13,6 +13,8 @@
 # uefi-secure is OVMF with Microsoft's keys and Secure Boot enforcing, as
 # `remaster boot-test --firmware uefi-secure` runs it (src/qemu.cpp).
 # REMASTER_VM_DISK2=IMAGE adds a second disk (virtio, raw), not booted from.
+# REMASTER_VM_WRITE=1 drops -snapshot: the boot writes its disks (an install
+# onto DISK2, a system that changes itself before the next boot).
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -22,7 +24,8 @@ boot_image() {
 	local image=$1 firmware=$2 log=$3 timeout=${4:-300}
 	local vars="" rc
 	local qemu=(qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2
-		-display none -monitor none -serial "file:$log" -no-reboot -snapshot)
+		-display none -monitor none -serial "file:$log" -no-reboot)
+	[[ "${REMASTER_VM_WRITE:-0}" == 1 ]] || qemu+=(-snapshot)
 
 	case ${REMASTER_VM_BUS:-virtio} in
 	virtio) qemu+=(-drive "file=$image,format=raw,if=virtio") ;;
