@@ -5,11 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DREMASTER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j"$(nproc)" >/dev/null
+# Only the fuzz targets (and the core they link): not the unit tests or the
+# program, which would double the ASan build for nothing run here. ccache,
+# where installed, as scripts/build.sh uses it.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$PWD")} CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DREMASTER_FUZZ=ON -DREMASTER_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+mapfile -t targets < <(for f in tests/fuzz/fuzz_*.cpp; do basename "$f" .cpp; done)
+cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}" >/dev/null
 status=0
-for target in build-fuzz/fuzz_*; do
-  name=$(basename "$target")
+for name in "${targets[@]}"; do
+  target=build-fuzz/$name
   corpus=tests/fuzz/corpus/${name#fuzz_}
   work=$(mktemp -d)
   [[ -d $corpus ]] && cp "$corpus"/* "$work"/ 2>/dev/null || :

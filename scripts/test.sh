@@ -32,7 +32,7 @@ lanes=${REMASTER_TEST_JOBS:-$(nproc)}
 # Rough length of a test alone on this machine (s), to start the long ones
 # first so that the lanes end together. A test not listed counts as 120 s.
 declare -A length=(
-  [vm/test_boot_iso]=800 [vm/test_boot_options]=450 [vm/test_boot_install]=900 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
+  [vm/test_boot_iso]=800 [vm/test_boot_options]=450 [vm/test_boot_install]=1100 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
   [vm/test_boot_test]=250 [vm/test_boot_buses]=420
   [vm/test_boot_workstation]=400
   [vm/test_boot_fedora]=200 [vm/test_boot_debian]=150 [vm/test_boot_arch]=220
