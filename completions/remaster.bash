@@ -13,7 +13,7 @@ _remaster_options() {  # args: command words; prints that command's options
 	list) echo "--on --json -q --quiet -h --help" ;;
 	"profile add" | "profile remove" | "profile reset" | "profile list") echo "--on -h --help" ;;
 	boot-test) echo "--on --firmware --timeout --entry --accel --bus --log --keep-view --kernel-args -q --quiet -h --help" ;;
-	install) echo "--from --pristine --snapshot --to --size -y --yes --dry-run -q --quiet -h --help" ;;
+	install) echo "--from --pristine --mode --snapshot --to --size -y --yes --dry-run -q --quiet -h --help" ;;
 	"") echo "-h --help --version" ;;
 	esac
 }

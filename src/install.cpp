@@ -268,6 +268,8 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
     const std::string mounted = src.stick ? src.stick->root() : "";
     for (const auto& l : src.layers)
         os << "    layer " << (src.stick && path_below(l, mounted) ? "(stick) " + l.substr(mounted.size()) : l) << "\n";
+    if (opt.mode == Mode::clean)
+        os << "  mode:   clean: the source's /etc/ssh/ssh_host_* are not installed; new ones are made at the first boot\n";
     if (src.live && !src.dir.empty()) {
         os << "    the live root / (not entering other filesystems; their mount points copied empty)\n";
         os << "    copied empty:";
@@ -298,6 +300,10 @@ void print_install_plan(const InstallOptions& opt, const Source& src, const Targ
     os << "    (in a chroot of the root, the distribution's own commands, chosen from its os-release:\n"
        << "     a " << (t.kind == TargetKind::device ? "host-only" : "generic") << " initramfs per kernel and GRUB's config,\n"
        << "     then grub-install for BIOS and EFI/BOOT/BOOTX64.EFI on the ESP, last)\n";
+}
+
+void report_dropped_keys(int n) {
+    log::info() << "--mode clean: removed " << n << " ssh host key file(s); new ones are made at the first boot";
 }
 
 // The copied root made an installed system: its files (fstab, machine-id,
@@ -353,10 +359,11 @@ void install(const InstallOptions& opt, Runner& runner) {
         print_install_plan(opt, src, t, need, std::cout);
         return;
     }
-    // A directory: the files only.
+    // A directory: the files only (and, with --mode clean, no host keys).
     if (t.kind == TargetKind::directory) {
         const UnpackStats got = src.copy_onto(t.path, opt.quiet);
         log::info() << "Copied " << got.inodes << " inodes, " << format_bytes(got.bytes) << " to " << t.path;
+        if (opt.mode == Mode::clean) report_dropped_keys(drop_ssh_host_keys(t.path));
         return;
     }
     if (t.exists) confirm_wipe(t.path, opt.yes);
@@ -370,6 +377,7 @@ void install(const InstallOptions& opt, Runner& runner) {
     // An image boots on other hardware (a VM): its initramfs is generic.
     const InstalledDisk d{disk->disk(), disk->partition(kEspPartition), disk->partition(kInstallRootPartition),
                           disk->root_uuid(), disk->esp_uuid()};
+    if (opt.mode == Mode::clean) report_dropped_keys(drop_ssh_host_keys(disk->root()));
     make_installed(disk->root(), d, t.kind == TargetKind::device, runner);
     disk->close();
     log::info() << "Installed onto " << t.path << " (root UUID " << d.root_uuid << ")";

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "exclusions.hpp"
+
 #include "runner.hpp"
 
 namespace remaster {
@@ -16,6 +18,7 @@ struct InstallOptions {
     std::string from;      // a remaster stick, a stick image file, a squashfs image or a directory;
                            // empty: the live system this runs in
     bool pristine = false; // without --from: the layers the live system booted, not it as it runs
+    Mode mode = Mode::backup;  // clean: the source's ssh host keys do not go into the installed system
     std::string snapshot;  // a snapshot id on the stick; empty: the newest
     std::string to;        // a block device (wiped), an image file (created), or a directory (files only)
     std::string size;      // --size for a new image file; empty: automatic

@@ -10,11 +10,14 @@
 #include <fstream>
 
 #include "boot_install.hpp"
+#include "dir_stream.hpp"
 #include "error.hpp"
 #include "file_copy.hpp"
 #include "log.hpp"
 #include "mount.hpp"
 #include "paths.hpp"
+#include "scrub.hpp"
+#include "ssh_host_keys.hpp"
 
 namespace remaster {
 namespace {
@@ -62,6 +65,22 @@ void configure_installed_root(const std::string& root, const InstalledDisk& d) {
     for (const char* f : {"/etc/dracut.conf.d/90-remaster.conf", "/etc/dracut.conf.d/remaster.conf"})
         std::filesystem::remove(in_root(root, f), ec);
     log::info() << "Wrote /etc/fstab (root UUID " << d.root_uuid << ") and a new machine-id";
+}
+
+int drop_ssh_host_keys(const std::string& root) {
+    // The unit first: plan_ssh_host_keys looks for the keys it replaces.
+    apply_scrub(root, plan_ssh_host_keys(root));
+    int dropped = 0;
+    const std::string dir = in_root(root, "/etc/ssh");
+    DirStream d(dir);
+    std::vector<std::string> keys;
+    while (const dirent* e = d.next())
+        if (std::string(e->d_name).rfind("ssh_host_", 0) == 0) keys.push_back(e->d_name);
+    for (const auto& k : keys) {
+        if (::unlink((dir + "/" + k).c_str()) != 0) throw_errno("remove '/etc/ssh/" + k + "'", errno);
+        ++dropped;
+    }
+    return dropped;
 }
 
 ChrootMounts::ChrootMounts(const std::string& root, const InstalledDisk& d) {

@@ -30,6 +30,13 @@ std::string installed_fstab(const InstalledDisk& d);
 // needs (our dracut module and configuration). `root`: the new root's mount.
 void configure_installed_root(const std::string& root, const InstalledDisk& d);
 
+// install --mode clean: the source's ssh host keys are removed from the
+// installed root, so that two installs from one stick, and the stick's own
+// system, do not share them; where the root's sshd makes no keys at boot
+// (Debian, Ubuntu), the unit that makes them at the first boot is added
+// (ssh_host_keys.hpp), as for a clean live system. Returns how many keys went.
+int drop_ssh_host_keys(const std::string& root);
+
 // The chroot's kernel filesystems: /proc and /sys bound from this machine,
 // and a /dev of its own (tmpfs) holding the basic nodes, the target disk,
 // its partitions and /dev/disk/by-uuid links, so that grub-probe, dracut and

@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
     install_cmd->add_flag("--pristine", inst.pristine,
                           "Without --from, in a live system: install the snapshot it booted as it was made, not the "
                           "running system with this session's changes");
+    install_cmd->add_option("--mode", inst.mode,
+                            "backup: the system as it is (default); clean: without the source's ssh host keys (new ones "
+                            "are made at the first boot), so that installs from one stick do not share them")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, Mode>{{"backup", Mode::backup}, {"clean", Mode::clean}}));
     install_cmd->add_option("--snapshot", inst.snapshot, "The snapshot to install (default: the newest), as `remaster list` shows it");
     install_cmd->add_option("--to", inst.to,
                             "A disk (WIPED, asked first), an image file (created, sized automatically), or an "

@@ -125,4 +125,54 @@ half_way() {
 }
 check "a failure after the copy leaves no image, loop device or mount" half_way
 
+# 10. --mode clean: the source's ssh host keys are not installed, and where
+# its sshd makes none at boot (Debian's) the unit that makes them is added.
+keys=$work/keys
+mkdir -p "$keys/etc/ssh" "$keys/etc/systemd/system" "$keys/usr/sbin" "$keys/usr/bin"
+printf 'ID=debian\nPRETTY_NAME="with keys"\n' >"$keys/etc/os-release"
+echo "private" >"$keys/etc/ssh/ssh_host_ed25519_key"
+echo "public" >"$keys/etc/ssh/ssh_host_ed25519_key.pub"
+echo "# config" >"$keys/etc/ssh/sshd_config"
+printf '#!/bin/sh\n' >"$keys/usr/sbin/sshd"
+printf '#!/bin/sh\n' >"$keys/usr/bin/ssh-keygen"
+chmod 755 "$keys/usr/sbin/sshd" "$keys/usr/bin/ssh-keygen"
+mkdir -p "$work/keys-backup" "$work/keys-clean" "$work/keys-dry"
+"$REMASTER" install -q --from "$keys" --to "$work/keys-backup"
+check "backup mode: the host keys are installed as they are" test -s "$work/keys-backup/etc/ssh/ssh_host_ed25519_key"
+"$REMASTER" install -q --from "$keys" --to "$work/keys-clean" --mode clean
+check "--mode clean: no host key is installed" bash -c "! compgen -G '$work/keys-clean/etc/ssh/ssh_host_*' >/dev/null"
+check "--mode clean: the rest of /etc/ssh is" test -s "$work/keys-clean/etc/ssh/sshd_config"
+check "--mode clean: a unit makes new keys at the first boot, enabled" \
+  test -L "$work/keys-clean/etc/systemd/system/multi-user.target.wants/remaster-ssh-keygen.service"
+check "--mode clean: the dry run says so" grep -q "mode:   clean" \
+  <<<"$("$REMASTER" install --from "$keys" --to "$work/keys-dry" --mode clean --dry-run 2>&1)"
+
+# 11. Ctrl-C while the system is copied: exit 130, and no image, loop device
+# or mount is left (the boot loader, last, was never written).
+big=$work/big
+mkdir -p "$big/etc" "$big/srv"
+printf 'ID=debian\nPRETTY_NAME="big"\n' >"$big/etc/os-release"
+head -c 800M /dev/urandom >"$big/srv/random.bin"
+"$REMASTER" snapshot --root "$big" --squashfs "$work/big.sqfs" --compress lz4 --yes -q
+rm -rf "$big"
+"$REMASTER" install --from "$work/big.sqfs" --to "$work/int.img" --yes 2>"$work/int.log" &
+pid=$!
+# The copy begins once the new root is mounted: the image's loop device,
+# then its root partition mounted.
+copying() {
+    local loop
+    # The image is written under a temporary name beside int.img.
+    loop=$(losetup -nl -O NAME,BACK-FILE | awk -v w="$work/" 'index($2, w) == 1 && index($2, "int.img") {print $1; exit}')
+    [[ -n $loop ]] && findmnt -rn -S "${loop}p3" >/dev/null
+}
+for _ in $(seq 1200); do copying && break; sleep 0.02; done
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+check "Ctrl-C during the copy: exit 130 (rc $rc)" test "$rc" -eq 130
+check "Ctrl-C during the copy: it had not finished copying" bash -c "! grep -q '^remaster: Copied ' '$work/int.log'"
+check "Ctrl-C during the copy: no image left" test -z "$(find "$work" -maxdepth 1 -name 'int.img*')"
+check "Ctrl-C during the copy: no loop device left" bash -c "! losetup -nl -O BACK-FILE | grep -qF '$work/int.img'"
+check "Ctrl-C during the copy: no mount left" bash -c "! findmnt -rn -o SOURCE,TARGET | grep -qF 'int.img'"
+
 summary
