@@ -171,9 +171,14 @@ expect "the second snapshot stacks layers=$FIRST_ID $SECOND_ID" \
 expect "the second run says: Kernel KVER and its initramfs unchanged since $FIRST_ID: reused" \
 	grep -aq "Kernel [^ ]* and its initramfs unchanged since $FIRST_ID: reused" "$WORK/snapshot2.log"
 grep -a -e 'Writing a layer' -e 'Writing a complete' "$WORK/snapshot2.log" | sed 's/^/  /'
-ratio=$(awk -v s="$second" -v f="$first" 'BEGIN { if (f > 0) printf "%.3f", s / f; else print "inf" }')
-expect "second snapshot in at most 10% of the first's time: first $first s, second $second s, ratio $ratio" \
-	awk -v s="$second" -v f="$first" 'BEGIN { exit !(s <= 0.10 * f) }'
+# The times are printed, not asserted (scripts/bench.sh shows speed); what
+# the layer holds is: the change, not the system again.
+echo "  first snapshot $first s, second (a layer) $second s"
+image_bytes() { with_stick "$IMAGE" "$WORK/d" stat -c %s "remaster/$1/filesystem.squashfs"; }
+first_bytes=$(image_bytes "$FIRST_ID")
+second_bytes=$(image_bytes "$SECOND_ID")
+expect "the layer's image is under 1/20 of the base's: $second_bytes of $first_bytes bytes" \
+	test "${second_bytes:-0}" -gt 0 -a "${second_bytes:-0}" -lt "$((${first_bytes:-0} / 20))"
 if listing=$("$REMASTER_BIN" list --on "$IMAGE" 2>&1); then
 	sed 's/^/  /' <<<"$listing"
 	expect "remaster list shows $SECOND_ID as a layer on $FIRST_ID" grep -qF "layer on $FIRST_ID" <<<"$listing"
