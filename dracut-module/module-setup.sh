@@ -57,6 +57,14 @@ install() {
             "$systemdsystemunitdir/remaster-lower.service"
         inst_simple "$moddir/remaster-lower.sh" /lib/remaster-lower.sh
     fi
+    # rd.remaster.url (snapshot --netboot adds the network module): curl
+    # downloads the system, openssl checks its signature; CA certificates
+    # for https.
+    if dracut_module_included network; then
+        inst_multiple curl
+        inst_multiple -o openssl
+        [ -f /etc/ssl/certs/ca-certificates.crt ] && inst_simple /etc/ssl/certs/ca-certificates.crt
+    fi
     # The initqueue waits for the stick (wait_for_dev) in systemd mode too.
     dracut_need_initqueue
 }
