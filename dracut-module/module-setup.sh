@@ -1,6 +1,7 @@
 #!/bin/bash
 # remaster: boot a live system from a squashfs image on a stick found by the
-# filesystem UUID of its data partition (root=remaster rd.remaster.*).
+# filesystem UUID of its data partition, or downloaded from a netboot
+# directory over HTTP (root=remaster rd.remaster.*).
 # See docs/kernel-args.md and docs/boot.md in the remaster sources.
 
 # Only when asked for: dracut --add remaster. A host-only build of the running

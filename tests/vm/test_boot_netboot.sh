@@ -8,16 +8,18 @@
 #      live system's / is an overlay on the squashfs downloaded into RAM
 #   b  a real network boot: the NIC's iPXE ROM (ipxe-qemu) gets a script
 #      from QEMU's built-in TFTP server, which chains boot.ipxe over HTTP
-#      (BIOS)
-#   c  the same directory with one byte of SHA256SUMS changed, and with
-#      SHA256SUMS.sig missing: refused at boot, the reason on the console
+#      (BIOS), and the same under UEFI (OVMF)
+#   c  the same directory with one byte of SHA256SUMS changed, with
+#      SHA256SUMS.sig missing, and with one byte of the squashfs changed:
+#      refused at boot, the reason on the console; and a guest with too
+#      little RAM for the squashfs refuses before downloading it
 # The test root is lib/netboot-root.sh's overlay on the cached Debian root
 # (curl, openssl, dracut-network added; the cached root is never written)
 # with a remaster-proof-extra that adds to the proof line
 #   ram=     the filesystem of /run/remaster/ram (tmpfs: the system came into RAM)
 #   lower=   the file behind /run/remaster/lower's loop device
 # Needs root, apt's package lists (Debian's mirror), qemu-system-x86_64,
-# ipxe-qemu, python3, openssl, build/remaster. REMASTER_VM_TIMEOUT (s,
+# ipxe-qemu, ovmf, python3, openssl, build/remaster. REMASTER_VM_TIMEOUT (s,
 # default 500) bounds each boot.
 set -uo pipefail
 
@@ -106,10 +108,19 @@ fi
 umount "$TROOT"
 
 # The same directory, tampered with: hard links but for the changed file.
-mkdir -p "$SRV/badsum" "$SRV/nosig"
+mkdir -p "$SRV/badsum" "$SRV/nosig" "$SRV/badimg"
 cp -al "$SRV/nb/." "$SRV/badsum/"
 cp -al "$SRV/nb/." "$SRV/nosig/"
-rm -f "$SRV/badsum/SHA256SUMS" "$SRV/nosig/SHA256SUMS.sig"
+cp -al "$SRV/nb/." "$SRV/badimg/"
+rm -f "$SRV/badsum/SHA256SUMS" "$SRV/nosig/SHA256SUMS.sig" "$SRV/badimg/filesystem.squashfs"
+# One byte near the end of the squashfs (its tables), in a copy.
+cp "$SRV/nb/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs"
+size=$(stat -c %s "$SRV/badimg/filesystem.squashfs")
+byte=$(dd if="$SRV/badimg/filesystem.squashfs" bs=1 skip=$((size - 100)) count=1 status=none | od -An -tu1 | tr -d ' ')
+printf "\\$(printf %03o $(((byte + 1) % 256)))" |
+	dd of="$SRV/badimg/filesystem.squashfs" bs=1 seek=$((size - 100)) count=1 conv=notrunc status=none
+expect "badimg: the squashfs differs from the signed one in one byte" \
+	test "$(cmp -l "$SRV/nb/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs" 2>/dev/null | wc -l)" -eq 1
 # One byte: the first hex digit of the squashfs' SHA-256, changed.
 first=$(head -c 1 "$SRV/nb/SHA256SUMS")
 { if [[ $first == 0 ]]; then printf 1; else printf 0; fi; tail -c +2 "$SRV/nb/SHA256SUMS"; } >"$SRV/badsum/SHA256SUMS"
@@ -168,6 +179,20 @@ expect "b: the kernel got boot.ipxe's arguments with the URL iPXE was given" \
 	grep -aEq "ommand line: .*rd\.remaster\.url=http://10\.0\.2\.2:$PORT/nb/ ip=dhcp rd\.neednet=1" "$WORK/b.log"
 expect "b: kernel and initramfs came over HTTP" grep -q '"GET /nb/initrd.img HTTP' "$WORK/http.log"
 
+# The same under UEFI: OVMF runs the EFI iPXE of the same ROM.
+cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$WORK/vars.fd"
+start=$SECONDS
+if boot_net "$WORK/b-uefi.log" "" -netdev "user,id=n0,tftp=$WORK/tftp,bootfile=start.ipxe" \
+	-device virtio-net-pci,netdev=n0,bootindex=0 \
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}" \
+	-drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd"; then
+	ok "b: UEFI PXE boot through iPXE and boot.ipxe reaches the proof line ($((SECONDS - start)) s)"
+else
+	fail "b: UEFI PXE boot through iPXE and boot.ipxe reaches the proof line ($((SECONDS - start)) s; console follows)"
+	tail -n 30 "$WORK/b-uefi.log" | tr -d '\r' | LC_ALL=C sed 's/^/  b-uefi| /'
+fi
+expect_ram_root "b (UEFI)" "$(proof_line "$WORK/b-uefi.log")"
+
 # --- c: tampered with: refused, the reason on the console --------------------------
 start=$SECONDS
 if boot_until "$WORK/c1.log" "remaster: rd.remaster.url: the signature SHA256SUMS.sig does not match" "$TIMEOUT" \
@@ -190,6 +215,27 @@ if boot_until "$WORK/c2.log" "SHA256SUMS.sig cannot be downloaded" "$TIMEOUT" \
 else
 	fail "c: no SHA256SUMS.sig: refused as unsigned (console follows)"
 	tail -n 30 "$WORK/c2.log" | tr -d '\r' | LC_ALL=C sed 's/^/  c2| /'
+fi
+start=$SECONDS
+if boot_until "$WORK/c3.log" "remaster: rd.remaster.url: .*filesystem.squashfs is corrupted or was changed" "$TIMEOUT" \
+	"${NET[@]}" -kernel "$SRV/nb/vmlinuz" -initrd "$SRV/nb/initrd.img" \
+	-append "rd.remaster.url=http://10.0.2.2:$PORT/badimg/ $ARGS"; then
+	ok "c: one byte of the squashfs changed: refused after the download, its SHA-256 named ($((SECONDS - start)) s)"
+else
+	fail "c: one byte of the squashfs changed: refused after the download (console follows)"
+	tail -n 30 "$WORK/c3.log" | tr -d '\r' | LC_ALL=C sed 's/^/  c3| /'
+fi
+if proof_line "$WORK/c3.log" | grep -q .; then fail "c: no proof line from the changed squashfs"; else
+	ok "c: no proof line from the changed squashfs"; fi
+# 512 MiB: the squashfs and the 256 MiB margin do not fit in what is available.
+start=$SECONDS
+if boot_until "$WORK/c4.log" "remaster: rd.remaster.url: not enough memory to download the system" "$TIMEOUT" \
+	"${NET[@]}" -kernel "$SRV/nb/vmlinuz" -initrd "$SRV/nb/initrd.img" -m 512 \
+	-append "rd.remaster.url=http://10.0.2.2:$PORT/nb/ $ARGS"; then
+	ok "c: too little RAM: refused before the download, the sizes named ($((SECONDS - start)) s)"
+else
+	fail "c: too little RAM: refused before the download (console follows)"
+	tail -n 30 "$WORK/c4.log" | tr -d '\r' | LC_ALL=C sed 's/^/  c4| /'
 fi
 
 summary
