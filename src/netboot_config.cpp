@@ -42,6 +42,8 @@ std::string grub_netboot_cfg(const std::string& os_name, const std::string& snap
            "# the server, no trailing /) before sourcing this file; remaster_host\n"
            "# defaults to the server GRUB was loaded from (docs/netboot.md).\n"
            "if [ -z \"$remaster_host\" ]; then set remaster_host=\"$net_default_server\"; fi\n"
+           // A menu entry sees only exported variables.
+           "export remaster_host remaster_path\n"
            "insmod http\n"
            "set timeout=3\n"
            "menuentry '" + grub_title(os_name + " (network)") + "' --id live {\n"

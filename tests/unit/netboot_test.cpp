@@ -88,6 +88,8 @@ TEST_CASE("boot.ipxe loads the kernel and initramfs relative to itself and passe
 TEST_CASE("the GRUB netboot config loads over http from remaster_host and quotes the user's arguments") {
     const std::string s = grub_netboot_cfg("It's OS", "20261205-215317", "quiet x=\"a b\"");
     CHECK(contains(s, "if [ -z \"$remaster_host\" ]; then set remaster_host=\"$net_default_server\"; fi\n"));
+    // A menu entry sees only exported variables: without this, the URL is empty.
+    CHECK(contains(s, "\nexport remaster_host remaster_path\n"));
     CHECK(contains(s, "menuentry 'It'\\''s OS (network)' --id live {"));
     CHECK(contains(s, "\tlinux (http,$remaster_host)$remaster_path/vmlinuz root=remaster "
                       "rd.remaster.url=http://$remaster_host$remaster_path/ ip=dhcp rd.neednet=1 "));
