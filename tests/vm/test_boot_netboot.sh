@@ -9,6 +9,8 @@
 #   b  a real network boot: the NIC's iPXE ROM (ipxe-qemu) gets a script
 #      from QEMU's built-in TFTP server, which chains boot.ipxe over HTTP
 #      (BIOS), and the same under UEFI (OVMF)
+#   d  GRUB netbooted from the same TFTP server (grub-mknetdir, BIOS) sources
+#      the directory's grub.cfg over GRUB's http module
 #   c  the same directory with one byte of SHA256SUMS changed, with
 #      SHA256SUMS.sig missing, and with one byte of the squashfs changed:
 #      refused at boot, the reason on the console; and a guest with too
@@ -19,7 +21,8 @@
 #   ram=     the filesystem of /run/remaster/ram (tmpfs: the system came into RAM)
 #   lower=   the file behind /run/remaster/lower's loop device
 # Needs root, apt's package lists (Debian's mirror), qemu-system-x86_64,
-# ipxe-qemu, ovmf, python3, openssl, build/remaster. REMASTER_VM_TIMEOUT (s,
+# ipxe-qemu, ovmf, grub-mknetdir (grub2-common), python3, openssl,
+# build/remaster. REMASTER_VM_TIMEOUT (s,
 # default 500) bounds each boot.
 set -uo pipefail
 
@@ -192,6 +195,32 @@ else
 	tail -n 30 "$WORK/b-uefi.log" | tr -d '\r' | LC_ALL=C sed 's/^/  b-uefi| /'
 fi
 expect_ram_root "b (UEFI)" "$(proof_line "$WORK/b-uefi.log")"
+
+# --- d: GRUB from TFTP, the directory's grub.cfg over HTTP -------------------------
+mkdir -p "$WORK/grubnet"
+if grub-mknetdir --net-directory="$WORK/grubnet" --subdir=boot/grub -d "$ROOT/usr/lib/grub/i386-pc" >/dev/null 2>&1; then
+	cat >"$WORK/grubnet/boot/grub/grub.cfg" <<GRUB
+serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+set remaster_host=10.0.2.2:$PORT
+set remaster_path=/nb
+source (http,\$remaster_host)\$remaster_path/grub.cfg
+GRUB
+	start=$SECONDS
+	if boot_net "$WORK/d.log" "" -netdev "user,id=n0,tftp=$WORK/grubnet,bootfile=boot/grub/i386-pc/core.0" \
+		-device virtio-net-pci,netdev=n0,bootindex=0 -boot n; then
+		ok "d: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s)"
+	else
+		fail "d: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s; console follows)"
+		tail -n 30 "$WORK/d.log" | tr -d '\r' | LC_ALL=C sed 's/^/  d| /'
+	fi
+	expect_ram_root d "$(proof_line "$WORK/d.log")"
+	expect "d: GRUB passed the URL of the directory" \
+		grep -aEq "ommand line: BOOT_IMAGE=\(http,10\.0\.2\.2:$PORT\)/nb/vmlinuz root=remaster rd\.remaster\.url=http://10\.0\.2\.2:$PORT/nb/ " "$WORK/d.log"
+else
+	fail "d: grub-mknetdir made GRUB's netboot directory"
+fi
 
 # --- c: tampered with: refused, the reason on the console --------------------------
 start=$SECONDS
