@@ -5,7 +5,7 @@
 
 _remaster_options() {  # args: command words; prints that command's options
 	case "$*" in
-	snapshot) echo "--root --to --squashfs --iso --mode --exclude --compress --block-size --jobs
+	snapshot) echo "--root --to --squashfs --iso --netboot --sign-key --mode --exclude --compress --block-size --jobs
 		--kernel-args --kernel --size --default-boot --secure-boot --dry-run --json -y --yes --replace --full
 		--allow-fixed-disk -q --quiet -v --verbose --timings --cache-dir --no-cache -h --help" ;;
 	verify) echo "--on --json -q --quiet -h --help" ;;
@@ -87,10 +87,10 @@ _remaster() {
 	--to | --on | --from)
 		mapfile -t COMPREPLY < <(compgen -W "$(_remaster_disks)" -- "$cur"; compgen -f -- "$cur")
 		return ;;
-	--root | --cache-dir)
+	--root | --cache-dir | --netboot)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return ;;
-	--iso | --squashfs | --log | --keep-view)
+	--iso | --squashfs | --log | --keep-view | --sign-key)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;
 	esac

@@ -1,6 +1,7 @@
 #!/bin/bash
 # remaster: boot a live system from a squashfs image on a stick found by the
-# filesystem UUID of its data partition (root=remaster rd.remaster.*).
+# filesystem UUID of its data partition, or downloaded from a netboot
+# directory over HTTP (root=remaster rd.remaster.*).
 # See docs/kernel-args.md and docs/boot.md in the remaster sources.
 
 # Only when asked for: dracut --add remaster. A host-only build of the running
@@ -56,6 +57,14 @@ install() {
         inst_simple "$moddir/remaster-lower.service" \
             "$systemdsystemunitdir/remaster-lower.service"
         inst_simple "$moddir/remaster-lower.sh" /lib/remaster-lower.sh
+    fi
+    # rd.remaster.url (snapshot --netboot adds the network module): curl
+    # downloads the system, openssl checks its signature; CA certificates
+    # for https.
+    if dracut_module_included network; then
+        inst_multiple curl
+        inst_multiple -o openssl
+        [ -f /etc/ssl/certs/ca-certificates.crt ] && inst_simple /etc/ssl/certs/ca-certificates.crt
     fi
     # The initqueue waits for the stick (wait_for_dev) in systemd mode too.
     dracut_need_initqueue

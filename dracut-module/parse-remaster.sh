@@ -8,8 +8,39 @@
 type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 . /lib/remaster-lib.sh
 
+# args: none. rd.remaster.url: the system comes over the network, from a
+# directory made by remaster snapshot --netboot; dracut's network module
+# brings the network up (ip=dhcp rd.neednet=1).
+remaster_parse_url() {
+    if ! _why=$(remaster_url_problem "$(remaster_url)"); then
+        remaster_fail "$_why"
+        return 1
+    fi
+    rootok=1
+    root=remaster
+    _timeout=$(remaster_timeout)
+    if [ -z "$(getarg rd.retry=)" ]; then
+        mkdir -p /etc/cmdline.d
+        echo "rd.retry=$_timeout" > /etc/cmdline.d/90-remaster-retry.conf
+    fi
+    # The initqueue waits until an interface has an IPv4 route (DHCP done;
+    # a boot LAN need not have a default gateway), so that the mount step
+    # does not start before the network.
+    mkdir -p "$hookdir/initqueue/finished" "$hookdir/emergency"
+    cat > "$hookdir/initqueue/finished/90-remaster-net.sh" << 'HOOK'
+while read -r _i _r; do [ "$_i" = Iface ] || exit 0; done < /proc/net/route
+exit 1
+HOOK
+    printf '_up=; while read -r _i _r; do [ "$_i" = Iface ] || _up=1; done < /proc/net/route; [ -n "$_up" ] || warn "remaster: the network did not come up within %ss (rd.remaster.url=%s needs ip=dhcp rd.neednet=1 and a DHCP server). Is the cable plugged in?"\n' \
+        "$_timeout" "$(remaster_url)" > "$hookdir/emergency/49-remaster-net.sh"
+}
+
 # args: none
 remaster_parse() {
+    if [ -n "$(remaster_url)" ]; then
+        remaster_parse_url
+        return
+    fi
     _uuid=$(remaster_uuid)
     _dir=$(getarg rd.remaster.dir=)
     _timeout=$(remaster_timeout)

@@ -23,8 +23,15 @@
 #   /run/remaster/isodisk rd.remaster.iso only: the filesystem holding the
 #                         ISO file, read-only; medium is then that file,
 #                         loop-mounted (unmounted too after a RAM copy)
+#   /run/remaster/net     rd.remaster.url only: SHA256SUMS (and .sig) as
+#                         downloaded; the squashfs goes to ram/
 #   $NEWROOT (/sysroot)   overlay lowerdir=lower:lower.1:...:lower.<N>
 #                         upper=rw/upper
+#
+# rd.remaster.url=http(s)://HOST[:PORT]/PATH/ (a netboot directory made by
+# remaster snapshot --netboot) replaces the stick: SHA256SUMS (signed when
+# the initramfs holds /etc/remaster/netboot.pub) and filesystem.squashfs are
+# downloaded into ram/, checked, and the squashfs is mounted on lower.
 #
 # rd.remaster.layers=/remaster/<idA>,/remaster/<idB>,... names the snapshot
 # dirs below rd.remaster.dir, nearest first (the last is the full base);
@@ -44,6 +51,9 @@ REMASTER_RAM_MARGIN_MIB=256
 # Most entries accepted in rd.remaster.layers (overlayfs itself takes 500;
 # the kernel command line is the tighter limit).
 REMASTER_MAX_LAYERS=64
+# The public key a netboot's SHA256SUMS must be signed with, when the
+# initramfs has one (snapshot --netboot --sign-key appends it).
+REMASTER_NETBOOT_KEY=/etc/remaster/netboot.pub
 
 # args: none. True when the kernel command line asks for a remaster boot.
 remaster_is_ours() {
@@ -64,6 +74,84 @@ remaster_medium_fstype() {
         [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]) echo iso9660 ;;
         *) echo ext4 ;;
     esac
+}
+
+# args: none. Prints rd.remaster.url (empty: not a network boot).
+remaster_url() {
+    getarg rd.remaster.url=
+}
+
+# args: URL. Prints why it cannot be a netboot directory's URL, status 1;
+# nothing, status 0, when it can: http:// or https://, a host, and nothing
+# that a shell, curl or the console would read specially.
+remaster_url_problem() {
+    case "$1" in
+        http://* | https://*) ;;
+        *)
+            echo "rd.remaster.url='$1' is not an http:// or https:// URL (e.g. rd.remaster.url=http://10.0.0.1/live/)"
+            return 1
+            ;;
+    esac
+    _uh=${1#*://}
+    _uh=${_uh%%/*}
+    case "$_uh" in
+        '' | :* | @*)
+            echo "rd.remaster.url='$1' names no server (e.g. rd.remaster.url=http://10.0.0.1/live/)"
+            return 1
+            ;;
+    esac
+    case "$1" in
+        *[[:space:][:cntrl:]\"\'\\\`\$\<\>]*)
+            echo "rd.remaster.url='$1' has characters a URL cannot have unencoded (spaces, quotes, control characters)"
+            return 1
+            ;;
+    esac
+    return 0
+}
+
+# args: URL. Prints the URL of the directory, with one trailing '/', so
+# that file names append to it.
+remaster_url_dir() {
+    case "$1" in
+        */) echo "$1" ;;
+        *) echo "$1/" ;;
+    esac
+}
+
+# args: none; reads HTTP response headers (curl -I, possibly several
+# responses after redirects) on stdin. Prints the last Content-Length, or
+# nothing when there is none.
+remaster_content_length() {
+    _cl=
+    while IFS= read -r _line || [ -n "$_line" ]; do
+        _line=$(printf '%s' "$_line" | tr -d '\r')
+        case "$_line" in
+            [Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]:*)
+                _cl=${_line#*:}
+                _cl=$(echo "$_cl" | tr -d ' \t')
+                case "$_cl" in
+                    '' | *[!0-9]*) _cl= ;;
+                esac
+                ;;
+        esac
+    done
+    [ -z "$_cl" ] || echo "$_cl"
+}
+
+# args: SHA256SUMS file, name. Prints the lower-case SHA-256 it lists for
+# name; status 1 when it lists none, or a malformed one.
+remaster_sum_of() {
+    while read -r _ss _sn || [ -n "$_ss" ]; do
+        [ "${_sn#\*}" = "$2" ] || continue
+        _ss=$(echo "$_ss" | tr 'A-F' 'a-f')
+        case "$_ss" in
+            *[!0-9a-f]*) return 1 ;;
+        esac
+        [ "${#_ss}" -eq 64 ] || return 1
+        echo "$_ss"
+        return 0
+    done < "$1"
+    return 1
 }
 
 # args: none. Prints the seconds to wait for the stick (default 60).
@@ -243,6 +331,12 @@ remaster_overlay_opts_n() {
 # (computed from it alone: the generator runs before anything is mounted).
 # Prints nothing and returns 1 on a malformed rd.remaster.layers.
 remaster_overlay_opts() {
+    if [ -n "$(remaster_url)" ]; then
+        # One layer from the network; rd.remaster.layers is ignored.
+        REMASTER_NLAYERS=0
+        remaster_overlay_opts_n 0
+        return
+    fi
     remaster_layers_parse || return 1
     remaster_overlay_opts_n "$REMASTER_NLAYERS"
 }
@@ -759,6 +853,10 @@ remaster_mount_rw() {
 # skipped when already done, so this can run again (dracut retries mount
 # hooks). lower, the top, is mounted last: once it is, every layer is.
 remaster_mount_lower() {
+    if [ -n "$(remaster_url)" ]; then
+        remaster_mount_net
+        return
+    fi
     _uuid=$(remaster_uuid)
     _dir=$(getarg rd.remaster.dir=)
     _timeout=$(remaster_timeout)
@@ -787,6 +885,139 @@ remaster_mount_lower() {
     remaster_mount_rw "$_rw" "$_medium" "$_persist"
 }
 
+# args: URL of a file, output file, seconds to keep trying. Downloads it
+# with curl, retrying while the network comes up or the server is away;
+# prints curl's error and returns its status on failure.
+remaster_curl() {
+    curl -fsS --retry "$3" --retry-delay 1 --retry-all-errors --connect-timeout 5 -o "$2" "$1" 2>&1
+}
+
+# args: URL of the netboot directory (ending in /), seconds to keep trying.
+# Fetches SHA256SUMS into $REMASTER_RUN/net and, when this initramfs holds
+# a key (/etc/remaster/netboot.pub, put there by snapshot --netboot
+# --sign-key), SHA256SUMS.sig, and checks the signature before anything
+# in SHA256SUMS is trusted. Fails the boot on a missing, unsigned or
+# wrongly signed list.
+remaster_net_sums() {
+    _nnet=$REMASTER_RUN/net
+    mkdir -p "$_nnet"
+    if ! _nerr=$(remaster_curl "${1}SHA256SUMS" "$_nnet/SHA256SUMS" "$2"); then
+        remaster_fail "rd.remaster.url: cannot download ${1}SHA256SUMS: $_nerr. Is the server up, and the URL that of a directory made by remaster snapshot --netboot?"
+        return 1
+    fi
+    [ -f "$REMASTER_NETBOOT_KEY" ] || {
+        remaster_say "the netboot directory is not signed: only its SHA-256 is checked"
+        return 0
+    }
+    if ! _nerr=$(remaster_curl "${1}SHA256SUMS.sig" "$_nnet/SHA256SUMS.sig" 3); then
+        remaster_fail "rd.remaster.url: ${1}SHA256SUMS.sig cannot be downloaded ($_nerr), but this initramfs only boots a system signed by its key: not booting an unsigned system"
+        return 1
+    fi
+    if ! openssl pkeyutl -verify -pubin -inkey "$REMASTER_NETBOOT_KEY" -rawin \
+        -in "$_nnet/SHA256SUMS" -sigfile "$_nnet/SHA256SUMS.sig" > /dev/null 2>&1; then
+        remaster_fail "rd.remaster.url: the signature SHA256SUMS.sig does not match SHA256SUMS and the key of this initramfs: the system may have been substituted; not booting it"
+        return 1
+    fi
+    remaster_say "SHA256SUMS is signed by the key of this initramfs"
+}
+
+# args: URL of the netboot directory (ending in /), seconds to keep trying.
+# rd.remaster.url: downloads filesystem.squashfs into a tmpfs on
+# /run/remaster/ram (remaster_ram_image 0) with a progress line every 5 %,
+# after checking that it fits in MemAvailable with REMASTER_RAM_MARGIN_MIB
+# to spare (its size from the server's Content-Length), then checks it
+# against SHA256SUMS. Fails the boot (nothing left mounted) on any problem.
+remaster_net_image() {
+    _nram=$REMASTER_RUN/ram
+    _nimg=$(remaster_ram_image 0)
+    _nurl=${1}filesystem.squashfs
+    if ! _nsum=$(remaster_sum_of "$REMASTER_RUN/net/SHA256SUMS" filesystem.squashfs); then
+        remaster_fail "rd.remaster.url: ${1}SHA256SUMS lists no valid SHA-256 for filesystem.squashfs: cannot verify the system"
+        return 1
+    fi
+    if ! _nhead=$(curl -fsSI --retry 3 --retry-delay 1 --connect-timeout 5 "$_nurl" 2>&1); then
+        remaster_fail "rd.remaster.url: cannot reach $_nurl: $_nhead"
+        return 1
+    fi
+    _nsize=$(echo "$_nhead" | remaster_content_length)
+    if [ -z "$_nsize" ]; then
+        remaster_fail "rd.remaster.url: the server does not say how big $_nurl is (no Content-Length): cannot check it fits in RAM"
+        return 1
+    fi
+    _nmib=$(((_nsize + 1048575) / 1048576))
+    if remaster_mounted "$_nram" && ! umount "$_nram"; then
+        remaster_fail "rd.remaster.url: cannot unmount the earlier $_nram"
+        return 1
+    fi
+    _navail=0
+    while read -r _nk _nv _nu; do
+        [ "$_nk" = MemAvailable: ] && _navail=$((_nv / 1024))
+    done < /proc/meminfo
+    if [ "$_navail" -lt "$((_nmib + REMASTER_RAM_MARGIN_MIB))" ]; then
+        remaster_fail "rd.remaster.url: not enough memory to download the system (needs $_nmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $_navail MiB available)"
+        return 1
+    fi
+    mkdir -p "$_nram"
+    if ! mount -t tmpfs -o "mode=0700,size=$((_nmib + 1))m" remaster-ram "$_nram"; then
+        remaster_fail "rd.remaster.url: cannot mount a tmpfs on $_nram"
+        return 1
+    fi
+    # curl in the background and a line each time 5 % more has arrived:
+    # readable on a serial console and in the journal, as the RAM copy's.
+    curl -fsS --connect-timeout 5 -o "$_nimg" "$_nurl" 2> "$REMASTER_RUN/net/curl.err" &
+    _npid=$!
+    _nshown=0
+    while kill -0 "$_npid" 2> /dev/null; do
+        sleep 1
+        _nhave=$(stat -c %s "$_nimg" 2> /dev/null) || _nhave=0
+        _npct=$((_nhave * 100 / (_nsize + 1)))
+        if [ "$((_npct / 5))" -gt "$((_nshown / 5))" ]; then
+            _nshown=$_npct
+            remaster_say "downloading the system into RAM: $_npct% ($((_nhave / 1048576))/$_nmib MiB)"
+        fi
+    done
+    wait "$_npid"
+    _nrc=$?
+    _nhave=$(stat -c %s "$_nimg" 2> /dev/null) || _nhave=0
+    if [ "$_nrc" -ne 0 ] || [ "$_nhave" != "$_nsize" ]; then
+        umount "$_nram" 2> /dev/null
+        remaster_fail "rd.remaster.url: the download of $_nurl failed after $_nhave of $_nsize bytes: $(cat "$REMASTER_RUN/net/curl.err" 2> /dev/null)"
+        return 1
+    fi
+    remaster_say "downloaded the system ($_nmib MiB); checking its SHA-256"
+    _ngot=$(sha256sum < "$_nimg")
+    _ngot=${_ngot%% *}
+    if [ "$_ngot" != "$_nsum" ]; then
+        umount "$_nram" 2> /dev/null
+        remaster_fail "rd.remaster.url: $_nurl is corrupted or was changed (SHA-256 $_ngot, SHA256SUMS says $_nsum): not booting it"
+        return 1
+    fi
+    remaster_say "verified filesystem.squashfs against SHA256SUMS"
+}
+
+# args: none. rd.remaster.url: the squashfs from the network, in RAM and
+# checked, on lower; a tmpfs on rw. Skips what is done (dracut retries).
+remaster_mount_net() {
+    _url=$(remaster_url)
+    if ! _why=$(remaster_url_problem "$_url"); then
+        remaster_fail "$_why"
+        return 1
+    fi
+    _url=$(remaster_url_dir "$_url")
+    if remaster_persist_given || [ -n "$(getarg rd.remaster.layers=)" ]; then
+        remaster_say "rd.remaster.persist and rd.remaster.layers are ignored with rd.remaster.url: this boot keeps changes in RAM only"
+    fi
+    remaster_load_modules
+    mkdir -p "$REMASTER_RUN/lower" "$REMASTER_RUN/rw"
+    if ! remaster_mounted "$REMASTER_RUN/lower"; then
+        remaster_net_sums "$_url" "$(remaster_timeout)" || return 1
+        remaster_net_image "$_url" || return 1
+        remaster_mount_image 0 "" 1 || return 1
+        remaster_say "the system runs from RAM, downloaded from $_url"
+    fi
+    remaster_mount_rw "$REMASTER_RUN/rw" "" ""
+}
+
 # args: none. The whole root, for the shell initramfs (mount hook).
 remaster_mount_root() {
     remaster_mount_lower || return 1
@@ -798,5 +1029,9 @@ remaster_mount_root() {
     fi
     _on=
     [ "$REMASTER_NLAYERS" -eq 0 ] || _on=" on $REMASTER_NLAYERS more layers ($(getarg rd.remaster.layers=))"
-    info "remaster: live root from UUID=$(remaster_uuid)$(getarg rd.remaster.dir=)/filesystem.squashfs$_on"
+    if [ -n "$(remaster_url)" ]; then
+        info "remaster: live root from $(remaster_url_dir "$(remaster_url)")filesystem.squashfs, in RAM"
+    else
+        info "remaster: live root from UUID=$(remaster_uuid)$(getarg rd.remaster.dir=)/filesystem.squashfs$_on"
+    fi
 }

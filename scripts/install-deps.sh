@@ -18,6 +18,8 @@ packages=(
   build-essential dpkg-dev debhelper lintian  # the Debian package (tests/root/test_package.sh)
   xorriso  # reads back the El Torito catalogue of --iso images (tests/root/test_iso.sh)
   zsh  # loads completions/_remaster in a real zsh (tests/unit/zsh_completion_test.sh)
+  # netboot: QEMU's PXE ROMs (iPXE), the key and the initramfs's archives (test_boot_netboot.sh, test_netboot.sh)
+  ipxe-qemu openssl cpio curl
   # fuzzing the parsers
   clang libclang-rt-14-dev
 )

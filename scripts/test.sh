@@ -33,7 +33,7 @@ lanes=${REMASTER_TEST_JOBS:-$(nproc)}
 # first so that the lanes end together. A test not listed counts as 120 s.
 declare -A length=(
   [vm/test_boot_iso]=800 [vm/test_boot_options]=450 [vm/test_boot_install]=1100 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
-  [vm/test_boot_test]=250 [vm/test_boot_buses]=420
+  [vm/test_boot_test]=250 [vm/test_boot_buses]=420 [vm/test_boot_netboot]=800 [root/test_netboot]=90
   [vm/test_boot_workstation]=400
   [vm/test_boot_fedora]=200 [vm/test_boot_debian]=150 [vm/test_boot_arch]=220
   [vm/test_boot_after_interrupt]=200 [vm/test_boot_clean]=170 [fuzz]=300

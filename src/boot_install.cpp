@@ -55,6 +55,10 @@ constexpr const char* kLiveDrivers =
     // A keyboard for the emergency shell.
     "hid_generic usbhid atkbd i8042";
 
+// A netboot initramfs also needs the machine's network card: every wired
+// NIC driver (dracut's =path form) and the virtual ones.
+constexpr const char* kNetbootDrivers = " =drivers/net/ethernet virtio_net virtio_pci e1000 e1000e af_packet";
+
 // dracut modules that never help to find a live medium: disk encryption,
 // volume managers, RAID, network storage. A live boot turns them off
 // anyway (rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0); left in, they cost time at
@@ -65,12 +69,16 @@ constexpr const char* kNotForTheMedium =
 }  // namespace
 
 Command dracut_command(const std::string& view, const std::string& kver, const std::string& out_in_view,
-                       bool omit_resume) {
+                       bool omit_resume, const std::string& network) {
     // --compress cat: the image comes out uncompressed and we compress it
     // on every core (initramfs_compress.hpp); dracut's own gzip -9 took
     // four fifths of its time.
-    Command c{{"dracut", "--no-hostonly", "--no-hostonly-cmdline", "--force", "--quiet", "--add", "remaster",
-               "--drivers", kLiveDrivers, "--compress", "cat"}};
+    // netboot: dracut's network modules bring DHCP (ip=dhcp rd.neednet=1);
+    // our module-setup.sh adds curl and openssl when it is in.
+    const bool netboot = !network.empty();
+    Command c{{"dracut", "--no-hostonly", "--no-hostonly-cmdline", "--force", "--quiet", "--add",
+               netboot ? "remaster " + network : "remaster", "--drivers",
+               netboot ? std::string(kLiveDrivers) + kNetbootDrivers : std::string(kLiveDrivers), "--compress", "cat"}};
     // A generic initramfs would also carry dracut's resume module, which
     // waits for and resumes from a resume= device: the live system never
     // resumes.
@@ -80,6 +88,10 @@ Command dracut_command(const std::string& view, const std::string& kver, const s
     c.argv.insert(c.argv.end(), {"--kver", kver, out_in_view});
     c.chroot = view;
     return c;
+}
+
+std::string netboot_dracut_modules(const std::string& root) {
+    return dracut_has_module(root, "network-legacy") ? "network-legacy network" : "network";
 }
 
 const std::vector<std::string>& core_modules(const std::string& platform) {

@@ -38,8 +38,15 @@ bool dracut_has_module(const std::string& view, const std::string& name);
 // The generic initramfs of the live system, our module added; omit_resume
 // when the root's dracut has the resume module (dracut_has_module), which
 // the live system must not carry: it waits for and resumes from the host's swap.
+// `network`: also what fetches the system over HTTP (snapshot --netboot):
+// these dracut modules (netboot_dracut_modules) and every wired NIC driver.
 Command dracut_command(const std::string& view, const std::string& kernel_version, const std::string& out_in_view,
-                       bool omit_resume);
+                       bool omit_resume, const std::string& network = "");
+// The dracut modules that bring the network up in a netboot initramfs:
+// dracut's own DHCP client scripts (network-legacy, with dhclient) where the
+// root has them, as they need nothing from the live system's services, else
+// whatever dracut's network module picks.
+std::string netboot_dracut_modules(const std::string& root);
 // GRUB for both firmware kinds, all from the root's own GRUB inside the view,
 // each with early.cfg (at /tmp/early.cfg in the view) embedded so it finds
 // the data partition by UUID and loads /boot/grub/grub.cfg from it. Building

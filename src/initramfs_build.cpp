@@ -15,16 +15,18 @@
 namespace remaster {
 
 InitramfsBuilder::InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner,
-                                   bool heartbeat)
+                                   bool heartbeat, bool netboot)
     : view_(view),
       datadir_(std::move(datadir)),
       cache_(cache_dir),
       runner_(runner),
       omit_resume_(dracut_has_module(view.path(), "resume")),
-      heartbeat_(heartbeat) {}
+      heartbeat_(heartbeat),
+      netboot_(netboot) {}
 
 std::string InitramfsBuilder::make(const Kernel& k, const std::string& inputs, const std::string& out) {
-    Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_);
+    Command dracut = dracut_command(view_.path(), k.version, kInitramfsInView, omit_resume_,
+                                    netboot_ ? netboot_dracut_modules(view_.path()) : "");
     const InitramfsCompression compression = initramfs_compression_for(view_.path(), k.version);
     std::vector<std::string> key_words = dracut.argv;
     key_words.push_back(std::string("compressed with ") + compression_name(compression));

@@ -18,9 +18,10 @@ class InitramfsBuilder {
 public:
     // `datadir`: where our dracut module is; `cache_dir` "" for --no-cache;
     // `heartbeat`: say every few seconds that dracut is still building
-    // (not when built beside the squash, which shows its own progress).
+    // (not when built beside the squash, which shows its own progress);
+    // `netboot`: the initramfs of a netboot directory (dracut_command).
     InitramfsBuilder(View& view, std::string datadir, const std::string& cache_dir, Runner& runner,
-                     bool heartbeat = true);
+                     bool heartbeat = true, bool netboot = false);
 
     // Writes the initramfs of `k` to `out` (outside the view). `inputs`: the
     // fingerprint of the files it is built from (layering.hpp
@@ -35,6 +36,7 @@ private:
     Runner& runner_;
     bool omit_resume_;
     bool heartbeat_;
+    bool netboot_;
     bool chroot_ready_ = false;  // the view's chroot mounts and our module are in place
 };
 

@@ -56,7 +56,7 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
         throw Error(Exit::no_space,
                     "Not enough space in '" + dir + "' for " + what + ": it needs about " + format_bytes(bytes) + ", " +
                         format_bytes(have) + " is free; nothing was written",
-                    "Free space there, or write the ISO to another filesystem.");
+                    "Free space there, or write it to another filesystem.");
 }
 
 std::map<std::string, std::string> make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir,

@@ -56,7 +56,8 @@ private:
     std::string uuid_;
 };
 
-// The space the output directory must have free now: for `bytes` more.
+// The space the output directory (of an ISO, or of a netboot directory)
+// must have free now: for `bytes` more.
 // Throws Error(Exit::no_space) saying what it is for.
 void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::string& what);
 

@@ -35,6 +35,11 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
     auto* sq = cmd.add_option("--squashfs", o.squashfs, "Only write the squashfs image of the root to FILE");
     to->excludes(sq);
     cmd.add_option("--iso", o.iso, "Write a hybrid ISO image to FILE: boots as a DVD, in a VM, or written raw to a stick (BIOS and UEFI)");
+    cmd.add_option("--netboot", o.netboot,
+                   "Write a netboot directory to DIR: kernel, initramfs, squashfs, checksums, an iPXE script and a GRUB "
+                   "config, to serve over HTTP (an earlier one of the same system is replaced atomically)");
+    cmd.add_option("--sign-key", o.sign_key,
+                   "With --netboot: sign the checksums with this Ed25519 private key (PEM); the initramfs checks it at boot");
     cmd.add_option("--mode", o.mode,
                    "backup: keep users, homes and secrets (default); clean: also drop machine-id, ssh host keys, "
                    "network secrets, logs, caches and shell history (the host's crypttab, swap and resume are commented out "
@@ -91,6 +96,7 @@ int main(int argc, char** argv) {
         "  remaster snapshot --to /dev/sdb            the running system, live on a stick\n"
         "  remaster snapshot --to stick.img           the same as a disk image file\n"
         "  remaster snapshot --iso live.iso           a hybrid ISO: a VM's CD-ROM, a DVD, or dd onto a stick\n"
+        "  remaster snapshot --netboot /srv/live      a directory to boot many machines from over HTTP\n"
         "  remaster snapshot --squashfs root.sqfs     just the compressed image of the system\n"
         "  remaster snapshot --root /srv/chroot --squashfs out.sqfs   another root or any directory tree\n\n"
         "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"

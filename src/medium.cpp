@@ -26,7 +26,20 @@ SnapshotDir::SnapshotDir(std::string medium_root, std::string id) : root_(std::m
     if (!is_snapshot_id(id_)) throw Error(Exit::bad_input, "'" + id_ + "' is not a snapshot id (e.g. 20261124-233000)");
 }
 
-std::string SnapshotDir::path() const { return root_ + kSnapshotsDir + "/" + id_; }
+SnapshotDir SnapshotDir::flat(std::string dir, std::string id) {
+    SnapshotDir d(std::move(dir), std::move(id));
+    d.flat_ = true;
+    return d;
+}
+
+std::string SnapshotDir::path() const { return flat_ ? root_ : root_ + kSnapshotsDir + "/" + id_; }
+
+const std::vector<std::string>& NetbootDir::all_files() {
+    static const std::vector<std::string> files = {SnapshotDir::kInfo, SnapshotDir::kImage, SnapshotDir::kKernel,
+                                                   SnapshotDir::kInitrd, SnapshotDir::kSums, kSignature, kIpxe,
+                                                   kGrubCfg};
+    return files;
+}
 
 namespace {
 constexpr const char* kOtherKernelPrefix = "vmlinuz-";

@@ -19,6 +19,15 @@
 //   remaster/persist/<name>/    a persistence profile's upper and work dirs
 //   remaster/stick.conf         the default boot entry
 //
+// A netboot directory (snapshot --netboot, docs/netboot.md) is one
+// snapshot's files flat in it, served over HTTP as they are:
+//
+//   filesystem.squashfs, vmlinuz, initrd.img, SHA256SUMS, snapshot.info
+//                               as in a snapshot dir (snapshot.info: medium=netboot)
+//   SHA256SUMS.sig              Ed25519 signature of SHA256SUMS (--sign-key)
+//   boot.ipxe                   iPXE script: kernel and initrd relative to its own URL
+//   grub.cfg                    GRUB netboot config (GRUB's http module)
+//
 // Snapshot ids are UTC times, "20261124-233000", with "-2"... for a second
 // snapshot in the same second; they sort by time.
 #pragma once
@@ -44,6 +53,8 @@ public:
     static constexpr const char* kInfo = "snapshot.info";
 
     SnapshotDir(std::string medium_root, std::string id);
+    // A snapshot whose files are directly in `dir` (a netboot directory).
+    static SnapshotDir flat(std::string dir, std::string id);
 
     const std::string& id() const { return id_; }
     std::string path() const;
@@ -86,6 +97,7 @@ public:
 
 private:
     std::string root_, id_;
+    bool flat_ = false;
 };
 
 // A directory laid out as above.
@@ -116,6 +128,38 @@ public:
 protected:
     Medium() = default;
     std::string root_;
+};
+
+// A netboot directory, laid out as above. Not a Medium: there is no
+// remaster/ tree, one snapshot and no menu of entries.
+class NetbootDir {
+public:
+    static constexpr const char* kSignature = "SHA256SUMS.sig";
+    static constexpr const char* kIpxe = "boot.ipxe";
+    static constexpr const char* kGrubCfg = "grub.cfg";
+    // snapshot.info's field saying a directory is one of these.
+    static constexpr const char* kMediumField = "medium";
+    static constexpr const char* kMediumValue = "netboot";
+    // Where the netboot initramfs holds the key SHA256SUMS must be signed
+    // with (REMASTER_NETBOOT_KEY in dracut-module/remaster-lib.sh).
+    static constexpr const char* kPublicKeyInInitramfs = "etc/remaster/netboot.pub";
+
+    NetbootDir(std::string root, const std::string& id) : root_(std::move(root)), snap_(SnapshotDir::flat(root_, id)) {}
+
+    const std::string& root() const { return root_; }
+    const SnapshotDir& snap() const { return snap_; }
+    std::string signature() const { return snap_.file(kSignature); }
+    std::string ipxe() const { return snap_.file(kIpxe); }
+    std::string grub_cfg() const { return snap_.file(kGrubCfg); }
+    // snapshot.info of the directory `dir`, whatever its id.
+    static std::string info_of(const std::string& dir) { return dir + "/" + SnapshotDir::kInfo; }
+
+    // Every file we write there, snapshot.info first (as SnapshotDir::all_files).
+    static const std::vector<std::string>& all_files();
+
+private:
+    std::string root_;
+    SnapshotDir snap_;
 };
 
 // The id for a snapshot taken now.

@@ -19,6 +19,8 @@ struct Options {
     std::string to;        // block device or image file: the stick
     std::string squashfs;  // just the image
     std::string iso;       // a hybrid ISO image file
+    std::string netboot;   // a directory to serve over HTTP (docs/netboot.md)
+    std::string sign_key;  // --sign-key: Ed25519 private key (PEM) signing the netboot's SHA256SUMS
     Mode mode = Mode::backup;
     std::vector<std::string> excludes;
     std::string compress = "zstd:3";

@@ -14,10 +14,12 @@
 #include "error.hpp"
 #include "iso_output.hpp"
 #include "medium.hpp"
+#include "netboot_output.hpp"
 #include "output_file.hpp"
 #include "paths.hpp"
 #include "remaster_bundle.hpp"
 #include "runtime_dir.hpp"
+#include "signing_key.hpp"
 #include "stick_menu.hpp"
 
 namespace remaster {
@@ -128,6 +130,45 @@ std::vector<std::string> plan_iso_out(Plan& plan, const Options& opt, Problems& 
     return own;
 }
 
+// --netboot DIR: a directory beside which its stage can be written, and
+// nothing there but an earlier netboot directory of this root. Returns our
+// outputs below the root (the directory and its stage), to exclude.
+std::vector<std::string> plan_netboot_out(Plan& plan, const Options& opt, Problems& problems, std::string& hint) {
+    struct stat st;
+    plan.netboot_out = absolute_path(opt.netboot);
+    while (plan.netboot_out.size() > 1 && plan.netboot_out.back() == '/') plan.netboot_out.pop_back();
+    const std::string dir = plan.netboot_out.empty() ? "" : parent_path(plan.netboot_out);
+    if (plan.netboot_out.empty() || plan.netboot_out == "/" || ::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        problems.push_back("The directory that would hold '" + opt.netboot + "' does not exist");
+        if (hint.empty()) hint = "Create the parent directory first, or choose another path.";
+        return {};
+    }
+    if (::access(dir.c_str(), W_OK) != 0 && ::geteuid() == 0)
+        problems.push_back("The directory '" + dir + "' is not writable (read-only filesystem?)");
+    else if (plan.netboot_out == plan.root || path_below(plan.root, plan.netboot_out))
+        problems.push_back("The netboot directory '" + opt.netboot + "' cannot hold the root being snapshotted");
+    else if (::lstat(plan.netboot_out.c_str(), &st) == 0) {
+        const std::string why = netboot_dir_refusal(plan.netboot_out, plan.root);
+        if (!why.empty()) problems.push_back("--netboot: " + why);
+    }
+    std::vector<std::string> own;
+    add_own_output(plan.root, plan.netboot_out, own);
+    add_own_output(plan.root, netboot_stage_path(plan.netboot_out), own);
+    return own;
+}
+
+// --sign-key FILE: an Ed25519 private key, for --netboot only.
+void plan_sign_key(Plan& plan, const Options& opt, Problems& problems) {
+    if (opt.sign_key.empty()) return;
+    if (opt.netboot.empty()) problems.push_back("--sign-key signs a netboot directory: it needs --netboot DIR");
+    try {
+        SigningKey key(opt.sign_key);
+        plan.sign_key = absolute_path(opt.sign_key);
+    } catch (const Error& e) {
+        problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+    }
+}
+
 }  // namespace
 
 Plan make_plan(const Options& opt) {
@@ -148,12 +189,15 @@ Plan make_plan(const Options& opt) {
     else if (!S_ISDIR(st.st_mode))
         problems.push_back("The root '" + opt.root + "' is not a directory");
 
-    if (!opt.iso.empty() && !(opt.to.empty() && opt.squashfs.empty()))
+    if (!opt.netboot.empty() && !(opt.to.empty() && opt.squashfs.empty() && opt.iso.empty()))
+        problems.push_back("--netboot writes a whole netboot directory by itself: leave out --to, --iso and --squashfs "
+                           "(one output per run)");
+    else if (!opt.iso.empty() && !(opt.to.empty() && opt.squashfs.empty()))
         problems.push_back(std::string("--iso writes the whole bootable image by itself: leave out ") +
                            (opt.to.empty() ? "--squashfs" : "--to") + " (one output per run)");
-    else if (opt.iso.empty() && opt.to.empty() == opt.squashfs.empty())
-        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick), --iso FILE (a hybrid ISO) or "
-                           "--squashfs FILE (just the image)");
+    else if (opt.netboot.empty() && opt.iso.empty() && opt.to.empty() == opt.squashfs.empty())
+        problems.push_back("Say where to write: --to DEVICE_OR_IMAGE (a bootable stick), --iso FILE (a hybrid ISO), "
+                           "--netboot DIR (a directory to serve over HTTP) or --squashfs FILE (just the image)");
 
     unsigned jobs = 0;
     if (!opt.jobs.empty()) check_jobs(opt.jobs, jobs, problems);
@@ -184,6 +228,14 @@ Plan make_plan(const Options& opt) {
     if (plan.to_iso && root_ok) plan.stick = plan_iso_system(opt, plan.root, problems);
     if (plan.to_iso && !opt.image_size.empty())
         problems.push_back("--size is for an image file made with --to; an ISO is as big as what it holds");
+    plan.to_netboot = !opt.netboot.empty() && opt.to.empty() && opt.squashfs.empty() && opt.iso.empty();
+    if (plan.to_netboot && root_ok) {
+        own_outputs = plan_netboot_out(plan, opt, problems, hint);
+        plan.stick = plan_netboot_system(opt, plan.root, problems);
+    }
+    if (plan.to_netboot && !opt.image_size.empty())
+        problems.push_back("--size is for an image file made with --to; a netboot directory is as big as what it holds");
+    plan_sign_key(plan, opt, problems);
     const std::vector<MountEntry> mounts = read_mount_table();
     plan.to_stick = !opt.to.empty() && opt.iso.empty();
     if (plan.to_stick && root_ok) {
@@ -219,6 +271,9 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
     os << "  root:      " << plan.root << "\n";
     if (!plan.squashfs_out.empty()) os << "  squashfs:  " << plan.squashfs_out << "\n";
     if (plan.to_iso) os << "  iso:       " << plan.iso_out << " (hybrid: a DVD, a VM's CD-ROM, or dd onto a stick)\n";
+    if (plan.to_netboot)
+        os << "  netboot:   " << plan.netboot_out << " (serve it with any HTTP server; "
+           << (plan.sign_key.empty() ? "unsigned" : "signed with " + plan.sign_key) << ")\n";
     if (plan.to_stick) {
         const StickPlan& s = plan.stick;
         os << "  adapter:   " << s.adapter->family() << " (" << printable(s.adapter_why) << "; " << printable(s.os_name)

@@ -29,9 +29,12 @@ struct Plan {
     SquashOptions squash;
     std::string squashfs_out;  // absolute final path, when --squashfs
     bool to_stick = false;     // --to
-    StickPlan stick;           // when to_stick or to_iso (no target then)
+    StickPlan stick;           // when to_stick, to_iso or to_netboot (no target then)
     std::string iso_out;       // absolute final path, when --iso
     bool to_iso = false;       // --iso
+    std::string netboot_out;   // absolute final path, when --netboot
+    bool to_netboot = false;   // --netboot
+    std::string sign_key;      // absolute; empty: unsigned
     std::string cache_dir;     // absolute; empty: --no-cache
 };
 

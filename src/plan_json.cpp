@@ -41,6 +41,17 @@ void outputs_json(JsonWriter& j, const Plan& plan) {
     j.key("iso");
     if (plan.to_iso) j.value(plan.iso_out);
     else j.null();
+    j.key("netboot");
+    if (plan.to_netboot) {
+        j.begin_object();
+        j.key("dir").value(plan.netboot_out);
+        j.key("sign_key");
+        if (plan.sign_key.empty()) j.null();
+        else j.value(plan.sign_key);
+        j.end_object();
+    } else {
+        j.null();
+    }
     j.key("stick");
     if (!plan.to_stick) {
         j.null();
@@ -89,7 +100,7 @@ void print_plan_json(const Plan& plan, const std::vector<ExcludedPath>& matches,
     j.key("root").value(plan.root);
     outputs_json(j, plan);
     j.key("system");
-    if (plan.to_stick || plan.to_iso) {
+    if (plan.to_stick || plan.to_iso || plan.to_netboot) {
         j.begin_object();
         system_json(j, plan.stick);
         j.end_object();

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "boot_install.hpp"
 #include "bytes.hpp"
 #include "data_dir.hpp"
 #include "device_use.hpp"
@@ -350,6 +351,36 @@ StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems&
             problems.add(Exit::missing, std::string("GRUB's i386-pc/") + f + " is missing in the root (" +
                                             sp.adapter->install_hint("grub-i386-pc") + ")");
     plan_secure_boot(sp, opt, root, problems, "ISO");
+    return sp;
+}
+
+StickPlan plan_netboot_system(const Options& opt, const std::string& root, Problems& problems) {
+    StickPlan sp;
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = new_snapshot_id();
+    if (!plan_system(sp, opt, root, problems)) return sp;
+    sp.other_kernels.clear();  // one kernel: what the iPXE script and GRUB config boot
+    const Adapter& a = *sp.adapter;
+    if (find_program("dracut", root).empty())
+        problems.add(Exit::missing, "'dracut' is missing in the root (" + a.install_hint("dracut") + ")");
+    else if (!dracut_has_module(root, "network"))
+        problems.add(Exit::missing, "dracut's network module is missing in the root (" + a.install_hint("dracut-network") +
+                                        "): the initramfs brings the network up with it");
+    // curl fetches the system, openssl checks its signature (and is what
+    // a signed directory needs; asked for always, so that a key added
+    // later needs no other root).
+    for (const char* tool : {"curl", "openssl"})
+        if (find_program(tool, root).empty())
+            problems.add(Exit::missing, std::string("'") + tool + "' is missing in the root (" + a.install_hint(tool) +
+                                            "): the netboot initramfs " +
+                                            (std::string(tool) == "curl" ? "downloads the system" : "checks signatures") +
+                                            " with it");
+    try {
+        check_menu_values(load_menu_templates(data_dir() + "/grub.d"), sp.os_name, sp.kernel_args);
+    } catch (const Error& e) {
+        problems.add(e.code() == Exit::missing ? Exit::missing : Exit::bad_input,
+                     std::string(e.what()) + (e.hint().empty() ? "" : ". " + e.hint()));
+    }
     return sp;
 }
 

@@ -48,6 +48,11 @@ StickPlan plan_stick(const Options& opt, const std::string& root, const std::vec
 // (an ISO holds one), the tools, and GRUB's El Torito and hybrid MBR images.
 StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems& problems);
 
+// The same for --netboot: the system, its newest kernel, dracut with its
+// network module, and curl and openssl in the root (the initramfs fetches
+// and checks with them).
+StickPlan plan_netboot_system(const Options& opt, const std::string& root, Problems& problems);
+
 // Read-only, partition-instead-of-disk and fixed-disk problems of a target
 // block device. (What uses it, holders included: device_uses().)
 std::vector<std::string> target_guard_problems(const std::string& device, bool allow_fixed_disk);

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <memory>
 
 #include "background_task.hpp"
 #include "boot_install.hpp"
@@ -24,6 +25,7 @@
 #include "layering.hpp"
 #include "log.hpp"
 #include "menu.hpp"
+#include "netboot_output.hpp"
 #include "mount.hpp"
 #include "output_file.hpp"
 #include "phase_clock.hpp"
@@ -35,6 +37,8 @@
 #include "recovery.hpp"
 #include "runtime_dir.hpp"
 #include "scrub.hpp"
+#include "signing_key.hpp"
+#include "small_file.hpp"
 #include "squash_writer.hpp"
 #include "stick.hpp"
 #include "stick_menu.hpp"
@@ -127,6 +131,7 @@ void dry_run(const Plan& plan, bool json) {
     print_plan(plan, matches, std::cout);
     if (plan.to_stick) print_stick_commands(plan, std::cout);
     if (plan.to_iso) print_iso_plan(plan, std::cout);
+    if (plan.to_netboot) print_netboot_plan(plan, std::cout);
 }
 
 void report_dropped(const SquashReport& report) {
@@ -552,6 +557,62 @@ void to_iso(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& cl
                 << "), UUID " << stage.uuid();
 }
 
+// --netboot: one snapshot's files flat in a directory staged beside DIR
+// and renamed into place when complete (netboot_output.hpp).
+void to_netboot(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& clock) {
+    const std::string datadir = data_dir();
+    // Read now: a key that went away since the plan fails before the squash.
+    std::unique_ptr<SigningKey> key;
+    if (!plan.sign_key.empty()) key = std::make_unique<SigningKey>(plan.sign_key);
+    RuntimeDir run;
+    // View, scrub and scan, as for --squashfs.
+    clock.start("view");
+    View view(run, plan.root, plan.view_mounts.composed);
+    int64_t scanned_ns = 0;
+    const auto tree = scrub_and_scan(view, plan, clock, scanned_ns);
+    check_iso_space(plan.netboot_out, minimum_stick_size(totals(*tree), view.path(), {plan.stick.kernel}),
+                    "the netboot directory");
+    NetbootStage stage(plan.netboot_out, plan.stick.snapshot_id);
+    const NetbootDir& dir = stage.dir();
+    const std::string inputs = initramfs_fingerprint(manifest_of(*tree, scanned_ns), plan.stick.kernel.version,
+                                                     datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
+    // Squash and, beside it, the kernel and the netboot initramfs.
+    SquashReport report;
+    OutputFile image(dir.snap().image());
+    squash_and_build([&] { report = squash(*tree, view, plan, image.fd(), opt.quiet); },
+                     [&](bool alone) {
+                         make_netboot_boot_files(view, plan, datadir, inputs, runner, dir,
+                                                 key ? key->public_pem() : std::string(), alone);
+                     },
+                     initramfs_beside_squash(view), clock);
+    image.commit();
+    // Checksums (signed with --sign-key), snapshot.info and the boot configs.
+    clock.start("checksums");
+    write_sums(dir.snap());
+    if (key) {
+        const auto sums = read_small_file(dir.snap().sums());
+        write_file_atomic(dir.signature(), key->sign(sums.value_or("")));
+    }
+    Layer layer;
+    layer.data_bytes = totals(*tree).data_bytes;
+    SnapshotInfo info = snapshot_info(plan, opt, dir.snap().id(), layer);
+    info.fields[NetbootDir::kMediumField] = NetbootDir::kMediumValue;
+    info.fields["signed"] = key ? "yes" : "no";
+    write_netboot_configs(plan, dir);
+    write_file_atomic(dir.snap().info(), format_snapshot_info(info));
+    // Publish: renamed into place, an earlier directory exchanged and removed.
+    clock.start("publish");
+    stage.commit();
+    clock.start("cleanup");
+    view.close();
+    log::info() << "Wrote the netboot directory " << plan.netboot_out << " (squashfs " << format_bytes(report.image_bytes)
+                << ", snapshot " << dir.snap().id() << "); serve it over HTTP and boot " << NetbootDir::kIpxe
+                << " (docs/netboot.md)";
+    if (!key)
+        log::warn() << "the netboot directory is unsigned: the boot checks only the SHA-256, and anyone on the network "
+                       "path could substitute the system (--sign-key signs it)";
+}
+
 }  // namespace
 
 void snapshot(const Options& opt, Runner& runner) {
@@ -567,6 +628,8 @@ void snapshot(const Options& opt, Runner& runner) {
         to_stick(plan, opt, runner, clock);
     else if (plan.to_iso)
         to_iso(plan, opt, runner, clock);
+    else if (plan.to_netboot)
+        to_netboot(plan, opt, runner, clock);
     else
         to_squashfs(plan, opt, clock);
     clock.stop();

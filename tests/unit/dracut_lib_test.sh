@@ -1,7 +1,7 @@
 #!/bin/sh
 # The pure parts of dracut-module/remaster-lib.sh under dash, as in the
 # initramfs, without booting anything: the command-line parsers
-# (rd.remaster.layers, .persist, .timeout, .uuid), the overlay options and
+# (rd.remaster.layers, .persist, .timeout, .uuid, .url), the overlay options and
 # paths derived from them, and remaster_verify's SHA256SUMS checks, for
 # normal and hostile input. dracut-lib.sh is replaced by stubs that read the
 # command line from $CMDLINE and record remaster_fail's messages.
@@ -539,6 +539,60 @@ ready_no_answer() {
         "$(ready_line timeout timeout timeout running)"
 }
 check "ready: no answer after every try is a failure naming systemctl's error" ready_no_answer
+
+# --- rd.remaster.url (network boot) ---------------------------------------------
+
+# args: URL. remaster_url_problem accepts it.
+url_ok() {
+    _uw=$(remaster_url_problem "$1") && same "" "$_uw"
+}
+# args: URL, text the reason must contain. remaster_url_problem refuses it.
+url_bad() {
+    if _uw=$(remaster_url_problem "$1"); then
+        echo "  accepted: $1" >&2
+        return 1
+    fi
+    case "$_uw" in
+        *"$2"*) return 0 ;;
+    esac
+    printf '  reason: %s\n' "$_uw" >&2
+    return 1
+}
+check "url: http with a port and a path" url_ok "http://10.0.2.2:8000/nb/"
+check "url: https without a trailing /" url_ok "https://boot.example.org/live"
+check "url: a bare host" url_ok "http://server"
+check "url: ftp is refused" url_bad "ftp://server/live/" "is not an http:// or https:// URL"
+check "url: a path alone is refused" url_bad "/live/" "is not an http:// or https:// URL"
+check "url: empty is refused" url_bad "" "is not an http:// or https:// URL"
+check "url: no host is refused" url_bad "http:///live/" "names no server"
+check "url: a port without a host is refused" url_bad "http://:8000/" "names no server"
+check "url: a space is refused" url_bad "http://server/a b/" "characters a URL cannot have"
+check "url: a quote is refused" url_bad "http://server/a'b/" "characters a URL cannot have"
+check "url: a \$ is refused" url_bad 'http://server/$(reboot)/' "characters a URL cannot have"
+check "url: a backtick is refused" url_bad 'http://server/`reboot`/' "characters a URL cannot have"
+tab=$(printf '\t')
+check "url: a tab is refused" url_bad "http://server/a${tab}b/" "characters a URL cannot have"
+check "url: the directory URL gets one trailing /" same "http://s/live/" "$(remaster_url_dir http://s/live)"
+check "url: a trailing / is kept as it is" same "http://s/live/" "$(remaster_url_dir http://s/live/)"
+cr=$(printf '\r')
+check "content-length: the last response's, after a redirect, CRLF and any case" same 12345 \
+    "$(printf 'HTTP/1.1 301 Moved\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 12345\r\n\r\n' | remaster_content_length)"
+check "content-length: none" same "" "$(printf 'HTTP/1.1 200 OK%s\n' "$cr" | remaster_content_length)"
+check "content-length: not a number" same "" "$(printf 'Content-Length: 12x\n' | remaster_content_length)"
+printf '%s  filesystem.squashfs\n%s  vmlinuz\n' "$(printf 'A%.0s' $(seq 64))" "$(printf 'b%.0s' $(seq 64))" > "$work/sums"
+check "sum_of: the squashfs' sum, in lower case" same "$(printf 'a%.0s' $(seq 64))" \
+    "$(remaster_sum_of "$work/sums" filesystem.squashfs)"
+sum_unlisted() { ! remaster_sum_of "$work/sums" initrd.img > /dev/null; }
+check "sum_of: a name not listed fails" sum_unlisted
+printf 'abc  filesystem.squashfs\n' > "$work/sums-short"
+sum_short() { ! remaster_sum_of "$work/sums-short" filesystem.squashfs > /dev/null; }
+check "sum_of: a malformed sum fails" sum_short
+opts_url() {
+    CMDLINE="root=remaster rd.remaster.url=http://s/ rd.remaster.layers=/remaster/1,/remaster/2"
+    same "lowerdir=$REMASTER_RUN/lower,upperdir=$REMASTER_RUN/rw/upper,workdir=$REMASTER_RUN/rw/work" \
+        "$(remaster_overlay_opts)"
+}
+check "url: the overlay has the one downloaded layer, rd.remaster.layers ignored" opts_url
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

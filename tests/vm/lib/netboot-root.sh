@@ -1,0 +1,59 @@
+#!/bin/bash
+# The test root for snapshot --netboot (tests/root/test_netboot.sh,
+# tests/vm/test_boot_netboot.sh): the cached Debian root (debian-root.sh,
+# whose package list stays as it is) seen through an overlay whose upper
+# layer holds the files of curl, openssl and dracut-network and what they
+# need beyond that root, unpacked from their .debs (kept under $CACHE,
+# keyed by their candidate versions). The cached root is never written.
+# Source this file.
+#
+#   dir=$(netboot_debs)                     the .debs, downloaded once
+#   make_netboot_root SRC DEBS WORKDIR      mounts the overlay on WORKDIR/root
+#                                           (the caller unmounts it)
+
+NETBOOT_PACKAGES=(curl libcurl4 openssl dracut-network iproute2 iputils-arping isc-dhcp-client
+	libbpf1 libbsd0 libcap2-bin libelf1 libgssapi-krb5-2 libk5crypto3 libkeyutils1 libkrb5-3
+	libkrb5support0 libldap-2.5-0 libmnl0 libnghttp2-14 libpsl5 librtmp1 libsasl2-2
+	libsasl2-modules-db libssh2-1 libxtables12 libtirpc3 libtirpc-common
+	# pgrep: dracut's network-legacy module needs it
+	procps libproc2-0 libncursesw6)
+
+# Prints the directory holding the .debs of NETBOOT_PACKAGES.
+netboot_debs() {
+	local cache=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests} key dir tmp
+	key=$(for p in "${NETBOOT_PACKAGES[@]}"; do
+		echo "$p $(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')"
+	done | sha256sum | cut -c1-16)
+	dir=$cache/netboot-debs-$key
+	if [[ ! -e $dir/.complete ]]; then
+		mkdir -p "$cache"
+		tmp=$(mktemp -d "$cache/.netboot-debs.XXXXXX") || return 1
+		chmod 755 "$tmp" # apt's sandbox user writes the files
+		if ! (cd "$tmp" && apt-get download -q "${NETBOOT_PACKAGES[@]}" >&2) || ! touch "$tmp/.complete"; then
+			rm -rf --one-file-system "$tmp"
+			return 1
+		fi
+		rm -rf --one-file-system "$dir"
+		mv "$tmp" "$dir" || return 1
+	fi
+	echo "$dir"
+}
+
+# args: source root, debs dir, work dir. Mounts the test root on WORKDIR/root.
+make_netboot_root() {
+	local src=$1 debs=$2 dir=$3 deb
+	mkdir -p "$dir/upper" "$dir/work" "$dir/root"
+	for deb in "$debs"/*.deb; do
+		dpkg-deb -x "$deb" "$dir/upper" || return 1
+	done
+	# The usr-merged root has /bin -> usr/bin: a .deb's /bin and /sbin
+	# files go there, not over the links.
+	local d
+	for d in bin sbin lib; do
+		if [[ -d $dir/upper/$d && ! -L $dir/upper/$d && -L $src/$d ]]; then
+			mkdir -p "$dir/upper/usr/$d"
+			cp -a "$dir/upper/$d/." "$dir/upper/usr/$d/" && rm -rf --one-file-system "${dir:?}/upper/$d" || return 1
+		fi
+	done
+	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-netboot-root "$dir/root"
+}
