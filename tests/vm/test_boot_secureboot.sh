@@ -11,7 +11,7 @@
 # The test root is the cached Debian root (lib/debian-root.sh, whose package
 # list stays as it is) seen through an overlay whose upper layer holds the
 # files of shim-signed, shim-helpers-amd64-signed and grub-efi-amd64-signed,
-# unpacked from their .debs (kept under $CACHE keyed by their versions), and
+# unpacked from their .debs (kept under REMASTER_TEST_CACHE keyed by their versions: lib/debs.sh), and
 # a remaster-proof-extra that adds to the proof line
 #   sb=        the SecureBoot EFI variable's value (1: on), or none
 #   lockdown=  the kernel's lockdown mode, [bracketed] in securityfs
@@ -29,33 +29,16 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib/vm.sh"
 
 TIMEOUT=${REMASTER_VM_TIMEOUT:-400}
-CACHE=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests}
 PACKAGES=(shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed)
 export MTOOLS_SKIP_CHECK=1
 
 make_work secureboot
 
+# shellcheck source=lib/debs.sh
+. "$HERE/lib/debs.sh"
 # Prints the directory holding the .debs of PACKAGES, downloaded once per
 # set of candidate versions.
-signed_debs() {
-	local key dir tmp
-	key=$(for p in "${PACKAGES[@]}"; do
-		echo "$p $(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')"
-	done | sha256sum | cut -c1-16)
-	dir=$CACHE/secureboot-debs-$key
-	if [[ ! -e $dir/.complete ]]; then
-		mkdir -p "$CACHE"
-		tmp=$(mktemp -d "$CACHE/.secureboot-debs.XXXXXX") || return 1
-		chmod 755 "$tmp"  # apt's sandbox user writes the files
-		if ! (cd "$tmp" && apt-get download -q "${PACKAGES[@]}" >&2) || ! touch "$tmp/.complete"; then
-			rm -rf --one-file-system "$tmp"
-			return 1
-		fi
-		rm -rf --one-file-system "$dir"
-		mv "$tmp" "$dir" || return 1
-	fi
-	echo "$dir"
-}
+signed_debs() { cached_debs secureboot "${PACKAGES[@]}"; }
 
 # args: source root, debs dir, dir. Prints the test root under dir.
 make_test_root() {

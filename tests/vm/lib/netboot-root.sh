@@ -18,26 +18,11 @@ NETBOOT_PACKAGES=(curl libcurl4 openssl dracut-network iproute2 iputils-arping i
 	# pgrep: dracut's network-legacy module needs it
 	procps libproc2-0 libncursesw6)
 
+# shellcheck source=debs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/debs.sh"
+
 # Prints the directory holding the .debs of NETBOOT_PACKAGES.
-netboot_debs() {
-	local cache=${REMASTER_TEST_CACHE:-/var/cache/remaster-tests} key dir tmp
-	key=$(for p in "${NETBOOT_PACKAGES[@]}"; do
-		echo "$p $(apt-cache policy "$p" | sed -n 's/^ *Candidate: //p')"
-	done | sha256sum | cut -c1-16)
-	dir=$cache/netboot-debs-$key
-	if [[ ! -e $dir/.complete ]]; then
-		mkdir -p "$cache"
-		tmp=$(mktemp -d "$cache/.netboot-debs.XXXXXX") || return 1
-		chmod 755 "$tmp" # apt's sandbox user writes the files
-		if ! (cd "$tmp" && apt-get download -q "${NETBOOT_PACKAGES[@]}" >&2) || ! touch "$tmp/.complete"; then
-			rm -rf --one-file-system "$tmp"
-			return 1
-		fi
-		rm -rf --one-file-system "$dir"
-		mv "$tmp" "$dir" || return 1
-	fi
-	echo "$dir"
-}
+netboot_debs() { cached_debs netboot "${NETBOOT_PACKAGES[@]}"; }
 
 # args: source root, debs dir, work dir. Mounts the test root on WORKDIR/root.
 make_netboot_root() {
