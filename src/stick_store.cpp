@@ -1,5 +1,7 @@
 #include "stick_store.hpp"
 
+#include <optional>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,7 +74,18 @@ std::string format_snapshot_info(const SnapshotInfo& info) {
 std::vector<SnapshotInfo> list_snapshots(const Medium& medium) {
     std::vector<SnapshotInfo> out;
     for (const auto& id : medium.snapshot_ids()) {
-        const auto text = read_small_file(medium.snapshot(id).info(), {kConfigMax, false, "", Exit::failure});
+        std::optional<std::string> text;
+        try {
+            text = read_small_file(medium.snapshot(id).info(), {kConfigMax, false, "", Exit::failure});
+        } catch (const Error& e) {
+            // A stick whose device failed under a run can hold a directory
+            // its filesystem can no longer read (I/O errors, a block with a
+            // bad checksum). The other snapshots are still good: this one is
+            // left out, and said so, rather than every command failing.
+            log::warn() << "the snapshot " << id << " cannot be read (" << e.what()
+                        << "): left out; the stick's filesystem may be damaged there (`remaster remove` it, or e2fsck)";
+            continue;
+        }
         if (!text) continue;  // unfinished: see list_unfinished_snapshots
         out.push_back(parse_snapshot_info(id, *text));
     }

@@ -98,6 +98,18 @@ TEST_CASE("only complete snapshots are listed, newest first; incomplete ones are
     CHECK(::stat((s.dir + "/remaster/persist/default/upper").c_str(), &st) == 0);
 }
 
+TEST_CASE("a snapshot the stick cannot read is left out; the others are listed") {
+    FakeStick s;
+    s.add_snapshot("20260101-000000");
+    s.add_snapshot("20260201-000000", false);
+    // Not a file one can read, as a damaged filesystem may present it.
+    REQUIRE(::mkdir((s.dir + "/remaster/20260201-000000/snapshot.info").c_str(), 0755) == 0);
+    std::vector<SnapshotInfo> snaps;
+    REQUIRE_NOTHROW(snaps = list_snapshots(s));
+    REQUIRE(snaps.size() == 1);
+    CHECK(snaps[0].id == "20260101-000000");
+}
+
 TEST_CASE("the menu: options and profiles for the newest snapshot, a plain entry for older ones") {
     FakeStick s;
     s.add_snapshot("20260101-000000");
