@@ -24,20 +24,13 @@
 # ipxe-qemu, ovmf, grub-mknetdir (grub2-common), python3, openssl,
 # build/remaster. REMASTER_VM_TIMEOUT (s,
 # default 500) bounds each boot.
-set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
-# shellcheck source=lib/boot.sh
-. "$HERE/lib/boot.sh"
-# shellcheck source=lib/stick.sh
-. "$HERE/lib/stick.sh"
-# shellcheck source=lib/checks.sh
-. "$HERE/lib/checks.sh"
+# shellcheck source=lib/vm.sh
+. "$HERE/lib/vm.sh"
 # shellcheck source=lib/netboot-root.sh
 . "$HERE/lib/netboot-root.sh"
 
-REMASTER_BIN=${REMASTER_BIN:-$SRC/build/remaster}
 TIMEOUT=${REMASTER_VM_TIMEOUT:-500}
 
 make_work netboot
