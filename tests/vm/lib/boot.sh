@@ -82,8 +82,13 @@ boot_image() {
 }
 
 # args: logfile. Prints the first proof line, without carriage returns.
+# The line is written twice (ttyS0 and the console); a kernel message can
+# land in the middle of one copy ("REMASTER-PROOF r[   88.45] SVM: ..."), so
+# the first copy without a kernel timestamp in it is taken, else the first.
 proof_line() {
-	grep -a -m 1 -o 'REMASTER-PROOF .*' "$1" | tr -d '\r'
+	local lines
+	lines=$(grep -a -o 'REMASTER-PROOF .*' "$1" | tr -d '\r')
+	grep -v -m 1 '\[ *[0-9][0-9]*\.[0-9]*\]' <<<"$lines" || head -n 1 <<<"$lines"
 }
 
 # args: dir. Safety net behind each mount's own cleanup: nothing mounted or
