@@ -477,6 +477,30 @@ remaster_verify() {
     remaster_say "verified $_vn files in $_vrel"
 }
 
+# args: MiB. Mounts the tmpfs on $REMASTER_RUN/ram that images copied or
+# downloaded into RAM go to, sized for MiB, after checking they fit in
+# MemAvailable with REMASTER_RAM_MARGIN_MIB to spare. A tmpfs an earlier
+# attempt left there (dracut retries mount hooks) goes first: nothing is
+# mounted from it yet, and it would count against MemAvailable. Returns 0
+# when mounted; else, for the caller's message: 1 the earlier one would not
+# unmount, 2 not enough memory (REMASTER_RAM_AVAIL: the MiB available),
+# 3 the tmpfs would not mount.
+remaster_ram_tmpfs() {
+    _tram=$REMASTER_RUN/ram
+    if remaster_mounted "$_tram" && ! umount "$_tram"; then
+        return 1
+    fi
+    REMASTER_RAM_AVAIL=0
+    while read -r _tk _tv _tu; do
+        [ "$_tk" = MemAvailable: ] && REMASTER_RAM_AVAIL=$((_tv / 1024))
+    done < /proc/meminfo
+    if [ "$REMASTER_RAM_AVAIL" -lt "$(($1 + REMASTER_RAM_MARGIN_MIB))" ]; then
+        return 2
+    fi
+    mkdir -p "$_tram"
+    mount -t tmpfs -o "mode=0700,size=$(($1 + 1))m" remaster-ram "$_tram" || return 3
+}
+
 # args: medium (mount point of the stick), then the snapshot dirs:
 # rd.remaster.dir first, then those of rd.remaster.layers in their order.
 # rd.remaster.ram: copies each dir's filesystem.squashfs into a tmpfs on
@@ -499,23 +523,14 @@ remaster_copy_to_ram() {
         fi
         _cmib=$((_cmib + (_csize + 1048575) / 1048576))
     done
-    # Left over by an earlier attempt (dracut retries mount hooks): nothing
-    # is mounted from it yet, and it would count against MemAvailable.
-    if remaster_mounted "$_cram" && ! umount "$_cram"; then
-        remaster_say "rd.remaster.ram: cannot unmount the earlier $_cram; booting from the stick instead"
-        return 1
-    fi
-    _cavail=0
-    while read -r _ck _cv _cu; do
-        [ "$_ck" = MemAvailable: ] && _cavail=$((_cv / 1024))
-    done < /proc/meminfo
-    if [ "$_cavail" -lt "$((_cmib + REMASTER_RAM_MARGIN_MIB))" ]; then
-        remaster_say "rd.remaster.ram: not enough memory to copy the system into RAM (needs $_cmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $_cavail MiB available); booting from the stick instead, keep it plugged in"
-        return 1
-    fi
-    mkdir -p "$_cram"
-    if ! mount -t tmpfs -o "mode=0700,size=$((_cmib + 1))m" remaster-ram "$_cram"; then
-        remaster_say "rd.remaster.ram: cannot mount a tmpfs on $_cram; booting from the stick instead"
+    remaster_ram_tmpfs "$_cmib"
+    _crc=$?
+    if [ "$_crc" -ne 0 ]; then
+        case $_crc in
+            1) remaster_say "rd.remaster.ram: cannot unmount the earlier $_cram; booting from the stick instead" ;;
+            2) remaster_say "rd.remaster.ram: not enough memory to copy the system into RAM (needs $_cmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $REMASTER_RAM_AVAIL MiB available); booting from the stick instead, keep it plugged in" ;;
+            *) remaster_say "rd.remaster.ram: cannot mount a tmpfs on $_cram; booting from the stick instead" ;;
+        esac
         return 1
     fi
     # dd in slices of 1/20 of the whole instead of status=progress: one
@@ -945,21 +960,14 @@ remaster_net_image() {
         return 1
     fi
     _nmib=$(((_nsize + 1048575) / 1048576))
-    if remaster_mounted "$_nram" && ! umount "$_nram"; then
-        remaster_fail "rd.remaster.url: cannot unmount the earlier $_nram"
-        return 1
-    fi
-    _navail=0
-    while read -r _nk _nv _nu; do
-        [ "$_nk" = MemAvailable: ] && _navail=$((_nv / 1024))
-    done < /proc/meminfo
-    if [ "$_navail" -lt "$((_nmib + REMASTER_RAM_MARGIN_MIB))" ]; then
-        remaster_fail "rd.remaster.url: not enough memory to download the system (needs $_nmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $_navail MiB available)"
-        return 1
-    fi
-    mkdir -p "$_nram"
-    if ! mount -t tmpfs -o "mode=0700,size=$((_nmib + 1))m" remaster-ram "$_nram"; then
-        remaster_fail "rd.remaster.url: cannot mount a tmpfs on $_nram"
+    remaster_ram_tmpfs "$_nmib"
+    _nrc=$?
+    if [ "$_nrc" -ne 0 ]; then
+        case $_nrc in
+            1) remaster_fail "rd.remaster.url: cannot unmount the earlier $_nram" ;;
+            2) remaster_fail "rd.remaster.url: not enough memory to download the system (needs $_nmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $REMASTER_RAM_AVAIL MiB available)" ;;
+            *) remaster_fail "rd.remaster.url: cannot mount a tmpfs on $_nram" ;;
+        esac
         return 1
     fi
     # curl in the background and a line each time 5 % more has arrived:
