@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "boot_install.hpp"
+#include "checksum.hpp"
 #include "file_copy.hpp"
 #include "initramfs_compress.hpp"
 #include "log.hpp"
+#include "medium.hpp"
 #include "preflight.hpp"
 #include "runner.hpp"
 #include "view.hpp"
@@ -51,6 +53,17 @@ std::string InitramfsBuilder::make(const Kernel& k, const std::string& inputs, c
     ::unlink(view_.at(kInitramfsInView).c_str());  // 43 MB or more on the view's tmpfs
     cache_.store(key, out, sum);
     return sum;
+}
+
+std::map<std::string, std::string> InitramfsBuilder::write_boot_files(const Kernel& k, const std::string& inputs,
+                                                                      const SnapshotDir& snap,
+                                                                      const std::string& kernel_name,
+                                                                      const std::string& initrd_name) {
+    std::map<std::string, std::string> sums;
+    sums[kernel_name] = sha256_file(view_.at(k.image));
+    copy_file(view_.at(k.image), snap.file(kernel_name));
+    sums[initrd_name] = make(k, inputs, snap.file(initrd_name));
+    return sums;
 }
 
 }  // namespace remaster

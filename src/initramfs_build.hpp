@@ -4,6 +4,7 @@
 // the view and kept in the cache. A stick and an ISO get theirs this way.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "initramfs_cache.hpp"
@@ -11,6 +12,7 @@
 namespace remaster {
 
 class Runner;
+class SnapshotDir;
 class View;
 struct Kernel;
 
@@ -28,6 +30,13 @@ public:
     // initramfs_fingerprint). Returns out's SHA-256, known from writing it
     // (or from the cache's check), so that nobody reads it back for one.
     std::string make(const Kernel& k, const std::string& inputs, const std::string& out);
+
+    // A snapshot's boot files for `k`: its image copied to `kernel_name` in
+    // `snap` and its initramfs made (make) as `initrd_name`. Returns both
+    // files' SHA-256, by name, known without reading them back.
+    std::map<std::string, std::string> write_boot_files(const Kernel& k, const std::string& inputs,
+                                                        const SnapshotDir& snap, const std::string& kernel_name,
+                                                        const std::string& initrd_name);
 
 private:
     View& view_;

@@ -62,13 +62,8 @@ void check_iso_space(const std::string& iso_out, uint64_t bytes, const std::stri
 std::map<std::string, std::string> make_iso_boot_files(View& view, const Plan& plan, const std::string& datadir,
                                                        const std::string& inputs, Runner& runner, const IsoStage& stage,
                                                        bool heartbeat) {
-    const Kernel& k = plan.stick.kernel;
-    std::map<std::string, std::string> sums;
-    sums[SnapshotDir::kKernel] = sha256_file(view.at(k.image));
-    copy_file(view.at(k.image), stage.snap().kernel());
-    sums[SnapshotDir::kInitrd] =
-        InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat).make(k, inputs, stage.snap().initrd());
-    return sums;
+    return InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat)
+        .write_boot_files(plan.stick.kernel, inputs, stage.snap(), SnapshotDir::kKernel, SnapshotDir::kInitrd);
 }
 
 void install_iso_grub(const View& view, const IsoStage& stage, const Plan& plan, const MenuTemplates& templates,

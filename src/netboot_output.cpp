@@ -87,16 +87,18 @@ void NetbootStage::commit() {
     fsync_dir(parent_path(final_));
 }
 
-void make_netboot_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
-                             Runner& runner, const NetbootDir& dir, const std::string& public_pem, bool heartbeat) {
-    const Kernel& k = plan.stick.kernel;
-    copy_file(view.at(k.image), dir.snap().kernel());
-    InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat, true).make(k, inputs, dir.snap().initrd());
-    if (public_pem.empty()) return;
+std::map<std::string, std::string> make_netboot_boot_files(View& view, const Plan& plan, const std::string& datadir,
+                                                           const std::string& inputs, Runner& runner, const NetbootDir& dir,
+                                                           const std::string& public_pem, bool heartbeat) {
+    auto sums = InitramfsBuilder(view, datadir, plan.cache_dir, runner, heartbeat, true)
+                    .write_boot_files(plan.stick.kernel, inputs, dir.snap(), SnapshotDir::kKernel, SnapshotDir::kInitrd);
+    if (public_pem.empty()) return sums;
+    sums.erase(SnapshotDir::kInitrd);  // changed below: read when SHA256SUMS is written
     // After the cached image, not in it: one build serves every key.
     append_to_initramfs(dir.snap().initrd(), newc_archive({{"etc", 0040755, ""},
                                                            {"etc/remaster", 0040755, ""},
                                                            {NetbootDir::kPublicKeyInInitramfs, 0100644, public_pem}}));
+    return sums;
 }
 
 void write_netboot_configs(const Plan& plan, const NetbootDir& dir) {

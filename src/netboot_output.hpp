@@ -13,6 +13,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <string>
 
 #include "medium.hpp"
@@ -52,7 +53,9 @@ void remove_netboot_dir(const std::string& dir);
 
 // The kernel, and the netboot initramfs (dracut with our module and the
 // network module) with the public key appended when `public_pem` is given.
-void make_netboot_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
+// Returns the SHA-256 of the files as written, by name (the initramfs's only
+// when no key was appended to it).
+std::map<std::string, std::string> make_netboot_boot_files(View& view, const Plan& plan, const std::string& datadir, const std::string& inputs,
                              Runner& runner, const NetbootDir& dir, const std::string& public_pem, bool heartbeat);
 
 // boot.ipxe and grub.cfg.

@@ -315,11 +315,8 @@ std::map<std::string, std::string> build_boot_files(View& view, const Plan& plan
     std::map<std::string, std::string> sums;
     if (builds.empty()) return sums;
     InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner, alone);
-    for (const BootBuild& b : builds) {
-        sums[b.kernel_name] = sha256_file(view.at(b.kernel.image));
-        copy_file(view.at(b.kernel.image), snap.file(b.kernel_name));
-        sums[b.initrd_name] = initramfs.make(b.kernel, b.inputs, snap.file(b.initrd_name));
-    }
+    for (const BootBuild& b : builds)
+        sums.merge(initramfs.write_boot_files(b.kernel, b.inputs, snap, b.kernel_name, b.initrd_name));
     return sums;
 }
 
@@ -578,17 +575,18 @@ void to_netboot(const Plan& plan, const Options& opt, Runner& runner, PhaseClock
                                                      datadir + "/dracut-module", scrubbed_contents(view, plan.scrub));
     // Squash and, beside it, the kernel and the netboot initramfs.
     SquashReport report;
+    std::map<std::string, std::string> boot_sums;
     OutputFile image(dir.snap().image());
     squash_and_build([&] { report = squash(*tree, view, plan, image.fd(), opt.quiet); },
                      [&](bool alone) {
-                         make_netboot_boot_files(view, plan, datadir, inputs, runner, dir,
-                                                 key ? key->public_pem() : std::string(), alone);
+                         boot_sums = make_netboot_boot_files(view, plan, datadir, inputs, runner, dir,
+                                                             key ? key->public_pem() : std::string(), alone);
                      },
                      initramfs_beside_squash(view), clock);
     image.commit();
     // Checksums (signed with --sign-key), snapshot.info and the boot configs.
     clock.start("checksums");
-    write_sums(dir.snap());
+    write_sums(dir.snap(), boot_sums);
     if (key) {
         const auto sums = read_small_file(dir.snap().sums());
         write_file_atomic(dir.signature(), key->sign(sums.value_or("")));
