@@ -42,11 +42,9 @@ signed_debs() { cached_debs secureboot "${PACKAGES[@]}"; }
 
 # args: source root, debs dir, dir. Prints the test root under dir.
 make_test_root() {
-	local src=$1 debs=$2 dir=$3 deb
+	local src=$1 debs=$2 dir=$3
 	mkdir -p "$dir/upper/usr/local/sbin" "$dir/work" "$dir/root"
-	for deb in "$debs"/*.deb; do
-		dpkg-deb -x "$deb" "$dir/upper" || return 1
-	done
+	unpack_debs "$debs" "$dir/upper" "$src" || return 1
 	cat >"$dir/upper/usr/local/sbin/remaster-proof-extra" <<'PROOF'
 #!/bin/sh
 # Test-only (test_boot_secureboot.sh): Secure Boot as the live system sees it.

@@ -26,19 +26,8 @@ netboot_debs() { cached_debs netboot "${NETBOOT_PACKAGES[@]}"; }
 
 # args: source root, debs dir, work dir. Mounts the test root on WORKDIR/root.
 make_netboot_root() {
-	local src=$1 debs=$2 dir=$3 deb
+	local src=$1 debs=$2 dir=$3
 	mkdir -p "$dir/upper" "$dir/work" "$dir/root"
-	for deb in "$debs"/*.deb; do
-		dpkg-deb -x "$deb" "$dir/upper" || return 1
-	done
-	# The usr-merged root has /bin -> usr/bin: a .deb's /bin and /sbin
-	# files go there, not over the links.
-	local d
-	for d in bin sbin lib; do
-		if [[ -d $dir/upper/$d && ! -L $dir/upper/$d && -L $src/$d ]]; then
-			mkdir -p "$dir/upper/usr/$d"
-			cp -a "$dir/upper/$d/." "$dir/upper/usr/$d/" && rm -rf --one-file-system "${dir:?}/upper/$d" || return 1
-		fi
-	done
+	unpack_debs "$debs" "$dir/upper" "$src" || return 1
 	mount -t overlay -o "lowerdir=$src,upperdir=$dir/upper,workdir=$dir/work" remaster-netboot-root "$dir/root"
 }
