@@ -55,10 +55,14 @@ private:
         }
         if (!diff && S_ISREG(rec.mode) && !n.link && written == by_content_.end()) {
             if (!old->content.empty()) {
-                // Racy when it was recorded: the content decides.
+                // Racy when it was recorded: the content decides. Once the
+                // file is no longer racy its times vouch for it again, so
+                // the digest is carried on only while it is still racy:
+                // carried for good it would be hashed in every later run
+                // and keep the file's blocks from being reused by --full.
                 const std::string h = hash_(path);
                 diff = h != old->content;
-                if (!diff) rec.content = h;
+                if (!diff && is_racy(rec, now_.scanned_ns)) rec.content = h;
             } else if (is_racy(rec, now_.scanned_ns)) {
                 diff = true;  // cannot vouch for it either way: take it
             }

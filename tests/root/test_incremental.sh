@@ -187,6 +187,7 @@ id4=$(newest)
 state 4  # /root/big came and went: /root has a new mtime
 check "--full makes a base" grep -q "^layers=$id4\$" <<<"$(info "$id4")"
 check "--full reuses the initramfs too" grep -q "Kernel [^ ]* and its initramfs unchanged" "$work/full.log"
+grep -E "Copied the compressed blocks|not reusing" "$work/full.log"
 check "and the compressed blocks of unchanged files, from both layers" \
   grep -Eq "Copied the compressed blocks of [0-9]{4,} unchanged files from the 2 layer\(s\) of $id2" "$work/full.log"
 check "remove the old layer" "$REMASTER" remove --on "$stick" "$id2" --quiet

@@ -18,12 +18,14 @@ stick=$work/stick.img
 # Big enough for one snapshot of the test root, not for two complete ones
 # (--full: a layer of the unchanged root would fit).
 "$REMASTER" snapshot --root "$ROOT" --to "$stick" --yes --quiet --size 480M
+"$REMASTER" list --on "$stick"
 state() {  # the menu and the stick's file list
   with_stick "$stick" "$work/d" sh -c 'cat boot/grub/grub.cfg && find remaster | sort'
 }
 before=$(state)
 sleep 1
 out=$("$REMASTER" snapshot --root "$ROOT" --to "$stick" --full --yes 2>&1) && rc=0 || rc=$?
+echo "second run: exit $rc, said: $(tail -n 3 <<<"$out")"
 check "second snapshot on a full stick exits 6" test "$rc" -eq 6
 check "the message says the stick is full" grep -q "No space left" <<<"$out"
 check "the message says how to go on" grep -q -- "--replace" <<<"$out"
@@ -43,6 +45,7 @@ push_cleanup partx -d "$dev"
 check "the first snapshot fits" "$REMASTER" verify --on "$dev" --quiet
 sleep 1
 out=$("$REMASTER" snapshot --root "$ROOT" --to "$dev" --full --yes 2>&1) && rc=0 || rc=$?
+echo "second run: exit $rc, said: $(tail -n 3 <<<"$out")"
 check "a failing device stops the second run with an error" test "$rc" -ne 0
 check "the error names what failed" grep -q "Failed to" <<<"$out"
 listing=$("$REMASTER" list --on "$dev" 2>&1) || :
