@@ -58,8 +58,9 @@ std::string sha256_file(const std::string& path, const std::function<void(uint64
 }
 
 void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known,
-                const std::vector<std::string>& other_kernels) {
-    const auto files = SnapshotDir::summed_files(other_kernels);
+                const std::vector<std::string>& other_kernels, const std::vector<std::string>& extra) {
+    auto files = SnapshotDir::summed_files(other_kernels);
+    files.insert(files.end(), extra.begin(), extra.end());
     // The total is what will be read: the files whose hash is not known. A
     // file that cannot be stat'ed counts 0 here and fails in sha256_file.
     // Nothing to read (every hash known): no progress line at all.

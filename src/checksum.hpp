@@ -38,8 +38,10 @@ std::string sha256_file(const std::string& path, const std::function<void(uint64
 // known already (a file hard-linked from another snapshot: the same bytes,
 // hashed when they were written), not read again. Shows a Progress of the
 // bytes read (an image of gigabytes takes a while) unless --quiet.
+// `extra`: more files of the directory to list after those (a netboot
+// directory's snapshot.info, which a signature must cover too).
 void write_sums(const SnapshotDir& dir, const std::map<std::string, std::string>& known = {},
-                const std::vector<std::string>& other_kernels = {});
+                const std::vector<std::string>& other_kernels = {}, const std::vector<std::string>& extra = {});
 
 // The snapshot's SHA256SUMS as name -> hex; empty when it is missing.
 std::map<std::string, std::string> read_sums(const SnapshotDir& dir);

@@ -140,6 +140,10 @@ public:
     // snapshot.info's field saying a directory is one of these.
     static constexpr const char* kMediumField = "medium";
     static constexpr const char* kMediumValue = "netboot";
+    // snapshot.info's field with the snapshot's id (a stick's snapshot has
+    // it as its directory's name): what a stick compares to decide whether
+    // the server's snapshot is newer than its own.
+    static constexpr const char* kIdField = "id";
     // Where the netboot initramfs holds the key SHA256SUMS must be signed
     // with (REMASTER_NETBOOT_KEY in dracut-module/remaster-lib.sh).
     static constexpr const char* kPublicKeyInInitramfs = "etc/remaster/netboot.pub";

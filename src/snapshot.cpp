@@ -584,20 +584,24 @@ void to_netboot(const Plan& plan, const Options& opt, Runner& runner, PhaseClock
                      },
                      initramfs_beside_squash(view), clock);
     image.commit();
-    // Checksums (signed with --sign-key), snapshot.info and the boot configs.
+    // snapshot.info, then the checksums of it and the three files (signed
+    // with --sign-key: a stick that updates itself from here trusts the
+    // id, system and kernel it reads in snapshot.info), and the boot configs.
     clock.start("checksums");
-    write_sums(dir.snap(), boot_sums);
+    Layer layer;
+    layer.system = system_id(plan.root, plan.stick.os_id);
+    layer.data_bytes = totals(*tree).data_bytes;
+    SnapshotInfo info = snapshot_info(plan, opt, dir.snap().id(), layer);
+    info.fields[NetbootDir::kMediumField] = NetbootDir::kMediumValue;
+    info.fields[NetbootDir::kIdField] = dir.snap().id();
+    info.fields["signed"] = key ? "yes" : "no";
+    write_file_atomic(dir.snap().info(), format_snapshot_info(info));
+    write_sums(dir.snap(), boot_sums, {}, {SnapshotDir::kInfo});
     if (key) {
         const auto sums = read_small_file(dir.snap().sums());
         write_file_atomic(dir.signature(), key->sign(sums.value_or("")));
     }
-    Layer layer;
-    layer.data_bytes = totals(*tree).data_bytes;
-    SnapshotInfo info = snapshot_info(plan, opt, dir.snap().id(), layer);
-    info.fields[NetbootDir::kMediumField] = NetbootDir::kMediumValue;
-    info.fields["signed"] = key ? "yes" : "no";
     write_netboot_configs(plan, dir);
-    write_file_atomic(dir.snap().info(), format_snapshot_info(info));
     // Publish: renamed into place, an earlier directory exchanged and removed.
     clock.start("publish");
     stage.commit();

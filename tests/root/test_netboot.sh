@@ -86,13 +86,15 @@ for f in filesystem.squashfs vmlinuz initrd.img SHA256SUMS SHA256SUMS.sig snapsh
 done
 check "no stage left" test ! -e "$out/.nb.remaster-new"
 check "SHA256SUMS matches the files" bash -c "cd '$nb' && sha256sum --quiet -c SHA256SUMS"
-check "SHA256SUMS lists the squashfs, kernel and initramfs" \
-    test "$(cut -d' ' -f3 "$nb/SHA256SUMS" | sort | tr '\n' ' ')" = "filesystem.squashfs initrd.img vmlinuz "
+check "SHA256SUMS lists the squashfs, kernel, initramfs and snapshot.info" \
+    test "$(cut -d' ' -f3 "$nb/SHA256SUMS" | sort | tr '\n' ' ')" = "filesystem.squashfs initrd.img snapshot.info vmlinuz "
 openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
 check "the signature verifies with the public key" openssl pkeyutl -verify -pubin -inkey "$work/pub.pem" -rawin \
     -in "$nb/SHA256SUMS" -sigfile "$nb/SHA256SUMS.sig"
 check "snapshot.info: medium=netboot, signed, this root" \
     bash -c "grep -qx medium=netboot '$nb/snapshot.info' && grep -qx signed=yes '$nb/snapshot.info' && grep -qx 'root=$ROOT' '$nb/snapshot.info'"
+check "snapshot.info: its id and the system's identity (what a stick compares to update)" \
+    bash -c "grep -qx \"id=\$(sed -n 's/^layers=//p' '$nb/snapshot.info')\" '$nb/snapshot.info' && grep -qE '^system=[0-9a-f]{16}\$' '$nb/snapshot.info'"
 check "boot.ipxe: relative kernel and initrd with the URL and DHCP" \
     grep -q "^kernel vmlinuz initrd=initrd.img root=remaster rd.remaster.url=\${remaster-url} ip=dhcp rd.neednet=1 .* console=ttyS0,115200$" "$nb/boot.ipxe"
 check "grub.cfg: over http" grep -q "linux (http,\$remaster_host)\$remaster_path/vmlinuz root=remaster rd.remaster.url=http://" "$nb/grub.cfg"
