@@ -94,11 +94,14 @@ std::map<std::string, std::string> make_netboot_boot_files(View& view, const Pla
                     .write_boot_files(plan.stick.kernel, inputs, dir.snap(), SnapshotDir::kKernel, SnapshotDir::kInitrd);
     if (public_pem.empty()) return sums;
     sums.erase(SnapshotDir::kInitrd);  // changed below: read when SHA256SUMS is written
-    // After the cached image, not in it: one build serves every key.
-    append_to_initramfs(dir.snap().initrd(), newc_archive({{"etc", 0040755, ""},
-                                                           {"etc/remaster", 0040755, ""},
-                                                           {NetbootDir::kPublicKeyInInitramfs, 0100644, public_pem}}));
+    append_public_key(dir.snap().initrd(), public_pem);
     return sums;
+}
+
+void append_public_key(const std::string& initrd, const std::string& public_pem) {
+    append_to_initramfs(initrd, newc_archive({{"etc", 0040755, ""},
+                                              {"etc/remaster", 0040755, ""},
+                                              {NetbootDir::kPublicKeyInInitramfs, 0100644, public_pem}}));
 }
 
 void write_netboot_configs(const Plan& plan, const NetbootDir& dir) {
@@ -137,7 +140,7 @@ void print_netboot_plan(const Plan& plan, std::ostream& os) {
     os << "  " << SnapshotDir::kKernel << "  kernel " << s.kernel.version << "\n";
     os << "  " << SnapshotDir::kInitrd << "  generic initramfs with dracut's network module, curl"
        << (plan.sign_key.empty() ? "" : ", openssl and the public key of --sign-key") << "\n";
-    os << "  " << SnapshotDir::kSums << "  SHA-256 of those three and of snapshot.info\n";
+    os << "  " << SnapshotDir::kSums << "  SHA-256 of those three and of " << SnapshotDir::kInfo << "\n";
     if (!plan.sign_key.empty()) os << "  " << NetbootDir::kSignature << "  Ed25519 signature of " << SnapshotDir::kSums << "\n";
     os << "  " << SnapshotDir::kInfo << "  what the snapshot is (" << NetbootDir::kMediumField << "="
        << NetbootDir::kMediumValue << ")\n";

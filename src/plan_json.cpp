@@ -65,6 +65,9 @@ void outputs_json(JsonWriter& j, const Plan& plan) {
     j.key("holds").value(s.contents);
     j.key("needs_confirmation").value(s.overwrites);
     j.key("snapshot").value(SnapshotDir::as_booted(s.snapshot_id).path());
+    j.key("update_url");
+    if (plan.update_url.empty()) j.null();
+    else j.value(plan.update_url);
     j.end_object();
 }
 
