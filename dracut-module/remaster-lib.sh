@@ -931,11 +931,14 @@ remaster_net_fail() {
     remaster_fail "rd.remaster.url: $*"
 }
 
-# args: URL of a file, output file, seconds to keep trying. Downloads it
-# with curl, retrying while the network comes up or the server is away;
-# prints curl's error and returns its status on failure.
+# args: URL of a small file (a list or a signature), output file, seconds
+# to keep trying. Downloads it with curl, retrying while the network comes
+# up or the server is away; prints curl's error and returns its status on
+# failure. At most 64 KiB (a hostile server cannot fill the RAM with it)
+# and 60 s per try.
 remaster_curl() {
-    curl -fsS --retry "$3" --retry-delay 1 --retry-all-errors --connect-timeout 5 -o "$2" "$1" 2>&1
+    curl -fsS --retry "$3" --retry-delay 1 --retry-all-errors --connect-timeout 5 --max-time 60 \
+        --max-filesize 65536 -o "$2" "$1" 2>&1
 }
 
 # args: URL of the netboot directory (ending in /), seconds to keep trying.

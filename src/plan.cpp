@@ -21,6 +21,7 @@
 #include "runtime_dir.hpp"
 #include "http_url.hpp"
 #include "signing_key.hpp"
+#include "source_device.hpp"
 #include "stick_menu.hpp"
 
 namespace remaster {
@@ -197,6 +198,20 @@ void plan_sign_key(Plan& plan, const Options& opt, Problems& problems) {
     }
 }
 
+// What the root's filesystem and each composed mount sit on (LVM, LUKS,
+// RAID, a btrfs subvolume), for the plan's view listing.
+void describe_view_sources(ViewMounts& vm, const std::string& root, const std::vector<MountEntry>& mounts) {
+    if (const MountEntry* m = mount_containing(mounts, root)) vm.sources["/"] = describe_source(*m);
+    for (const auto& rel : vm.composed) {
+        const std::string target = root == "/" ? rel : root + rel;
+        for (auto it = mounts.rbegin(); it != mounts.rend(); ++it)  // the last mount there is what is seen
+            if (it->target == target) {
+                vm.sources[rel] = describe_source(*it);
+                break;
+            }
+    }
+}
+
 }  // namespace
 
 Plan make_plan(const Options& opt) {
@@ -276,6 +291,7 @@ Plan make_plan(const Options& opt) {
                     hint.empty() ? "Nothing was written. Fix the above and run again." : hint);
 
     plan.view_mounts = plan_view_mounts(plan.root, mounts, {RuntimeDir::base()});
+    describe_view_sources(plan.view_mounts, plan.root, mounts);
     ExclusionInputs in;
     in.mode = opt.mode;
     in.user_patterns = opt.excludes;
@@ -333,8 +349,13 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")
        << " cores\n";
     os << "View (overlay, changes go to a tmpfs, the source is not written):\n";
-    os << "  /  (overlay of " << plan.root << ")\n";
-    for (const auto& m : plan.view_mounts.composed) os << "  " << m << "  (own overlay: part of the system)\n";
+    const auto& sources = plan.view_mounts.sources;
+    auto on = [&](const std::string& rel) {
+        const auto it = sources.find(rel);
+        return it == sources.end() ? std::string() : "; " + printable(it->second);
+    };
+    os << "  /  (overlay of " << plan.root << on("/") << ")\n";
+    for (const auto& m : plan.view_mounts.composed) os << "  " << m << "  (own overlay: part of the system" << on(m) << ")\n";
     for (const auto& m : plan.view_mounts.skipped) os << "  " << m.target << "  left out: " << m.reason << "\n";
     os << "Scrub (written into the view only):\n";
     if (plan.scrub.empty()) os << "  nothing (no /etc: not an operating system root)\n";
