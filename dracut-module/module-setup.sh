@@ -42,6 +42,8 @@ install() {
     inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
     inst_simple "$moddir/remaster-update.sh" /lib/remaster-update.sh
     inst_hook cmdline 35 "$moddir/parse-remaster.sh"
+    # After network-legacy's net-genrules.sh (pre-udev 60).
+    inst_hook pre-udev 70 "$moddir/remaster-update-net.sh"
     # Mounts the root in the shell initramfs (from init, after the initqueue
     # has waited for the stick); a no-op in the systemd one.
     inst_hook mount 10 "$moddir/mount-remaster.sh"

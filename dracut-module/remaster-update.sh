@@ -90,17 +90,51 @@ remaster_info_field() {
     return 1
 }
 
-# args: seconds. Waits until an interface has an IPv4 route (DHCP done);
-# status 1 when none came within that time.
+# args: none. Prints the seconds since boot.
+remaster_uptime() {
+    read -r _up _ < /proc/uptime
+    echo "${_up%%.*}"
+}
+
+# args: none. pre-udev hook, after dracut's net-genrules.sh (network-legacy,
+# pre-udev 60): the update entry wants the network, it does not need it.
+# dracut waits for an interface to be set up (initqueue/finished/wait-*.sh)
+# until rd.retry and then fails the boot, on a machine without a network
+# card or cable too. Records the update's deadline, now plus
+# rd.remaster.update.timeout seconds since boot, in
+# $REMASTER_RUN/update/deadline, and makes each such wait give up at it.
+remaster_update_network_optional() {
+    _ndl=$(($(remaster_uptime) + $(remaster_update_timeout)))
+    mkdir -p "$REMASTER_RUN/update"
+    echo "$_ndl" > "$REMASTER_RUN/update/deadline"
+    for _nh in "$hookdir"/initqueue/finished/wait-*.sh; do
+        [ -f "$_nh" ] || continue
+        {
+            echo "# remaster: rd.remaster.update does not need the network: give up at ${_ndl}s after boot"
+            echo "read -r _u _ < /proc/uptime; [ \"\${_u%%.*}\" -ge $_ndl ] && exit 0"
+            cat "$_nh"
+        } > "$_nh.remaster" && mv "$_nh.remaster" "$_nh"
+    done
+}
+
+# args: seconds. Waits until an interface has an IPv4 route (DHCP done), at
+# most that long, and not past the deadline the pre-udev hook recorded;
+# status 1 when none came.
 remaster_wait_route() {
-    _wi=0
+    _wdl=$(($(remaster_uptime) + $1))
+    if [ -r "$REMASTER_RUN/update/deadline" ]; then
+        read -r _wrec < "$REMASTER_RUN/update/deadline"
+        case "$_wrec" in
+            '' | *[!0-9]*) ;;
+            *) [ "$_wrec" -ge "$_wdl" ] || _wdl=$_wrec ;;
+        esac
+    fi
     while :; do
         while read -r _wn _wr; do
             [ "$_wn" = Iface ] || return 0
         done < /proc/net/route
-        [ "$_wi" -lt "$1" ] || return 1
+        [ "$(remaster_uptime)" -lt "$_wdl" ] || return 1
         sleep 1
-        _wi=$((_wi + 1))
     done
 }
 
@@ -191,7 +225,7 @@ remaster_update_boot() {
     _utime=$(remaster_update_timeout)
     remaster_say "update: asking $_uurl for a newer snapshot (up to ${_utime}s)"
     if ! remaster_wait_route "$_utime"; then
-        remaster_say "update: no network within ${_utime}s; booting this stick's snapshot $_uid"
+        remaster_say "update: no network within ${_utime}s of the start; booting this stick's snapshot $_uid"
         return 1
     fi
     if ! _uwhy=$(remaster_update_fetch "$_uurl"); then

@@ -34,7 +34,7 @@ lanes=${REMASTER_TEST_JOBS:-$(nproc)}
 declare -A length=(
   [vm/test_boot_iso]=800 [vm/test_boot_options]=450 [vm/test_boot_install]=1100 [vm/test_boot_secureboot]=600 [vm/test_boot_incremental]=500
   [vm/test_boot_test]=250 [vm/test_boot_buses]=420 [vm/test_boot_netboot]=800 [root/test_netboot]=90
-  [vm/test_boot_workstation]=400
+  [vm/test_boot_workstation]=400 [vm/test_boot_update]=600 [vm/test_boot_lvm_luks]=180 [root/test_update]=120
   [vm/test_boot_fedora]=200 [vm/test_boot_debian]=150 [vm/test_boot_arch]=220
   [vm/test_boot_after_interrupt]=200 [vm/test_boot_clean]=170 [fuzz]=300
   [root/test_package]=420 [root/test_iso_large]=240 [root/test_safety_menu]=130 [unit]=60 [unit/dracut_lib]=5 [unit/manpage]=5 [unit/completion]=5 [unit/zsh_completion]=5 [unit/config]=5 [lint]=30

@@ -690,6 +690,31 @@ check "update rule: the last line without a newline still counts" no_final_newli
 check "update: rd.remaster.update.timeout defaults to 20 s" same 20 "$(CMDLINE="root=remaster" remaster_update_timeout)"
 check "update: rd.remaster.update.timeout=5" same 5 "$(CMDLINE="root=remaster rd.remaster.update.timeout=5" remaster_update_timeout)"
 check "update: a bad rd.remaster.update.timeout is the default" same 20 "$(CMDLINE="root=remaster rd.remaster.update.timeout=5s" remaster_update_timeout)"
+# The network is optional for the update entry: dracut's wait for it gives up
+# at the update's deadline.
+soften() {
+    mkdir -p "$hookdir/initqueue/finished"
+    echo 'for i in /tmp/net.*.did-setup; do [ -f "$i" ]  && exit 0; done; exit 1' > "$hookdir/initqueue/finished/wait-network.sh"
+    echo 'exit 1' > "$hookdir/initqueue/finished/devexists-stick.sh"
+    CMDLINE="root=remaster rd.remaster.update=http://s/ rd.remaster.update.timeout=$1"
+    remaster_update_network_optional
+}
+past_deadline() {
+    soften 0
+    (. "$hookdir/initqueue/finished/wait-network.sh") && ! (. "$hookdir/initqueue/finished/devexists-stick.sh")
+}
+check "update: past the deadline dracut's network wait is over, the stick's is not" past_deadline
+before_deadline() {
+    soften 100000
+    ! (. "$hookdir/initqueue/finished/wait-network.sh") && grep -q 'did-setup' "$hookdir/initqueue/finished/wait-network.sh"
+}
+check "update: before it, dracut's own test still decides" before_deadline
+check "update: the deadline is recorded for the update's own wait" test -s "$REMASTER_RUN/update/deadline"
+wait_capped() {
+    echo 0 > "$REMASTER_RUN/update/deadline"
+    ! remaster_wait_route 30 || grep -qv '^Iface' /proc/net/route
+}
+check "update: the route wait ends at the recorded deadline" wait_capped
 unset -f uname
 
 echo "$passed passed, $failed failed"
