@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     update->add_option("--on", upd.on, "The stick: a device or an image file")->required();
     update->add_option("--from", upd.from,
                        "The http:// or https:// URL of the netboot directory (default: the update_url the stick was made with)");
-    update->add_flag("--dry-run", upd.dry_run, "Fetch and check the server's signed checksums and snapshot.info, say what "
+    update->add_flag("--dry-run", upd.dry_run, "Fetch and check the server's signed checksums and snapshot description, say what "
                                                "would be written, and write nothing");
     update->add_flag("-y,--yes", upd.yes, "Do not ask on a terminal before writing the new snapshot");
     update->add_flag("-v,--verbose", opt.verbose, "Log every command and mount");

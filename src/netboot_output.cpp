@@ -137,7 +137,7 @@ void print_netboot_plan(const Plan& plan, std::ostream& os) {
     os << "  " << SnapshotDir::kKernel << "  kernel " << s.kernel.version << "\n";
     os << "  " << SnapshotDir::kInitrd << "  generic initramfs with dracut's network module, curl"
        << (plan.sign_key.empty() ? "" : ", openssl and the public key of --sign-key") << "\n";
-    os << "  " << SnapshotDir::kSums << "  SHA-256 of those three and of snapshot.info\n";
+    os << "  " << SnapshotDir::kSums << "  SHA-256 of those three and of " << SnapshotDir::kInfo << "\n";
     if (!plan.sign_key.empty()) os << "  " << NetbootDir::kSignature << "  Ed25519 signature of " << SnapshotDir::kSums << "\n";
     os << "  " << SnapshotDir::kInfo << "  what the snapshot is (" << NetbootDir::kMediumField << "="
        << NetbootDir::kMediumValue << ")\n";

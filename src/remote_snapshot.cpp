@@ -15,6 +15,9 @@ namespace {
 // most); refused before any regex sees them.
 constexpr size_t kMaxLine = 4096;
 
+const std::string kSums = SnapshotDir::kSums;
+const std::string kInfo = SnapshotDir::kInfo;
+
 std::string line_ref(const std::string& file, size_t n) { return file + " line " + std::to_string(n); }
 
 bool has_control_char(const std::string& s) {
@@ -41,13 +44,13 @@ std::map<std::string, std::string> parse_remote_sums(const std::string& text) {
         if (line.empty()) continue;
         std::smatch m;
         if (line.size() > kMaxLine || !std::regex_match(line, m, line_re))
-            throw Error(Exit::bad_input, "The server's SHA256SUMS is malformed (" + line_ref("SHA256SUMS", i + 1) +
+            throw Error(Exit::bad_input, "The server's " + kSums + " is malformed (" + line_ref(kSums, i + 1) +
                                              " is not '<sha256>  <file name>')");
         const std::string name = m[2];
         if (name == "." || name == "..")
-            throw Error(Exit::bad_input, "The server's SHA256SUMS names '" + name + "' (" + line_ref("SHA256SUMS", i + 1) + ")");
+            throw Error(Exit::bad_input, "The server's " + kSums + " names '" + name + "' (" + line_ref(kSums, i + 1) + ")");
         if (!out.emplace(name, m[1]).second)
-            throw Error(Exit::bad_input, "The server's SHA256SUMS lists '" + name + "' twice");
+            throw Error(Exit::bad_input, "The server's " + kSums + " lists '" + name + "' twice");
     }
     return out;
 }
@@ -60,14 +63,14 @@ SnapshotInfo parse_remote_info(const std::string& text) {
         const std::string& line = lines[i];
         if (line.empty()) continue;
         const size_t eq = line.find('=');
-        const std::string where = line_ref("snapshot.info", i + 1);
+        const std::string where = line_ref(kInfo, i + 1);
         if (line.size() > kMaxLine || eq == std::string::npos || !std::regex_match(line.substr(0, eq), key_re))
-            throw Error(Exit::bad_input, "The server's snapshot.info is malformed (" + where + " is not KEY=value)");
+            throw Error(Exit::bad_input, "The server's " + kInfo + " is malformed (" + where + " is not KEY=value)");
         const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
         if (has_control_char(value))
-            throw Error(Exit::bad_input, "The server's snapshot.info is malformed (" + where + ": a control character)");
+            throw Error(Exit::bad_input, "The server's " + kInfo + " is malformed (" + where + ": a control character)");
         if (!info.fields.emplace(key, value).second)
-            throw Error(Exit::bad_input, "The server's snapshot.info sets '" + key + "' twice");
+            throw Error(Exit::bad_input, "The server's " + kInfo + " sets '" + key + "' twice");
     }
     info.id = info.get(NetbootDir::kIdField);
     return info;
@@ -90,14 +93,14 @@ RemoteSnapshot check_remote_snapshot(const std::string& info_text, const std::st
     r.sums = parse_remote_sums(sums_text);
     auto it = r.sums.find(SnapshotDir::kInfo);
     if (it == r.sums.end())
-        throw Error(Exit::bad_input, "The server's snapshot.info is not covered by the signature (SHA256SUMS does not list it)",
+        throw Error(Exit::bad_input, "The server's " + kInfo + " is not covered by the signature (" + kSums + " does not list it)",
                     "Make the server's directory again with a remaster that lists it (`remaster snapshot --netboot DIR --sign-key KEY`).");
     Sha256 digest;
     digest.update(info_text.data(), info_text.size());
     if (digest.hex() != it->second)
-        throw Error(Exit::bad_input, "The server's snapshot.info does not match its SHA-256 in the signed SHA256SUMS");
+        throw Error(Exit::bad_input, "The server's " + kInfo + " does not match its SHA-256 in the signed " + kSums);
     for (const auto& f : remote_files())
-        if (!r.sums.count(f)) throw Error(Exit::bad_input, "The server's SHA256SUMS does not list " + f);
+        if (!r.sums.count(f)) throw Error(Exit::bad_input, "The server's " + kSums + " does not list " + f);
     r.info = parse_remote_info(info_text);
     return r;
 }

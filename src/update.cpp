@@ -149,8 +149,8 @@ void download(HttpClient& http, const UpdateSource& src, const SnapshotDir& snap
                     "The stick was not changed; try again.");
     if (digest.hex() != expected)
         throw Error(Exit::bad_input,
-                    "The downloaded " + name + " does not match its SHA-256 in the signed SHA256SUMS: it changed on the "
-                    "server after it was signed, or on the way",
+                    "The downloaded " + name + " does not match its SHA-256 in the signed " + SnapshotDir::kSums +
+                        ": it changed on the server after it was signed, or on the way",
                     "The stick was not changed. Make the server's directory again with `remaster snapshot --netboot`.");
     out.commit();
 }
@@ -158,7 +158,7 @@ void download(HttpClient& http, const UpdateSource& src, const SnapshotDir& snap
 void print_plan(const OpenStick& s, const UpdateSource& src, const SnapshotInfo& newest, const RemoteSnapshot& remote,
                 const UpdateDecision& d, const Sizes& sizes, uint64_t free) {
     std::cout << "Update of " << s->target() << " from " << src.url << "\n"
-              << "  SHA256SUMS and snapshot.info: signed with the key the stick pins\n"
+              << "  " << SnapshotDir::kSums << " and " << SnapshotDir::kInfo << ": signed with the key the stick pins\n"
               << "  The stick boots " << newest.id << "; the server has " << printable(remote.info.id) << " ("
               << printable(remote.info.get("os", "?")) << ", kernel " << printable(remote.info.get("kernel", "?")) << ")\n"
               << "  " << d.reason << "\n"
