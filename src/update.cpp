@@ -102,7 +102,13 @@ struct Sizes {
 Sizes remote_sizes(HttpClient& http, const UpdateSource& src) {
     Sizes s;
     for (const auto& f : remote_files()) {
-        s.of[f] = http.size(src.url + f, f);
+        // A server that refuses HEAD (405) can still serve the file: its size is then unknown.
+        try {
+            s.of[f] = http.size(src.url + f, f);
+        } catch (const HttpStatusError& e) {
+            if (e.status() == 404) throw;
+            s.of[f] = std::nullopt;
+        }
         if (s.of[f]) s.known += *s.of[f];
     }
     return s;

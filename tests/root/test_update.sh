@@ -133,6 +133,19 @@ make_c "$srv/cbad" "$work/key.pem"
 python3 -c 'import sys; f=open(sys.argv[1], "r+b"); f.seek(100000); b=f.read(1); f.seek(100000); f.write(bytes([b[0] ^ 1]))' \
     "$srv/cbad/filesystem.squashfs"
 make_c "$srv/cother" "$work/other.pem"
+# args: dir, sed expression for snapshot.info: B as a later snapshot with
+# that change, signed with the stick's key (its big files linked).
+make_signed_variant() {
+    local d=$1
+    mkdir -p "$d"
+    ln "$srv/live/vmlinuz" "$srv/live/initrd.img" "$srv/live/filesystem.squashfs" "$d/"
+    sed "s/^id=.*/id=$id_b-2/; $2" "$srv/live/snapshot.info" >"$d/snapshot.info"
+    (cd "$d" && sha256sum filesystem.squashfs initrd.img snapshot.info vmlinuz >SHA256SUMS)
+    openssl pkeyutl -sign -inkey "$work/key.pem" -rawin -in "$d/SHA256SUMS" -out "$d/SHA256SUMS.sig"
+}
+make_signed_variant "$srv/csys" "s/^system=.*/system=fedcba9876543210/"
+make_signed_variant "$srv/cid" "s/^id=.*/id=tomorrow/"
+make_signed_variant "$srv/cdup" "s/^kernel=.*/kernel=a\\nkernel=b/"
 
 # --- what the stick records: the URL and the key ---------------------------------
 refused "no URL recorded, none given" 2 "records no URL to update from" stick_names
@@ -168,6 +181,10 @@ done
         --from "http://127.0.0.1:$port_loop/live/"
 }
 refused "signed by another key" 3 "does not verify with the key the stick pins" stick_names --from "${url%live/}cother/"
+refused "signed, but another system's" 3 "is of another system (fedcba9876543210) than the stick's newest snapshot $id_a" \
+    stick_names --from "${url%live/}csys/"
+refused "signed, but a malformed id" 3 "the server's snapshot id 'tomorrow' is not a snapshot id" stick_names --from "${url%live/}cid/"
+refused "signed, but a field twice" 3 "The server's snapshot.info sets 'kernel' twice" stick_names --from "${url%live/}cdup/"
 
 # --- the update ----------------------------------------------------------------------
 before=$(stick_listing)
