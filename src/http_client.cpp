@@ -109,7 +109,7 @@ void prepare(CURL* c, const std::string& url, Transfer& t, char* errbuf) {
     const std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (t.over || rc == CURLE_FILESIZE_EXCEEDED)
         throw Error(Exit::bad_input, "The server's " + what + " (" + url + ") is bigger than " + format_bytes(t.max) +
-                                         ": refused", "A netboot directory made by remaster has no such file; the stick was not changed.");
+                                         ": refused (more than a netboot directory of remaster holds, or than the server announced)", kHint);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     switch (rc) {

@@ -8,9 +8,10 @@
 # the stick unchanged: a squashfs changed by one byte after signing, a
 # directory signed by another key, a server answering garbage, a huge
 # snapshot.info, a redirect loop, no directory at the URL, nothing listening,
-# a stick that pins no key; --dry-run writes nothing; Ctrl-C in the middle
-# of the download leaves the stick exactly as it was. No address but
-# 127.0.0.1 is used (proxies are unset).
+# a stick that pins no key, a signed snapshot of another system or with a
+# malformed id, a download cut off or longer than announced; --dry-run
+# writes nothing; Ctrl-C in the middle of the download leaves the stick
+# exactly as it was. No address but 127.0.0.1 is used (proxies are unset).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=../vm/lib/netboot-root.sh
@@ -222,6 +223,20 @@ check "... and writes nothing" test "$before" = "$(stick_listing)"
 # --- a newer snapshot whose download does not check ---------------------------------
 refused "a squashfs changed by one byte after signing" 3 \
     "The downloaded filesystem.squashfs does not match its SHA-256 in the signed SHA256SUMS" stick_listing --from "${url%live/}cbad/"
+
+# A server that cuts the squashfs off, and one that sends more than it announced.
+for mode in cut liar; do
+    p=$(free_port)
+    serve "$p" python3 "$TESTS_ROOT_DIR/update_server.py" "$p" "$mode" "$srv/c"
+    eval "port_$mode=$p"
+done
+# shellcheck disable=SC2154 # set by the eval above
+{
+    refused "a download cut off" 1 "The download of http://127.0.0.1:$port_cut/c/filesystem.squashfs was cut off" \
+        stick_listing --from "http://127.0.0.1:$port_cut/c/"
+    refused "more bytes than announced" 3 "The server's filesystem.squashfs (http://127.0.0.1:$port_liar/c/filesystem.squashfs) is bigger than" \
+        stick_listing --from "http://127.0.0.1:$port_liar/c/"
+}
 
 # --- Ctrl-C in the middle of the download ---------------------------------------------
 slow=$(free_port)

@@ -9,6 +9,10 @@ Listens on 127.0.0.1 only. MODE:
   loop      every request redirects to itself
   slow      serves DIR's files (with Content-Length), filesystem.squashfs at
             about 2 MiB/s, so that a run can be interrupted mid-download
+  cut       serves DIR's files, but filesystem.squashfs ends after half of
+            the Content-Length it announces
+  liar      serves DIR's files, but a HEAD of filesystem.squashfs announces
+            one byte less than the GET then sends
 """
 import http.server
 import os
@@ -36,15 +40,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         size = os.path.getsize(path)
+        squashfs = path.endswith("filesystem.squashfs")
         self.send_response(200)
-        self.send_header("Content-Length", str(size))
+        lie = self.mode == "liar" and squashfs and self.command == "HEAD"
+        self.send_header("Content-Length", str(size - 1 if lie else size))
         self.end_headers()
         if self.command != "GET":
             return
-        slow = path.endswith("filesystem.squashfs")
+        slow = self.mode == "slow" and squashfs
+        left = size // 2 if self.mode == "cut" and squashfs else size
         with open(path, "rb") as f:
-            while True:
-                chunk = f.read(64 << 10)
+            while left > 0:
+                chunk = f.read(min(64 << 10, left))
+                left -= len(chunk)
                 if not chunk:
                     break
                 self.wfile.write(chunk)
@@ -66,6 +74,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self.serve_file()
+        if self.mode == "cut":
+            self.close_connection = True
 
     do_HEAD = do_GET
 
