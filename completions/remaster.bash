@@ -5,7 +5,7 @@
 
 _remaster_options() {  # args: command words; prints that command's options
 	case "$*" in
-	snapshot) echo "--root --to --squashfs --iso --netboot --sign-key --mode --exclude --compress --block-size --jobs
+	snapshot) echo "--root --to --squashfs --iso --netboot --sign-key --update-url --mode --exclude --compress --block-size --jobs
 		--kernel-args --kernel --size --default-boot --secure-boot --dry-run --json -y --yes --replace --full
 		--allow-fixed-disk -q --quiet -v --verbose --timings --cache-dir --no-cache -h --help" ;;
 	verify) echo "--on --json -q --quiet -h --help" ;;
@@ -61,7 +61,7 @@ _remaster_values() {  # args: option; prints its values, or returns 1 for a path
 	--compress) echo "zstd zstd:1 zstd:3 zstd:9 zstd:19 xz xz:6 xz:9 gzip gzip:9 lz4" ;;
 	--block-size) echo "4K 16K 64K 128K 256K 512K 1M" ;;
 	--secure-boot) echo "auto require off" ;;
-	--default-boot) echo "live persist ram check $(_remaster_profiles)" ;;
+	--default-boot) echo "live persist ram check update $(_remaster_profiles)" ;;
 	--kernel) echo "all newest $(_remaster_kernels)" ;;
 	--firmware) echo "bios uefi uefi-secure both" ;;
 	--accel) echo "kvm tcg" ;;

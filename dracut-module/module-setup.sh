@@ -40,6 +40,7 @@ install() {
     inst_multiple mount umount losetup mkdir modprobe sleep tr blkid \
         dd stat sha256sum cp ln
     inst_simple "$moddir/remaster-lib.sh" /lib/remaster-lib.sh
+    inst_simple "$moddir/remaster-update.sh" /lib/remaster-update.sh
     inst_hook cmdline 35 "$moddir/parse-remaster.sh"
     # Mounts the root in the shell initramfs (from init, after the initqueue
     # has waited for the stick); a no-op in the systemd one.

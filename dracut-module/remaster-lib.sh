@@ -864,6 +864,19 @@ remaster_mount_rw() {
     mkdir -p "$1/upper" "$1/work"
 }
 
+# args: medium, rd.remaster.dir. rd.remaster.update (remaster-update.sh):
+# true when the server's newer snapshot was mounted on lower instead of the
+# stick's. Asked once per boot (dracut retries mount hooks): a retry boots
+# the stick's own.
+remaster_update_taken() {
+    [ -n "$(getarg rd.remaster.update=)" ] || return 1
+    [ -e "$REMASTER_RUN/update/asked" ] && return 1
+    mkdir -p "$REMASTER_RUN/update" && : > "$REMASTER_RUN/update/asked"
+    # shellcheck source=remaster-update.sh
+    . "${REMASTER_UPDATE_LIB:-/lib/remaster-update.sh}"
+    remaster_try_update "$1" "$2"
+}
+
 # args: none. Mounts medium, (ram,) the layers, lower and rw; each step is
 # skipped when already done, so this can run again (dracut retries mount
 # hooks). lower, the top, is mounted last: once it is, every layer is.
@@ -895,16 +908,37 @@ remaster_mount_lower() {
             remaster_find_iso "$_uuid" "$_timeout" || return 1
         fi
         remaster_mount_medium "$_dev" "$_uuid" "$_medium" "$_persist" || return 1
-        remaster_mount_images "$_medium" "$_dir" "$_uuid" "$_ram" || return 1
+        if ! remaster_update_taken "$_medium" "$_dir"; then
+            remaster_mount_images "$_medium" "$_dir" "$_uuid" "$_ram" || return 1
+        elif [ -n "$_persist" ]; then
+            remaster_say "rd.remaster.persist=$_persist is ignored: the snapshot from the server keeps changes in RAM only"
+            _persist=
+        fi
     fi
     remaster_mount_rw "$_rw" "$_medium" "$_persist"
 }
 
-# args: URL of a file, output file, seconds to keep trying. Downloads it
-# with curl, retrying while the network comes up or the server is away;
-# prints curl's error and returns its status on failure.
+# args: message. A download step failed. For rd.remaster.url that fails the
+# boot; while the update entry asks the server (REMASTER_NET_SOFT set, by
+# remaster-update.sh) the reason is only kept in REMASTER_NET_WHY, and the
+# stick's own snapshot boots.
+remaster_net_fail() {
+    if [ -n "$REMASTER_NET_SOFT" ]; then
+        # shellcheck disable=SC2034 # read by remaster-update.sh
+        REMASTER_NET_WHY=$*
+        return 1
+    fi
+    remaster_fail "rd.remaster.url: $*"
+}
+
+# args: URL of a small file (a list or a signature), output file, seconds
+# to keep trying. Downloads it with curl, retrying while the network comes
+# up or the server is away; prints curl's error and returns its status on
+# failure. At most 64 KiB (a hostile server cannot fill the RAM with it)
+# and 60 s per try.
 remaster_curl() {
-    curl -fsS --retry "$3" --retry-delay 1 --retry-all-errors --connect-timeout 5 -o "$2" "$1" 2>&1
+    curl -fsS --retry "$3" --retry-delay 1 --retry-all-errors --connect-timeout 5 --max-time 60 \
+        --max-filesize 65536 -o "$2" "$1" 2>&1
 }
 
 # args: URL of the netboot directory (ending in /), seconds to keep trying.
@@ -917,7 +951,7 @@ remaster_net_sums() {
     _nnet=$REMASTER_RUN/net
     mkdir -p "$_nnet"
     if ! _nerr=$(remaster_curl "${1}SHA256SUMS" "$_nnet/SHA256SUMS" "$2"); then
-        remaster_fail "rd.remaster.url: cannot download ${1}SHA256SUMS: $_nerr. Is the server up, and the URL that of a directory made by remaster snapshot --netboot?"
+        remaster_net_fail "cannot download ${1}SHA256SUMS: $_nerr. Is the server up, and the URL that of a directory made by remaster snapshot --netboot?"
         return 1
     fi
     [ -f "$REMASTER_NETBOOT_KEY" ] || {
@@ -925,12 +959,12 @@ remaster_net_sums() {
         return 0
     }
     if ! _nerr=$(remaster_curl "${1}SHA256SUMS.sig" "$_nnet/SHA256SUMS.sig" 3); then
-        remaster_fail "rd.remaster.url: ${1}SHA256SUMS.sig cannot be downloaded ($_nerr), but this initramfs only boots a system signed by its key: not booting an unsigned system"
+        remaster_net_fail "${1}SHA256SUMS.sig cannot be downloaded ($_nerr), but this initramfs only boots a system signed by its key: not booting an unsigned system"
         return 1
     fi
     if ! openssl pkeyutl -verify -pubin -inkey "$REMASTER_NETBOOT_KEY" -rawin \
         -in "$_nnet/SHA256SUMS" -sigfile "$_nnet/SHA256SUMS.sig" > /dev/null 2>&1; then
-        remaster_fail "rd.remaster.url: the signature SHA256SUMS.sig does not match SHA256SUMS and the key of this initramfs: the system may have been substituted; not booting it"
+        remaster_net_fail "the signature SHA256SUMS.sig does not match SHA256SUMS and the key of this initramfs: the system may have been substituted; not booting it"
         return 1
     fi
     remaster_say "SHA256SUMS is signed by the key of this initramfs"
@@ -947,16 +981,16 @@ remaster_net_image() {
     _nimg=$(remaster_ram_image 0)
     _nurl=${1}filesystem.squashfs
     if ! _nsum=$(remaster_sum_of "$REMASTER_RUN/net/SHA256SUMS" filesystem.squashfs); then
-        remaster_fail "rd.remaster.url: ${1}SHA256SUMS lists no valid SHA-256 for filesystem.squashfs: cannot verify the system"
+        remaster_net_fail "${1}SHA256SUMS lists no valid SHA-256 for filesystem.squashfs: cannot verify the system"
         return 1
     fi
     if ! _nhead=$(curl -fsSI --retry 3 --retry-delay 1 --connect-timeout 5 "$_nurl" 2>&1); then
-        remaster_fail "rd.remaster.url: cannot reach $_nurl: $_nhead"
+        remaster_net_fail "cannot reach $_nurl: $_nhead"
         return 1
     fi
     _nsize=$(echo "$_nhead" | remaster_content_length)
     if [ -z "$_nsize" ]; then
-        remaster_fail "rd.remaster.url: the server does not say how big $_nurl is (no Content-Length): cannot check it fits in RAM"
+        remaster_net_fail "the server does not say how big $_nurl is (no Content-Length): cannot check it fits in RAM"
         return 1
     fi
     _nmib=$(((_nsize + 1048575) / 1048576))
@@ -964,9 +998,9 @@ remaster_net_image() {
     _nrc=$?
     if [ "$_nrc" -ne 0 ]; then
         case $_nrc in
-            1) remaster_fail "rd.remaster.url: cannot unmount the earlier $_nram" ;;
-            2) remaster_fail "rd.remaster.url: not enough memory to download the system (needs $_nmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $REMASTER_RAM_AVAIL MiB available)" ;;
-            *) remaster_fail "rd.remaster.url: cannot mount a tmpfs on $_nram" ;;
+            1) remaster_net_fail "cannot unmount the earlier $_nram" ;;
+            2) remaster_net_fail "not enough memory to download the system (needs $_nmib MiB + $REMASTER_RAM_MARGIN_MIB MiB to spare, $REMASTER_RAM_AVAIL MiB available)" ;;
+            *) remaster_net_fail "cannot mount a tmpfs on $_nram" ;;
         esac
         return 1
     fi
@@ -989,7 +1023,7 @@ remaster_net_image() {
     _nhave=$(stat -c %s "$_nimg" 2> /dev/null) || _nhave=0
     if [ "$_nrc" -ne 0 ] || [ "$_nhave" != "$_nsize" ]; then
         umount "$_nram" 2> /dev/null
-        remaster_fail "rd.remaster.url: the download of $_nurl failed after $_nhave of $_nsize bytes: $(cat "$REMASTER_RUN/net/curl.err" 2> /dev/null)"
+        remaster_net_fail "the download of $_nurl failed after $_nhave of $_nsize bytes: $(cat "$REMASTER_RUN/net/curl.err" 2> /dev/null)"
         return 1
     fi
     remaster_say "downloaded the system ($_nmib MiB); checking its SHA-256"
@@ -997,7 +1031,7 @@ remaster_net_image() {
     _ngot=${_ngot%% *}
     if [ "$_ngot" != "$_nsum" ]; then
         umount "$_nram" 2> /dev/null
-        remaster_fail "rd.remaster.url: $_nurl is corrupted or was changed (SHA-256 $_ngot, SHA256SUMS says $_nsum): not booting it"
+        remaster_net_fail "$_nurl is corrupted or was changed (SHA-256 $_ngot, SHA256SUMS says $_nsum): not booting it"
         return 1
     fi
     remaster_say "verified filesystem.squashfs against SHA256SUMS"

@@ -5,13 +5,16 @@
 # phase breakdown of `snapshot --to IMAGE` (its --timings), then the same
 # snapshot again onto that stick (a layer) and once more with --full (a new
 # base that copies the old blocks), against the first; and `snapshot --iso`
-# against --squashfs and against mksquashfs + xorriso by hand.
+# against --squashfs and against mksquashfs + xorriso by hand. Last, the
+# boot time of a workstation's stick (the host's fstab, crypttab, swap and
+# resume, whose disks are not there) against the plain root's (issue 14).
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
 #   ISO=0 leaves out the --iso comparison; LEVELS= PHASES=0 runs only it.
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
 #   machine disturbs the comparison less; NICE=0 to run as is),
 #   PHASES=1 (0 skips the `snapshot --to IMAGE` breakdown),
+#   BOOTS=2 (pairs of boots, plain and workstation stick, TCG; 0 skips them),
 #   REMASTER=build/remaster (the binary; a copy keeps a rebuild from changing it mid-run).
 #
 # Fairness: mksquashfs gets the paths remaster leaves out in this root (taken
@@ -29,8 +32,9 @@ block=${BLOCK:-131072}
 jobs=${JOBS:-$(nproc)}
 nice=${NICE:--10}
 phases=${PHASES:-1}
+boots=${BOOTS:-2} # pairs of boots, plain and workstation; 0 skips them
 out=$(mktemp -d /var/tmp/remaster-bench.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+trap 'umount "$out"/*-root 2>/dev/null; rm -rf --one-file-system "$out"' EXIT
 
 # What remaster leaves out of this root, as mksquashfs -wildcards patterns:
 # "empty /dev (why)" keeps /dev but not what is in it; "exclude /x (why)"
@@ -172,3 +176,37 @@ mk=$(median "$m3" 1)
 printf '  %-34s %7.2f s\n' "mksquashfs alone (zstd:3)" "$mk"
 printf '  %-34s %7.2f (goal: at most 3)\n' "ratio first/mksquashfs" "$(echo "$(total "$out/phases.log") / $mk" | bc -l)"
 printf '  %-34s %7.2f (goal: at most 1.3)\n' "ratio fourth/mksquashfs" "$(echo "$(total "$out/warm.log") / $mk" | bc -l)"
+
+# Boot time: a workstation's stick against the plain root's. The host's
+# disks in /etc (fstab, crypttab, swap, resume) must cost the live system no
+# wait (goal: within 20 %). Both sticks are made from overlays of the root
+# (the test root's proof unit, which powers off, masked in both, so that
+# boot-test sees the live system up), then booted alternately with
+# `remaster boot-test` (TCG, BIOS); boot-test's own "booted in N s".
+if ((boots > 0)); then
+  # shellcheck source=../tests/vm/lib/workstation-root.sh
+  . tests/vm/lib/workstation-root.sh
+  echo
+  echo "boot time, plain root against a workstation's (fstab, crypttab, swap, resume of absent disks), $boots pairs:"
+  for kind in plain ws; do
+    mkdir -p "$out/$kind-upper/etc/systemd/system" "$out/$kind-work" "$out/$kind-root"
+    ln -s /dev/null "$out/$kind-upper/etc/systemd/system/remaster-proof.service"
+    [[ $kind == plain ]] || write_workstation_disks "$out/$kind-upper"
+    mount -t overlay -o "lowerdir=$root,upperdir=$out/$kind-upper,workdir=$out/$kind-work" remaster-bench "$out/$kind-root"
+    "$remaster" snapshot --quiet --yes --root "$out/$kind-root" --to "$out/$kind.img" --cache-dir "$out/icache" \
+      --kernel-args console=ttyS0,115200
+    umount "$out/$kind-root"
+  done
+  for ((i = 0; i < boots; i++)); do
+    for kind in plain ws; do
+      "$remaster" boot-test --on "$out/$kind.img" --firmware bios --accel tcg --timeout 600 >"$out/boot.out" 2>&1 ||
+        { cat "$out/boot.out" >&2; exit 1; }
+      grep -oE 'booted in [0-9]+ s' "$out/boot.out" | grep -oE '[0-9]+' >>"$out/boot-$kind"
+    done
+  done
+  p=$(sort -n "$out/boot-plain" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  w=$(sort -n "$out/boot-ws" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  printf '  %-34s %7s s (runs: %s)\n' "plain root" "$p" "$(paste -sd' ' "$out/boot-plain")" \
+    "workstation root" "$w" "$(paste -sd' ' "$out/boot-ws")"
+  printf '  %-34s %7.2f (goal: at most 1.2)\n' "ratio workstation/plain" "$(echo "$w / $p" | bc -l)"
+fi

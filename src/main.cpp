@@ -40,7 +40,12 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
                    "Write a netboot directory to DIR: kernel, initramfs, squashfs, checksums, an iPXE script and a GRUB "
                    "config, to serve over HTTP (an earlier one of the same system is replaced atomically)");
     cmd.add_option("--sign-key", o.sign_key,
-                   "With --netboot: sign the checksums with this Ed25519 private key (PEM); the initramfs checks it at boot");
+                   "With --netboot: sign the checksums with this Ed25519 private key (PEM); the initramfs checks it at "
+                   "boot. With --update-url: the key (private or public PEM) the server's snapshots must be signed with");
+    cmd.add_option("--update-url", o.update_url,
+                   "With --to: the stick's default entry first asks this netboot directory (http:// or https://, made "
+                   "with --netboot --sign-key) for a newer snapshot of the system and boots it from RAM when it is "
+                   "signed by --sign-key; otherwise the stick's own snapshot");
     cmd.add_option("--mode", o.mode,
                    "backup: keep users, homes and secrets (default); clean: also drop machine-id, ssh host keys, "
                    "network secrets, logs, caches and shell history (the host's crypttab, swap and resume are commented out "
@@ -60,7 +65,8 @@ void add_snapshot_options(CLI::App& cmd, Options& o) {
     cmd.add_option("--size", o.image_size, "Size of a new image file for --to (default: what the snapshot needs plus headroom)");
     cmd.add_option("--default-boot", o.default_boot,
                    "The stick's default boot entry: live (changes not kept; the default), persist (changes kept), "
-                   "ram (copy to RAM), check (verify first), or a profile name");
+                   "ram (copy to RAM), check (verify first), update (a newer snapshot from --update-url first; the "
+                   "default with --update-url), or a profile name");
     cmd.add_option("--secure-boot", o.secure_boot,
                    "auto: boot through the root's signed shim and GRUB when it has them; require: refuse a root "
                    "without them; off: an unsigned GRUB")

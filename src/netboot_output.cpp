@@ -94,11 +94,14 @@ std::map<std::string, std::string> make_netboot_boot_files(View& view, const Pla
                     .write_boot_files(plan.stick.kernel, inputs, dir.snap(), SnapshotDir::kKernel, SnapshotDir::kInitrd);
     if (public_pem.empty()) return sums;
     sums.erase(SnapshotDir::kInitrd);  // changed below: read when SHA256SUMS is written
-    // After the cached image, not in it: one build serves every key.
-    append_to_initramfs(dir.snap().initrd(), newc_archive({{"etc", 0040755, ""},
-                                                           {"etc/remaster", 0040755, ""},
-                                                           {NetbootDir::kPublicKeyInInitramfs, 0100644, public_pem}}));
+    append_public_key(dir.snap().initrd(), public_pem);
     return sums;
+}
+
+void append_public_key(const std::string& initrd, const std::string& public_pem) {
+    append_to_initramfs(initrd, newc_archive({{"etc", 0040755, ""},
+                                              {"etc/remaster", 0040755, ""},
+                                              {NetbootDir::kPublicKeyInInitramfs, 0100644, public_pem}}));
 }
 
 void write_netboot_configs(const Plan& plan, const NetbootDir& dir) {

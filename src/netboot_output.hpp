@@ -51,6 +51,13 @@ private:
 // directory. Anything else in it stays, with a warning, and so does it.
 void remove_netboot_dir(const std::string& dir);
 
+// Appends the public key to an initramfs as a small uncompressed cpio
+// (the kernel unpacks every archive of the image in turn) at
+// NetbootDir::kPublicKeyInInitramfs, where the boot looks for the key the
+// downloaded system must be signed with. After the build, not in it: one
+// cached image serves every key.
+void append_public_key(const std::string& initrd, const std::string& public_pem);
+
 // The kernel, and the netboot initramfs (dracut with our module and the
 // network module) with the public key appended when `public_pem` is given.
 // Returns the SHA-256 of the files as written, by name (the initramfs's only

@@ -21,6 +21,9 @@ struct Options {
     std::string iso;       // a hybrid ISO image file
     std::string netboot;   // a directory to serve over HTTP (docs/netboot.md)
     std::string sign_key;  // --sign-key: Ed25519 private key (PEM) signing the netboot's SHA256SUMS
+    // --update-url: with --to, the netboot directory the stick's default
+    // entry asks for a newer snapshot of the system (docs/netboot.md)
+    std::string update_url;
     Mode mode = Mode::backup;
     std::vector<std::string> excludes;
     std::string compress = "zstd:3";

@@ -19,7 +19,9 @@
 #include "paths.hpp"
 #include "remaster_bundle.hpp"
 #include "runtime_dir.hpp"
+#include "http_url.hpp"
 #include "signing_key.hpp"
+#include "source_device.hpp"
 #include "stick_menu.hpp"
 
 namespace remaster {
@@ -157,15 +159,56 @@ std::vector<std::string> plan_netboot_out(Plan& plan, const Options& opt, Proble
     return own;
 }
 
-// --sign-key FILE: an Ed25519 private key, for --netboot only.
+// --update-url URL with --to and --sign-key: the stick pins the public
+// half of the key; a server's snapshot signed otherwise is never booted.
+void plan_update_url(Plan& plan, const Options& opt, Problems& problems) {
+    if (opt.update_url.empty()) return;
+    if (opt.to.empty() || !opt.iso.empty())
+        problems.push_back("--update-url is for a stick (--to): its default entry asks the server for a newer snapshot");
+    if (const std::string why = http_url_problem(opt.update_url); !why.empty())
+        problems.push_back("--update-url " + why);
+    else
+        plan.update_url = http_dir_url(opt.update_url);
+    if (opt.sign_key.empty()) {
+        problems.push_back("--update-url needs --sign-key KEY: the stick boots only a snapshot signed with that key. "
+                           "Make one with `openssl genpkey -algorithm ed25519 -out netboot.key`, sign the server's "
+                           "directory with `remaster snapshot --netboot DIR --sign-key netboot.key`, and give the same "
+                           "file (or its public half) here");
+        return;
+    }
+    try {
+        plan.update_key_pem = read_public_key_pem(opt.sign_key);
+        plan.sign_key = absolute_path(opt.sign_key);
+    } catch (const Error& e) {
+        problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+    }
+}
+
+// --sign-key FILE: an Ed25519 private key, for --netboot (with --update-url,
+// plan_update_url reads it).
 void plan_sign_key(Plan& plan, const Options& opt, Problems& problems) {
-    if (opt.sign_key.empty()) return;
-    if (opt.netboot.empty()) problems.push_back("--sign-key signs a netboot directory: it needs --netboot DIR");
+    if (opt.sign_key.empty() || !opt.update_url.empty()) return;
+    if (opt.netboot.empty())
+        problems.push_back("--sign-key signs a netboot directory (--netboot DIR) or pins the key of --update-url: it needs one of them");
     try {
         SigningKey key(opt.sign_key);
         plan.sign_key = absolute_path(opt.sign_key);
     } catch (const Error& e) {
         problems.push_back(e.hint().empty() ? e.what() : std::string(e.what()) + ". " + e.hint());
+    }
+}
+
+// What the root's filesystem and each composed mount sit on (LVM, LUKS,
+// RAID, a btrfs subvolume), for the plan's view listing.
+void describe_view_sources(ViewMounts& vm, const std::string& root, const std::vector<MountEntry>& mounts) {
+    if (const MountEntry* m = mount_containing(mounts, root)) vm.sources["/"] = describe_source(*m);
+    for (const auto& rel : vm.composed) {
+        const std::string target = root == "/" ? rel : root + rel;
+        for (auto it = mounts.rbegin(); it != mounts.rend(); ++it)  // the last mount there is what is seen
+            if (it->target == target) {
+                vm.sources[rel] = describe_source(*it);
+                break;
+            }
     }
 }
 
@@ -236,6 +279,7 @@ Plan make_plan(const Options& opt) {
     if (plan.to_netboot && !opt.image_size.empty())
         problems.push_back("--size is for an image file made with --to; a netboot directory is as big as what it holds");
     plan_sign_key(plan, opt, problems);
+    plan_update_url(plan, opt, problems);
     const std::vector<MountEntry> mounts = read_mount_table();
     plan.to_stick = !opt.to.empty() && opt.iso.empty();
     if (plan.to_stick && root_ok) {
@@ -247,6 +291,7 @@ Plan make_plan(const Options& opt) {
                     hint.empty() ? "Nothing was written. Fix the above and run again." : hint);
 
     plan.view_mounts = plan_view_mounts(plan.root, mounts, {RuntimeDir::base()});
+    describe_view_sources(plan.view_mounts, plan.root, mounts);
     ExclusionInputs in;
     in.mode = opt.mode;
     in.user_patterns = opt.excludes;
@@ -294,13 +339,23 @@ void print_plan(const Plan& plan, const std::vector<ExcludedPath>& matches, std:
                                       : "taken from " + plan.cache_dir + " if built from the same files before, else built by dracut and kept there")
            << "\n";
         os << "  module:    " << dracut_module_source() << " (copied into the view for dracut as 90remaster)\n";
+        if (!plan.update_url.empty())
+            os << "  updates:   the default entry '" << kEntryUpdate << "' asks " << plan.update_url
+               << " for a newer snapshot of this system and boots it from RAM if it is signed with the key of "
+               << plan.sign_key << "; entry '" << kEntryLive << "' boots the stick's own (the initramfs gets dracut's "
+               << "network module, curl, openssl and the public key)\n";
     }
     os << "  compress:  " << plan.squash.compressor << (plan.squash.level ? ":" + std::to_string(plan.squash.level) : "")
        << ", block size " << plan.squash.block_size << ", " << (plan.squash.jobs ? std::to_string(plan.squash.jobs) : "all")
        << " cores\n";
     os << "View (overlay, changes go to a tmpfs, the source is not written):\n";
-    os << "  /  (overlay of " << plan.root << ")\n";
-    for (const auto& m : plan.view_mounts.composed) os << "  " << m << "  (own overlay: part of the system)\n";
+    const auto& sources = plan.view_mounts.sources;
+    auto on = [&](const std::string& rel) {
+        const auto it = sources.find(rel);
+        return it == sources.end() ? std::string() : "; " + printable(it->second);
+    };
+    os << "  /  (overlay of " << plan.root << on("/") << ")\n";
+    for (const auto& m : plan.view_mounts.composed) os << "  " << m << "  (own overlay: part of the system" << on(m) << ")\n";
     for (const auto& m : plan.view_mounts.skipped) os << "  " << m.target << "  left out: " << m.reason << "\n";
     os << "Scrub (written into the view only):\n";
     if (plan.scrub.empty()) os << "  nothing (no /etc: not an operating system root)\n";

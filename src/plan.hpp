@@ -35,6 +35,10 @@ struct Plan {
     std::string netboot_out;   // absolute final path, when --netboot
     bool to_netboot = false;   // --netboot
     std::string sign_key;      // absolute; empty: unsigned
+    // --update-url, ending in '/', and the public half of --sign-key (PEM)
+    // that the server's snapshots must be signed with; empty: no updates.
+    std::string update_url;
+    std::string update_key_pem;
     std::string cache_dir;     // absolute; empty: --no-cache
 };
 

@@ -65,6 +65,9 @@ void outputs_json(JsonWriter& j, const Plan& plan) {
     j.key("holds").value(s.contents);
     j.key("needs_confirmation").value(s.overwrites);
     j.key("snapshot").value(SnapshotDir::as_booted(s.snapshot_id).path());
+    j.key("update_url");
+    if (plan.update_url.empty()) j.null();
+    else j.value(plan.update_url);
     j.end_object();
 }
 
@@ -72,7 +75,9 @@ void view_json(JsonWriter& j, const Plan& plan, const std::vector<ExcludedPath>&
     j.key("view_mounts").begin_object().key("composed").strings(plan.view_mounts.composed).key("skipped").begin_array();
     for (const auto& m : plan.view_mounts.skipped)
         j.begin_object().key("path").value(m.target).key("reason").value(m.reason).end_object();
-    j.end_array().end_object();
+    j.end_array().key("sources").begin_object();
+    for (const auto& [path, what] : plan.view_mounts.sources) j.key(path).value(what);
+    j.end_object().end_object();
     j.key("scrub").begin_array();
     for (const auto& a : plan.scrub)
         j.begin_object().key("path").value(a.path).key("kind").value(scrub_kind(a.kind)).key("reason").value(a.reason).end_object();

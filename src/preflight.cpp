@@ -145,7 +145,7 @@ namespace {
 
 // The target: a device or an image file (existing or new), claimed, and
 // whether it already is a remaster stick.
-void plan_target(StickPlan& sp, const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
+void plan_target(StickPlan& sp, const Options& opt, const std::vector<MountEntry>& mounts,
                  Problems& problems) {
     struct stat st;
     const bool exists = ::stat(sp.target.c_str(), &st) == 0;
@@ -324,16 +324,21 @@ void plan_secure_boot(StickPlan& sp, const Options& opt, const std::string& root
 
 }  // namespace
 
+namespace {
+void plan_network_tools(const StickPlan& sp, const std::string& root, Problems& problems);
+}  // namespace
+
 StickPlan plan_stick(const Options& opt, const std::string& root, const std::vector<MountEntry>& mounts,
                      Problems& problems) {
     StickPlan sp;
     sp.target = absolute_path(opt.to);
     sp.kernel_args = opt.kernel_args;
     sp.snapshot_id = new_snapshot_id();
-    plan_target(sp, opt, root, mounts, problems);
+    plan_target(sp, opt, mounts, problems);
     if (!plan_system(sp, opt, root, problems)) return sp;
     sp.grub_bios_setup = sp.adapter->grub_bios_setup(root);
     plan_tools(sp, root, problems);
+    if (!opt.update_url.empty()) plan_network_tools(sp, root, problems);
     plan_secure_boot(sp, opt, root, problems);
     return sp;
 }
@@ -354,12 +359,11 @@ StickPlan plan_iso_system(const Options& opt, const std::string& root, Problems&
     return sp;
 }
 
-StickPlan plan_netboot_system(const Options& opt, const std::string& root, Problems& problems) {
-    StickPlan sp;
-    sp.kernel_args = opt.kernel_args;
-    sp.snapshot_id = new_snapshot_id();
-    if (!plan_system(sp, opt, root, problems)) return sp;
-    sp.other_kernels.clear();  // one kernel: what the iPXE script and GRUB config boot
+namespace {
+
+// What an initramfs that downloads a snapshot needs in the root: dracut's
+// network module, curl and openssl (netboot, and a stick with --update-url).
+void plan_network_tools(const StickPlan& sp, const std::string& root, Problems& problems) {
     const Adapter& a = *sp.adapter;
     if (find_program("dracut", root).empty())
         problems.add(Exit::missing, "'dracut' is missing in the root (" + a.install_hint("dracut") + ")");
@@ -372,9 +376,20 @@ StickPlan plan_netboot_system(const Options& opt, const std::string& root, Probl
     for (const char* tool : {"curl", "openssl"})
         if (find_program(tool, root).empty())
             problems.add(Exit::missing, std::string("'") + tool + "' is missing in the root (" + a.install_hint(tool) +
-                                            "): the netboot initramfs " +
+                                            "): the initramfs " +
                                             (std::string(tool) == "curl" ? "downloads the system" : "checks signatures") +
                                             " with it");
+}
+
+}  // namespace
+
+StickPlan plan_netboot_system(const Options& opt, const std::string& root, Problems& problems) {
+    StickPlan sp;
+    sp.kernel_args = opt.kernel_args;
+    sp.snapshot_id = new_snapshot_id();
+    if (!plan_system(sp, opt, root, problems)) return sp;
+    sp.other_kernels.clear();  // one kernel: what the iPXE script and GRUB config boot
+    plan_network_tools(sp, root, problems);
     try {
         check_menu_values(load_menu_templates(data_dir() + "/grub.d"), sp.os_name, sp.kernel_args);
     } catch (const Error& e) {

@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "error.hpp"
-#include "text.hpp"
 
 namespace remaster {
 namespace {
@@ -49,13 +48,6 @@ bool PublicKey::verifies(const std::string& data, const std::string& signature) 
     if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key(pkey_)) != 1) return false;
     return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                             reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
-}
-
-std::string pem_body(const std::string& pem) {
-    std::string body;
-    for (const auto& line : split_lines(pem))
-        if (line.compare(0, 5, "-----") != 0) body += line;
-    return body;
 }
 
 }  // namespace remaster

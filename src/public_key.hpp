@@ -2,7 +2,7 @@
 // update): the signing key's public half, recorded in the stick's
 // snapshot.info as update_key=, the base64 body of its PEM
 // SubjectPublicKeyInfo on one line (the PEM without its BEGIN/END lines and
-// newlines). The private half is signing_key.hpp.
+// newlines; pem_body in signing_key.hpp). The private half is signing_key.hpp.
 #pragma once
 
 #include <string>
@@ -27,8 +27,5 @@ private:
     explicit PublicKey(void* pkey) : pkey_(pkey) {}
     void* pkey_;  // EVP_PKEY, kept out of this header
 };
-
-// The one-line form of a public key in PEM (what update_key= holds).
-std::string pem_body(const std::string& pem);
 
 }  // namespace remaster

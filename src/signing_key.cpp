@@ -1,6 +1,7 @@
 #include "signing_key.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -46,6 +47,42 @@ std::string SigningKey::sign(const std::string& data) const {
         throw Error(Exit::failure, "Cannot sign with the Ed25519 key (OpenSSL)");
     sig.resize(len);
     return sig;
+}
+
+std::string read_public_key_pem(const std::string& path) {
+    {
+        std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "re"), &std::fclose);
+        if (!f) throw Error(Exit::bad_input, "--sign-key '" + path + "' cannot be read (" + errno_string(errno) + ")");
+        std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> pub(PEM_read_PUBKEY(f.get(), nullptr, nullptr, nullptr),
+                                                           &EVP_PKEY_free);
+        if (pub) {
+            if (EVP_PKEY_id(pub.get()) != EVP_PKEY_ED25519)
+                throw Error(Exit::bad_input, "--sign-key '" + path + "' is not an Ed25519 key",
+                            "Use the key the server's netboot directory is signed with (openssl genpkey -algorithm "
+                            "ed25519 makes one)");
+            std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+            if (!bio || PEM_write_bio_PUBKEY(bio.get(), pub.get()) != 1)
+                throw Error(Exit::failure, "Cannot write the public key (OpenSSL)");
+            char* data = nullptr;
+            const long n = BIO_get_mem_data(bio.get(), &data);
+            return std::string(data, static_cast<size_t>(n));
+        }
+    }
+    ERR_clear_error();  // PEM_read_PUBKEY left why it was not a public key
+    return SigningKey(path).public_pem();  // a private key, or its error
+}
+
+std::string pem_body(const std::string& pem) {
+    std::string out, line;
+    for (const char c : pem + "\n") {
+        if (c != '\n') {
+            if (c != '\r') line += c;
+            continue;
+        }
+        if (line.rfind("-----", 0) != 0) out += line;
+        line.clear();
+    }
+    return out;
 }
 
 std::string SigningKey::public_pem() const {

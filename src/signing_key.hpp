@@ -27,4 +27,13 @@ private:
     void* pkey_;  // EVP_PKEY, kept out of this header
 };
 
+// --sign-key with --update-url: the stick only checks signatures, so either
+// half will do. Returns the public key as PEM; throws Error(Exit::bad_input)
+// as SigningKey does for a file that holds no Ed25519 key.
+std::string read_public_key_pem(const std::string& path);
+
+// The base64 body of a PEM text on one line (no BEGIN/END lines, no line
+// breaks): how snapshot.info records a key.
+std::string pem_body(const std::string& pem);
+
 }  // namespace remaster

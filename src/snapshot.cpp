@@ -290,7 +290,14 @@ std::vector<BootBuild> reuse_boot_files_or_plan(const Plan& plan, const std::map
     std::vector<BootBuild> builds;
     for (const Kernel& k : all_kernels(sp)) {
         const bool is_default = k.version == sp.kernel.version;
-        const std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module", scrubbed);
+        std::string inputs = initramfs_fingerprint(layer.manifest, k.version, datadir + "/dracut-module", scrubbed);
+        // An updating stick's initramfs is another one, and holds its key:
+        // reused only from a snapshot with the same key.
+        if (!plan.update_url.empty()) {
+            Sha256 key;
+            key.update(plan.update_key_pem.data(), plan.update_key_pem.size());
+            inputs += "+update:" + key.hex().substr(0, 16);
+        }
         (is_default ? layer.initramfs_inputs : layer.other_initramfs_inputs[k.version]) = inputs;
         const BootSlot slot = is_default ? BootSlot{SnapshotDir::kKernel, SnapshotDir::kInitrd, inputs}
                                          : BootSlot{SnapshotDir::kernel_name(k.version),
@@ -309,14 +316,21 @@ std::vector<BootBuild> reuse_boot_files_or_plan(const Plan& plan, const std::map
 // our module, built by the root's dracut in the view (or copied from this
 // machine's cache of them). Runs beside the squash. Returns the SHA-256 of
 // each file written, by name, known without reading the stick back.
+// With --update-url the initramfs is the netboot one (network, curl,
+// openssl) with the pinned key appended; its SHA-256 is then read back.
 std::map<std::string, std::string> build_boot_files(View& view, const Plan& plan, const std::string& datadir,
                                                     Runner& runner, const SnapshotDir& snap,
                                                     const std::vector<BootBuild>& builds, bool alone) {
     std::map<std::string, std::string> sums;
     if (builds.empty()) return sums;
-    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner, alone);
-    for (const BootBuild& b : builds)
+    const bool updates = !plan.update_url.empty();
+    InitramfsBuilder initramfs(view, datadir, plan.cache_dir, runner, alone, updates);
+    for (const BootBuild& b : builds) {
         sums.merge(initramfs.write_boot_files(b.kernel, b.inputs, snap, b.kernel_name, b.initrd_name));
+        if (!updates) continue;
+        append_public_key(snap.file(b.initrd_name), plan.update_key_pem);
+        sums.erase(b.initrd_name);
+    }
     return sums;
 }
 
@@ -498,8 +512,15 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     SnapshotInfo info = snapshot_info(plan, opt, snap.id(), layer);
     const std::string sb = secure_boot_field(sp, snaps, add_to_existing);
     if (!sb.empty()) info.fields["secure_boot"] = sb;
+    if (!plan.update_url.empty()) {
+        info.fields[kUpdateUrlField] = plan.update_url;
+        info.fields[kUpdateKeyField] = pem_body(plan.update_key_pem);
+    }
     write_snapshot_info(*stick, info);
-    const std::string default_id = opt.default_boot.empty() ? "" : default_entry_id(opt.default_boot);
+    // With --update-url the stick asks the server first unless told otherwise.
+    const std::string default_id = !opt.default_boot.empty() ? default_entry_id(opt.default_boot)
+                                   : !plan.update_url.empty() ? kEntryUpdate
+                                                              : "";
     const std::string menu = render_stick_menu(templates, *stick, stick->uuid(), runner, default_id);
     if (!default_id.empty()) write_default_entry(*stick, default_id);
     install_stick_menu(*stick, menu);

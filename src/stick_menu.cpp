@@ -51,12 +51,14 @@ void write_default_entry(const Medium& medium, const std::string& id) {
 }
 
 std::string default_entry_id(const std::string& choice) {
-    if (choice == kEntryLive || choice == kEntryRam || choice == kEntryCheck) return choice;
+    if (choice == kEntryLive || choice == kEntryRam || choice == kEntryCheck || choice == kEntryUpdate) return choice;
     if (choice == "persist") return std::string("persist-") + kDefaultProfile;
     if (valid_profile_name(choice)) return "persist-" + choice;
     throw Error(Exit::usage, "'" + choice + "' is not a boot entry",
-                "Use live, persist, ram, check or the name of a profile.");
+                "Use live, persist, ram, check, update or the name of a profile.");
 }
+
+std::string update_kernel_args(const std::string& url) { return "rd.remaster.update=" + url + " ip=dhcp rd.neednet=1"; }
 
 std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid) {
     std::vector<MenuEntry> entries;
@@ -79,6 +81,11 @@ std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::strin
             entry("snapshot-" + s.id, "Older snapshot: " + what + " (changes not kept)", "");
             continue;
         }
+        // The server is asked only here; every other entry boots what is on the stick.
+        const std::string update_url = s.get(kUpdateUrlField);
+        if (!update_url.empty())
+            entry(kEntryUpdate, "remaster live: " + what + ", or a newer snapshot from " + update_url + " (changes not kept)",
+                  update_kernel_args(update_url));
         entry(kEntryLive, "remaster live: " + what + " (changes not kept)", "");
         // The other kernels, for a machine the newest one fails on: the same system and arguments.
         for (const auto& v : other_kernels(s))

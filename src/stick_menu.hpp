@@ -18,9 +18,21 @@ class Runner;
 constexpr const char* kEntryLive = "live";        // tmpfs upper: nothing kept
 constexpr const char* kEntryRam = "ram";          // copy to RAM, stick released
 constexpr const char* kEntryCheck = "check";      // verify checksums first
+// A snapshot made with --update-url: a newer one from the server first.
+constexpr const char* kEntryUpdate = "update";
 constexpr const char* kDefaultProfile = "default";
 // The newest snapshot's other kernels boot as "kernel-KVER".
 constexpr const char* kEntryKernelPrefix = "kernel-";
+
+// snapshot.info's fields of a snapshot made with --update-url: the server's
+// netboot directory, and the public key (pem_body) its snapshots must be
+// signed with (the initramfs holds the same key).
+constexpr const char* kUpdateUrlField = "update_url";
+constexpr const char* kUpdateKeyField = "update_key";
+
+// The update entry's own kernel arguments: the server to ask, and the
+// network brought up by dracut (docs/kernel-args.md).
+std::string update_kernel_args(const std::string& url);
 
 // Profile names: [A-Za-z0-9_-], 1..32 characters.
 bool valid_profile_name(const std::string& name);
@@ -34,12 +46,14 @@ void create_profile(const Medium& medium, const std::string& name);
 std::string read_default_entry(const Medium& medium);
 void write_default_entry(const Medium& medium, const std::string& id);
 
-// What the user may pass as --default-boot: live, persist, ram, check or a
-// profile name; returns the entry id ("persist" -> "persist-default").
+// What the user may pass as --default-boot: live, persist, ram, check,
+// update or a profile name; returns the entry id ("persist" ->
+// "persist-default").
 std::string default_entry_id(const std::string& choice);
 
-// Newest snapshot: live, one entry per other kernel (newest first), the
-// profiles, ram, check; then one plain entry per older snapshot.
+// Newest snapshot: update (when it was made with --update-url), live, one
+// entry per other kernel (newest first), the profiles, ram, check; then one
+// plain entry per older snapshot.
 std::vector<MenuEntry> stick_menu_entries(const Medium& medium, const std::string& uuid);
 
 // The grub.cfg for the stick's contents, with `default_id` as the default

@@ -4,6 +4,7 @@
 // filesystems, and bind mounts of subtrees, do not.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct SkippedMount {
 struct ViewMounts {
     std::vector<std::string> composed;  // mount points relative to root, parents first ("/home")
     std::vector<SkippedMount> skipped;  // mount points relative to root, with why
+    // What "/" (the filesystem holding the root) and each composed mount
+    // sit on, in words (source_device.hpp), for the plan.
+    std::map<std::string, std::string> sources;
 };
 
 // All mounts of this process's namespace, in mount order (libmount, mountinfo);

@@ -54,7 +54,7 @@ printf 'medium=netboot\nroot=/somewhere/else\n' >"$out/other/snapshot.info"
 refused "another system's netboot dir" 3 "is the netboot directory of another system (root /somewhere/else" \
     --root "$ROOT" --netboot "$out/other"
 refused "--netboot with --iso" 3 "leave out --to, --iso and --squashfs" --root "$ROOT" --netboot "$out/nb" --iso "$out/x.iso"
-refused "--sign-key without --netboot" 3 "--sign-key signs a netboot directory: it needs --netboot DIR" \
+refused "--sign-key without --netboot" 3 "--sign-key signs a netboot directory (--netboot DIR) or pins the key of --update-url" \
     --root "$ROOT" --squashfs "$out/x.sqfs" --sign-key "$work/key.pem"
 refused "--sign-key with an RSA key" 3 "is not an Ed25519 key" --root "$ROOT" --netboot "$out/nb" --sign-key "$work/rsa.pem"
 refused "a root without curl and openssl" 4 "'curl' is missing in the root (apt install curl)" --root "$BASE" --netboot "$out/nb"
@@ -62,6 +62,29 @@ msg=$("$REMASTER" snapshot --root "$BASE" --netboot "$out/nb" 2>&1 || true)
 check "... and names openssl and dracut-network too" \
     grep -q "'openssl' is missing in the root (apt install openssl).*" <<<"$msg"
 check "... and names dracut-network" grep -q "apt install dracut-network" <<<"$msg"
+
+# --- --update-url: a stick that asks the server first (plan only here;
+# tests/vm/test_boot_update.sh boots one) ----------------------------------------
+openssl pkey -in "$work/key.pem" -pubout -out "$work/key.pub" 2>/dev/null
+refused "--update-url without --sign-key" 3 "--update-url needs --sign-key KEY.*openssl genpkey -algorithm ed25519" \
+    --root "$ROOT" --to "$out/s.img" --update-url http://10.0.0.1/live/ --dry-run
+refused "--update-url that is not http(s)" 3 "--update-url 'ftp://10.0.0.1/live/' is not an http:// or https:// URL" \
+    --root "$ROOT" --to "$out/s.img" --update-url ftp://10.0.0.1/live/ --sign-key "$work/key.pub" --dry-run
+refused "--update-url with a quote" 3 "has a character a boot entry cannot carry" \
+    --root "$ROOT" --to "$out/s.img" --update-url "http://10.0.0.1/li've/" --sign-key "$work/key.pub" --dry-run
+refused "--update-url without a stick" 3 "--update-url is for a stick (--to)" \
+    --root "$ROOT" --iso "$out/x.iso" --update-url http://10.0.0.1/live/ --sign-key "$work/key.pub" --dry-run
+refused "--update-url with an RSA key" 3 "is not an Ed25519 key" \
+    --root "$ROOT" --to "$out/s.img" --update-url http://10.0.0.1/live/ --sign-key "$work/rsa.pem" --dry-run
+refused "--update-url from a root without curl" 4 "'curl' is missing in the root (apt install curl)" \
+    --root "$BASE" --to "$out/s.img" --update-url http://10.0.0.1/live/ --sign-key "$work/key.pub" --dry-run
+plan=$("$REMASTER" snapshot --root "$ROOT" --to "$out/s.img" --update-url http://10.0.0.1/live --sign-key "$work/key.pub" --dry-run 2>&1)
+check "--update-url: the dry run says the default entry 'update' asks the URL (with its /)" \
+    grep -q "updates:   the default entry 'update' asks http://10.0.0.1/live/ for a newer snapshot" <<<"$plan"
+json=$("$REMASTER" snapshot --root "$ROOT" --to "$out/s.img" --update-url http://10.0.0.1/live --sign-key "$work/key.pem" --dry-run --json 2>/dev/null)
+check "--update-url: the JSON plan has stick.update_url (a private key will do too)" \
+    python3 -c 'import json, sys; assert json.load(sys.stdin)["stick"]["update_url"] == "http://10.0.0.1/live/"' <<<"$json"
+check "--update-url: the dry run wrote nothing" test ! -e "$out/s.img"
 
 # --- the plan ----------------------------------------------------------------
 plan=$("$REMASTER" snapshot --root "$ROOT" --netboot "$out/nb" --sign-key "$work/key.pem" --dry-run 2>&1)

@@ -157,9 +157,9 @@ check "... and says to pass --from or remake the stick" grep -q "Pass --from URL
 edit_newest_info "update_url=$url"
 refused "no key pinned" 3 "This stick pins no key (its newest snapshot $id_a has no update_key): a download could not be checked" stick_names
 edit_newest_info "update_key=$pubkey"
-refused "a URL that is not http(s)" 3 "--from 'ftp://127.0.0.1/live/' is not a URL remaster downloads from" stick_names \
+refused "a URL that is not http(s)" 3 "--from: 'ftp://127.0.0.1/live/' is not an http:// or https:// URL" stick_names \
     --from ftp://127.0.0.1/live/
-refused "a URL with a quote" 3 "it holds the character" stick_names --from "http://127.0.0.1:$port/li\"ve/"
+refused "a URL with a quote" 3 "has a character a boot entry cannot carry" stick_names --from "http://127.0.0.1:$port/li\"ve/"
 
 # --- hostile and absent servers --------------------------------------------------
 refused "no directory at the URL" 1 "The server has no netboot directory at http://127.0.0.1:$port/nothing/" stick_names \

@@ -594,5 +594,103 @@ opts_url() {
 }
 check "url: the overlay has the one downloaded layer, rd.remaster.layers ignored" opts_url
 
+# --- rd.remaster.update (remaster-update.sh): the "newer snapshot" rule -------
+
+# shellcheck source=../../dracut-module/remaster-update.sh
+. "$(dirname "$LIB")/remaster-update.sh"
+uname() { echo 6.1.0-9-amd64; }
+newer() { remaster_id_newer "$1" "$2"; }
+not_newer() { ! remaster_id_newer "$1" "$2"; }
+check "update: a later second is newer" newer 20261206-003509 20261206-003510
+check "update: a later day is newer, whatever the time" newer 20261206-235959 20261207-000000
+check "update: the same id is not newer" not_newer 20261206-003509 20261206-003509
+check "update: an earlier id is not newer" not_newer 20261206-003509 20261205-003509
+check "update: -2 is newer than none (the second snapshot of that second)" newer 20261206-003509 20261206-003509-2
+check "update: -10 is newer than -2 (numbers, not text)" newer 20261206-003509-2 20261206-003509-10
+check "update: -010 is 10, not octal 8" newer 20261206-003509-9 20261206-003509-010
+check "update: -2 is not newer than -10" not_newer 20261206-003509-10 20261206-003509-2
+for bad in "" x 2026120-003509 20261206-00350 20261206003509 20261206-003509- 20261206-003509-x \
+    20261206-003509-1234567 "20261206-003509 -2" "2026120a-003509" "99999999999999999999-000000" \
+    '20261206-003509-$(reboot)' "../20261206-003509"; do
+    check "update: the server's id '$bad' is never newer" not_newer 20261206-003509 "$bad"
+done
+# args: the stick's info text, the server's info text. Prints the rule's
+# verdict (the server's id, or why not) and "status=N".
+rule() {
+    printf '%s' "$1" > "$work/local.info"
+    printf '%s' "$2" > "$work/remote.info"
+    remaster_update_rule "$work/local.info" "$work/remote.info" 20261206-003509
+    echo "status=$?"
+}
+sys="system=0123456789abcdef"
+check "update rule: same system, newer, same kernel: boot it" same "20261206-010000
+status=0" "$(rule "$sys
+" "id=20261206-010000
+$sys
+kernel=6.1.0-9-amd64
+")"
+check "update rule: another system is refused" same "the server has a snapshot of another system (20261206-010000)
+status=1" "$(rule "$sys
+" "id=20261206-010000
+system=fedcba9876543210
+kernel=6.1.0-9-amd64
+")"
+check "update rule: an older snapshot is not booted" same "the server's snapshot 20261205-010000 is not newer than this stick's
+status=1" "$(rule "$sys
+" "id=20261205-010000
+$sys
+kernel=6.1.0-9-amd64
+")"
+kernel_other() {
+    case "$(rule "$sys
+" "id=20261206-010000
+$sys
+kernel=6.2.0-1-amd64
+")" in
+        *"runs kernel '6.2.0-1-amd64', this stick boots 6.1.0-9-amd64"*"status=1") return 0 ;;
+    esac
+    return 1
+}
+check "update rule: another kernel is not booted from this stick's initramfs" kernel_other
+check "update rule: no id" same "the server's snapshot.info has no valid snapshot id
+status=1" "$(rule "$sys
+" "$sys
+kernel=6.1.0-9-amd64
+")"
+check "update rule: a system field that only starts the same is another system" same "the server has a snapshot of another system (20261206-010000)
+status=1" "$(rule "$sys
+" "id=20261206-010000
+${sys}00
+kernel=6.1.0-9-amd64
+")"
+check "update rule: the first of two id lines counts, and must be valid" same "the server's snapshot.info has no valid snapshot id
+status=1" "$(rule "$sys
+" "id=junk
+id=20261206-010000
+$sys
+kernel=6.1.0-9-amd64
+")"
+check "update rule: a stick snapshot without a system never updates" same "this stick's snapshot 20261206-003509 does not say which system it is
+status=1" "$(rule "" "id=20261206-010000
+$sys
+kernel=6.1.0-9-amd64
+")"
+binary_info() {
+    head -c 4096 /dev/urandom > "$work/remote.info"
+    printf '%s\n' "$sys" > "$work/local.info"
+    ! remaster_update_rule "$work/local.info" "$work/remote.info" 20261206-003509 > /dev/null
+}
+check "update rule: random bytes from the server are refused" binary_info
+no_final_newline() {
+    printf '%s\n' "$sys" > "$work/local.info"
+    printf 'id=20261206-010000\n%s\nkernel=6.1.0-9-amd64' "$sys" > "$work/remote.info"
+    same 20261206-010000 "$(remaster_update_rule "$work/local.info" "$work/remote.info" 20261206-003509)"
+}
+check "update rule: the last line without a newline still counts" no_final_newline
+check "update: rd.remaster.update.timeout defaults to 20 s" same 20 "$(CMDLINE="root=remaster" remaster_update_timeout)"
+check "update: rd.remaster.update.timeout=5" same 5 "$(CMDLINE="root=remaster rd.remaster.update.timeout=5" remaster_update_timeout)"
+check "update: a bad rd.remaster.update.timeout is the default" same 20 "$(CMDLINE="root=remaster rd.remaster.update.timeout=5s" remaster_update_timeout)"
+unset -f uname
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

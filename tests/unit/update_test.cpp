@@ -15,6 +15,7 @@
 #include "error.hpp"
 #include "public_key.hpp"
 #include "remote_snapshot.hpp"
+#include "signing_key.hpp"
 #include "update_rule.hpp"
 #include "update_url.hpp"
 
@@ -259,7 +260,7 @@ TEST_CASE("update URL: http(s) with a host, a conservative character set, ending
         INFO(bad.substr(0, 80));
         CHECK_THROWS_AS(checked_update_url(bad, "--from"), Error);
     }
-    CHECK(error_of([] { checked_update_url("ftp://h/", "--from"); }).find("--from 'ftp://h/'") != std::string::npos);
+    CHECK(error_of([] { checked_update_url("ftp://h/", "--from"); }).find("--from: 'ftp://h/' is not an http:// or https:// URL") != std::string::npos);
 }
 
 TEST_CASE("the stick's snapshot.info for the server's snapshot") {

@@ -25,29 +25,18 @@
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/vm.sh
 . "$HERE/lib/vm.sh"
+# shellcheck source=lib/workstation-root.sh
+. "$HERE/lib/workstation-root.sh"
 TIMEOUT=${REMASTER_VM_TIMEOUT:-600}
 export REMASTER_BOOT_TEST_ACCEL=tcg
-HOME_UUID=2b3c4d5e-0000-4000-8000-00000000a001
-SWAP_UUID=2b3c4d5e-0000-4000-8000-00000000a002
-LUKS_UUID=2b3c4d5e-0000-4000-8000-00000000a003
 
 make_work workstation
 
 # args: dir, older kernel dir. The workstation's files, as an overlay upper dir.
 write_upper() {
 	local u=$1 k=$2
-	mkdir -p "$u/etc/systemd/system/multi-user.target.wants" "$u/etc/initramfs-tools/conf.d" \
-		"$u/etc/dracut.conf.d" "$u/etc/default" "$u/usr/local/sbin"
-	cat >"$u/etc/fstab" <<FSTAB
-# <file system> <mount point> <type> <options> <dump> <pass>
-UUID=2b3c4d5e-0000-4000-8000-00000000a000 / ext4 errors=remount-ro 0 1
-UUID=$HOME_UUID /home ext4 defaults 0 2
-UUID=$SWAP_UUID none swap sw 0 0
-FSTAB
-	printf 'home_crypt UUID=%s none luks,discard\n' "$LUKS_UUID" >"$u/etc/crypttab"
-	printf 'RESUME=UUID=%s\n' "$SWAP_UUID" >"$u/etc/initramfs-tools/conf.d/resume"
-	printf 'add_dracutmodules+=" resume "\n' >"$u/etc/dracut.conf.d/90-resume.conf"
-	printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet resume=UUID=%s"\n' "$SWAP_UUID" >"$u/etc/default/grub"
+	mkdir -p "$u/etc/systemd/system/multi-user.target.wants" "$u/usr/local/sbin"
+	write_workstation_disks "$u"
 	ln -s /dev/null "$u/etc/systemd/system/remaster-proof.service"
 	cat >"$u/usr/local/sbin/ws-proof" <<'PROOF'
 #!/bin/sh
@@ -129,7 +118,7 @@ else
 	exit
 fi
 umount "$WORK/root"
-expect "the source's crypttab is unchanged" grep -q "^home_crypt UUID=$LUKS_UUID" "$WORK/upper/etc/crypttab"
+expect "the source's crypttab is unchanged" grep -q "^home_crypt UUID=$WS_LUKS_UUID" "$WORK/upper/etc/crypttab"
 
 # The older kernel's menu entry: the one whose title names its version.
 OLD_ID=

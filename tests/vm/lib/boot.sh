@@ -15,6 +15,8 @@
 # REMASTER_VM_DISK2=IMAGE adds a second disk (virtio, raw), not booted from.
 # REMASTER_VM_WRITE=1 drops -snapshot: the boot writes its disks (an install
 # onto DISK2, a system that changes itself before the next boot).
+# The guest has QEMU's default NIC on user networking (the host is
+# 10.0.2.2); REMASTER_VM_NIC=none boots it without any network.
 
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
@@ -46,6 +48,7 @@ boot_image() {
 	esac
 
 	[[ -z "${REMASTER_VM_DISK2:-}" ]] || qemu+=(-drive "file=$REMASTER_VM_DISK2,format=raw,if=virtio")
+	[[ "${REMASTER_VM_NIC:-}" != none ]] || qemu+=(-nic none)
 
 	case $firmware in
 	bios) ;;

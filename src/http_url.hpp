@@ -1,0 +1,18 @@
+// URLs of netboot directories, as a stick's boot entry and `remaster
+// update` use them: checked before they go onto a kernel command line or to
+// curl, where a space, quote or control character would mean something else.
+#pragma once
+
+#include <string>
+
+namespace remaster {
+
+// Why `url` cannot be a netboot directory's URL ("" when it can): http://
+// or https://, a host, and only characters a URL may carry unencoded that
+// neither GRUB, the kernel command line nor a shell read specially.
+std::string http_url_problem(const std::string& url);
+
+// `url` with one trailing '/', so that file names append to it.
+std::string http_dir_url(const std::string& url);
+
+}  // namespace remaster
