@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# remaster update --on STICK: a stick of the test root takes the newer
-# snapshot of the same system (the netboot test root, tests/vm/lib/netboot-root.sh)
-# from a signed netboot directory served on 127.0.0.1, beside the one it
+# remaster update --on STICK: a stick made with snapshot --to --update-url
+# --sign-key from the netboot test root (tests/vm/lib/netboot-root.sh) takes
+# the newer snapshot of the same root from the signed netboot directory
+# served on 127.0.0.1, beside the one it
 # had: both listed, verify passes, the menu's default entry boots the new
 # one, snapshot.info keeps the stick's update_url and update_key. A second
 # update is up to date and writes nothing. Refused with a clear message and
@@ -29,17 +30,6 @@ push_cleanup stick_release_all
 make_netboot_root "$BASE" "$DEBS" "$work/troot"
 push_cleanup umount "$work/troot/root"
 ROOT=$work/troot/root
-# The stick is made from the same root without the network packages: with
-# dracut-network installed, the stick's generic dracut fails (its ifcfg
-# module wants dbus-daemon). Both get the same machine-id, so they are the
-# same system (system_id), as a machine's stick and its server's snapshot are.
-machine_id=0123456789abcdef0123456789abcdef
-mkdir -p "$work/plain/upper/etc" "$work/plain/work" "$work/plain/root"
-echo "$machine_id" >"$work/plain/upper/etc/machine-id"
-mount -t overlay -o "lowerdir=$BASE,upperdir=$work/plain/upper,workdir=$work/plain/work" remaster-update-root "$work/plain/root"
-push_cleanup umount "$work/plain/root"
-STICK_ROOT=$work/plain/root
-echo "$machine_id" >"$ROOT/etc/machine-id"
 stick=$work/A.img
 srv=$work/srv
 mkdir -p "$srv"
@@ -89,7 +79,8 @@ refused() {
 }
 
 # args: snapshot.info line to add, or a key to drop with -KEY. Edits the
-# stick's newest snapshot.info in place (the stick mounted read-write).
+# stick's newest snapshot.info in place (the stick mounted read-write): a
+# stick made without --update-url or without a key.
 edit_newest_info() {
     local m=$work/rw id
     stick_mount "$stick" "$m" rw || return 1
@@ -103,17 +94,21 @@ edit_newest_info() {
 }
 
 # --- stick A and netboot directory B of the same root, B newer ----------------
+port=$(free_port)
+url=http://127.0.0.1:$port/live/
 start=$SECONDS
-"$REMASTER" snapshot --root "$STICK_ROOT" --to "$stick" --yes --size 3G --compress lz4 -q
+"$REMASTER" snapshot --root "$ROOT" --to "$stick" --update-url "$url" --sign-key "$work/key.pem" --yes --size 3G \
+    --compress lz4 -q
 id_a=$("$REMASTER" list --on "$stick" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshots"][0]["id"])')
 echo "stick A ($id_a): $((SECONDS - start)) s"
+with_stick "$stick" "$work/l" cat "remaster/$id_a/snapshot.info" >"$work/a.info"
+check "snapshot --update-url records update_url and update_key (the public key's PEM body)" \
+    bash -c 'grep -qxF "update_url=$2" "$1" && grep -qxF "update_key=$3" "$1"' _ "$work/a.info" "$url" "$pubkey"
 echo "changed for B" >"$ROOT/etc/remaster-update-test"
 start=$SECONDS
 "$REMASTER" snapshot --root "$ROOT" --netboot "$srv/live" --sign-key "$work/key.pem" --compress lz4 -q
 id_b=$(sed -n 's/^id=//p' "$srv/live/snapshot.info")
 echo "netboot dir B ($id_b): $((SECONDS - start)) s"
-port=$(free_port)
-url=http://127.0.0.1:$port/live/
 serve "$port" python3 -m http.server --bind 127.0.0.1 --directory "$srv" "$port"
 
 # C: B as a later snapshot, re-signed (what the next snapshot --netboot would
@@ -149,12 +144,12 @@ make_signed_variant "$srv/cid" "s/^id=.*/id=tomorrow/"
 make_signed_variant "$srv/cdup" "s/^kernel=.*/kernel=a\\nkernel=b/"
 
 # --- what the stick records: the URL and the key ---------------------------------
+# A stick made without them: the fields removed by hand, and put back.
+edit_newest_info -update_url
 refused "no URL recorded, none given" 2 "records no URL to update from" stick_names
 check "... and says to pass --from or remake the stick" grep -q "Pass --from URL, or make the stick again with .*--update-url" <<<"$msg"
-# snapshot --to --update-url --sign-key has not landed on this branch: the
-# two fields it records in the stick's newest snapshot.info are added by
-# hand, as it writes them.
 edit_newest_info "update_url=$url"
+edit_newest_info -update_key
 refused "no key pinned" 3 "This stick pins no key (its newest snapshot $id_a has no update_key): a download could not be checked" stick_names
 edit_newest_info "update_key=$pubkey"
 refused "a URL that is not http(s)" 3 "--from: 'ftp://127.0.0.1/live/' is not an http:// or https:// URL" stick_names \
