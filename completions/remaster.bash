@@ -10,6 +10,7 @@ _remaster_options() {  # args: command words; prints that command's options
 		--allow-fixed-disk -q --quiet -v --verbose --timings --cache-dir --no-cache -h --help" ;;
 	verify) echo "--on --json -q --quiet -h --help" ;;
 	remove) echo "--on -q --quiet -h --help" ;;
+	update) echo "--on --from --dry-run -y --yes -v --verbose -q --quiet -h --help" ;;
 	list) echo "--on --json -q --quiet -h --help" ;;
 	"profile add" | "profile remove" | "profile reset" | "profile list") echo "--on -h --help" ;;
 	boot-test) echo "--on --firmware --timeout --entry --accel --bus --log --keep-view --kernel-args -q --quiet -h --help" ;;
@@ -20,7 +21,7 @@ _remaster_options() {  # args: command words; prints that command's options
 
 _remaster_commands() {  # args: command words so far; prints the subcommands
 	case "$*" in
-	"") echo "snapshot verify profile list remove boot-test install" ;;
+	"") echo "snapshot verify profile list remove update boot-test install" ;;
 	profile) echo "add remove reset list" ;;
 	esac
 }
@@ -81,6 +82,11 @@ _remaster() {
 	done
 	if [[ $prev == -* ]] && values=$(_remaster_values "$prev"); then
 		mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
+		return
+	fi
+	# update --from is the server's URL: nothing to offer.
+	if [[ ${words[0]:-} == update && $prev == --from ]]; then
+		COMPREPLY=()
 		return
 	fi
 	case $prev in

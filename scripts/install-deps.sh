@@ -7,6 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config
   libmount-dev libsquashfs-dev libkmod-dev libfdisk-dev libblkid-dev libssl-dev libcli11-dev catch2 libisofs-dev libzstd-dev zlib1g-dev
+  libcurl4-openssl-dev  # remaster update: HTTP(S) downloads
   # run time: making the stick
   dracut-core grub-common grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools mtools util-linux fdisk
   # tests: awkward trees, comparison, the peer, VM boots

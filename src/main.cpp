@@ -20,6 +20,7 @@
 #include "runner.hpp"
 #include "snapshot.hpp"
 #include "stick_commands.hpp"
+#include "update.hpp"
 
 using namespace remaster;
 
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
         "  remaster verify --on /dev/sdb              check every file on a stick against its checksum\n"
         "  remaster profile add --on /dev/sdb work    a boot entry that keeps its own changes\n"
         "  remaster list --on /dev/sdb                snapshots, profiles and free space on a stick\n"
+        "  remaster update --on /dev/sdb              a newer snapshot from the server the stick was made for\n"
         "  remaster boot-test --on stick.img          boot it in QEMU: does the live system come up?\n"
         "  remaster install --from stick.img --to disk.img   a stick's snapshot as a normal installation\n\n"
         "The source is never written: remaster works on an overlay view of it."};
@@ -143,6 +145,16 @@ int main(int argc, char** argv) {
     CLI::App* remove = app.add_subcommand("remove", "Remove a snapshot from a stick (not the only one, nor a layer another one stacks)");
     remove->add_option("--on", on, "The stick: a device or an image file")->required();
     remove->add_option("SNAPSHOT", name, "Snapshot id, as `remaster list` shows it")->required();
+    UpdateOptions upd;
+    CLI::App* update = app.add_subcommand(
+        "update", "Write a newer snapshot of the stick's system from a signed netboot directory on a server, beside the one it boots");
+    update->add_option("--on", upd.on, "The stick: a device or an image file")->required();
+    update->add_option("--from", upd.from,
+                       "The http:// or https:// URL of the netboot directory (default: the update_url the stick was made with)");
+    update->add_flag("--dry-run", upd.dry_run, "Fetch and check the server's signed checksums and snapshot description, say what "
+                                               "would be written, and write nothing");
+    update->add_flag("-y,--yes", upd.yes, "Do not ask on a terminal before writing the new snapshot");
+    update->add_flag("-v,--verbose", opt.verbose, "Log every command and mount");
     BootTestOptions bt;
     CLI::App* boot = app.add_subcommand("boot-test", "Boot a stick headless in QEMU (read-only) and tell whether the live system comes up");
     boot->add_option("--on", bt.on, "The stick (a device or an image file) or an ISO made by snapshot --iso")->required();
@@ -182,7 +194,7 @@ int main(int argc, char** argv) {
     install_cmd->add_option("--size", inst.size, "Size of a new image file (default: the system plus headroom)");
     install_cmd->add_flag("-y,--yes", inst.yes, "Do not ask before wiping the target disk or replacing an existing file");
     install_cmd->add_flag("--dry-run", inst.dry_run, "Print the plan (layout, what is copied, the commands) and write nothing");
-    for (CLI::App* c : {verify, list, remove, boot, install_cmd}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
+    for (CLI::App* c : {verify, list, remove, update, boot, install_cmd}) c->add_flag("-q,--quiet", opt.quiet, "Print only warnings and errors");
 
     try {
         app.parse(argc, argv);
@@ -203,7 +215,7 @@ int main(int argc, char** argv) {
                                              (install_cmd->parsed() && inst.from.empty()
                                                   ? " needs root: it reads the whole live system and writes '" + inst.to + "'"
                                                   : " needs root: it attaches and mounts the stick '" +
-                                                        (on.empty() ? (bt.on.empty() ? inst.from : bt.on) : on) + "'"),
+                                                        (!upd.on.empty() ? upd.on : on.empty() ? (bt.on.empty() ? inst.from : bt.on) : on) + "'"),
                         "Run it with sudo.");
         SystemRunner runner;
         if (snap->parsed()) {
@@ -214,6 +226,7 @@ int main(int argc, char** argv) {
         if (verify->parsed()) verify_stick(on, verify_json);
         if (list->parsed()) list_json ? list_stick_json(on) : list_stick(on);
         if (remove->parsed()) remove_stick_snapshot(on, name, runner);
+        if (update->parsed()) update_stick(upd, runner);
         if (install_cmd->parsed()) {
             inst.quiet = opt.quiet;
             install(inst, runner);

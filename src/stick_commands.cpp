@@ -19,6 +19,7 @@
 #include "json_writer.hpp"
 #include "layering.hpp"
 #include "log.hpp"
+#include "open_stick.hpp"
 #include "recovery.hpp"
 #include "runner.hpp"
 #include "runtime_dir.hpp"
@@ -30,30 +31,6 @@
 
 namespace remaster {
 namespace {
-
-// A stick opened for one command: as root, after cleaning up what killed
-// runs left, mounted in this run's directory (declared first: removed last).
-class OpenStick {
-public:
-    OpenStick(const std::string& target, StickAccess access) {
-        if (::geteuid() != 0)
-            throw Error(Exit::bad_input, "remaster must run as root to open '" + target + "'", "Run it with sudo.");
-        // Probing re-registers a loop device's partitions: never under a mount.
-        struct stat st;
-        if (::stat(target.c_str(), &st) == 0 && S_ISBLK(st.st_mode))
-            for (const auto& use : device_uses(target, live_device_system(read_mount_table())))
-                throw Error(Exit::unsafe_target, "The stick '" + target + "' is in use: " + use, "Unmount it first.");
-        recover_stale_runs();
-        run_ = std::make_unique<RuntimeDir>();
-        stick_ = Stick::open(target, access, *run_);
-    }
-    Stick* operator->() const { return stick_.get(); }
-    const Stick& operator*() const { return *stick_; }
-
-private:
-    std::unique_ptr<RuntimeDir> run_;
-    std::unique_ptr<Stick> stick_;
-};
 
 // The menu for what the stick holds now, checked; the old one stays if it fails.
 std::string render_menu(const Stick& s, Runner& runner) {

@@ -31,6 +31,8 @@ expect_some() {
 # args: none. The lines, then every command's option list against its --help.
 completion_cases() {
 	expect "remaster sn" snapshot
+	expect "remaster up" update
+	expect "remaster update --dr" --dry-run
 	expect "remaster profile " add list remove reset
 	expect "remaster profile add --" --on --help
 	expect "remaster snapshot --mo" --mode
