@@ -16,6 +16,8 @@
 #             seconds after the question (printed, not asserted)
 #   nonic     a machine without a network card: A boots after the
 #             update timeout
+#   written   `remaster update --on` the stick from the server (on the
+#             host: 127.0.0.1), then the stick boots B from itself
 #   live      the entry 'live' boots A without asking the network (its
 #             kernel arguments)
 # The server's URL is fixed in the stick: a symlink SRV/nb points at the
@@ -194,6 +196,22 @@ fi
 if REMASTER_VM_NIC=none boot_case nonic "$WORK/nonic.log"; then
 	expect_proof nonic "$WORK/nonic.log" "mark=A ram=none"
 	expect_console nonic "$WORK/nonic.log" "update: no network within 20s; booting this stick's snapshot $ID_A"
+fi
+
+# --- written: remaster update puts B onto the stick ---------------------------
+# On the host the server is 127.0.0.1; the stick then boots B from itself
+# (its update entry finds the server's B no newer) with the server's
+# initramfs, which the update wrote beside B.
+serve good
+start_server || fail "the HTTP server serves on 127.0.0.1:$PORT again"
+if "$REMASTER_BIN" update --on "$STICK" --from "http://127.0.0.1:$PORT/nb/" --yes >"$WORK/update.out" 2>&1; then
+	ok "written: remaster update --on the stick: $(tail -n 1 "$WORK/update.out")"
+	if boot_case written "$WORK/written.log"; then
+		expect_proof written "$WORK/written.log" "mark=B ram=none"
+		expect_console written "$WORK/written.log" "is not newer than this stick's; booting this stick's snapshot"
+	fi
+else
+	fail "written: remaster update --on the stick: $(tail -n 5 "$WORK/update.out")"
 fi
 
 # The other entries boot the stick's own snapshot without asking anyone.
