@@ -74,7 +74,9 @@ check "dry run: the image is excluded as our output" grep -q "exclude /out/stick
 check "dry run: the existing file is excluded in this root" \
   grep -q "^  exclude /out/stick.img  (the output being written)" <<<"$(sed -n '/^Excluded in this root/,$p' <<<"$plan")"
 check "dry run: the temporary name too" grep -Eq 'exclude /out/\.stick\.img\.remaster-[0-9]+\.tmp' <<<"$plan"
-check "dry run: /srv/disk is composed" grep -q "/srv/disk  (own overlay: part of the system)" <<<"$plan"
+check "dry run: /srv/disk is composed" grep -q "/srv/disk  (own overlay: part of the system; " <<<"$plan"
+check "dry run: and it says what /srv/disk sits on (a loop device backed by its image)" \
+  grep -q "/srv/disk  (own overlay: part of the system; ext4 on /dev/loop[0-9]* (loop device /dev/loop[0-9]* backed by $work/srv.ext4))" <<<"$plan"
 check "dry run: /media/usb left out, saying why" \
   grep -q "/media/usb  left out: in /media: removable media or another disk mounted by the user" <<<"$plan"
 check "dry run: the live entry keeps off the host's disks" grep -q "noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0" <<<"$plan"
