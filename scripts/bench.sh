@@ -34,7 +34,8 @@ nice=${NICE:--10}
 phases=${PHASES:-1}
 boots=${BOOTS:-2} # pairs of boots, plain and workstation; 0 skips them
 out=$(mktemp -d /var/tmp/remaster-bench.XXXXXX)
-trap 'umount "$out"/*-root 2>/dev/null; rm -rf --one-file-system "$out"' EXIT
+# set -e holds in the trap too: a failed umount (nothing mounted) must not set the exit status.
+trap 'umount "$out"/*-root 2>/dev/null || :; rm -rf --one-file-system "$out" || :' EXIT
 
 # What remaster leaves out of this root, as mksquashfs -wildcards patterns:
 # "empty /dev (why)" keeps /dev but not what is in it; "exclude /x (why)"
@@ -121,61 +122,62 @@ if [[ ${ISO:-1} == 1 ]]; then
   echo "  --iso phases: $iso_phases"
 fi
 
-[[ $phases == 1 ]] || exit 0
-# Phase breakdown: one `snapshot --timings --to IMAGE` with the default
-# compression, its "remaster: timings: view 0.1 s, scan 0.3 s, ..." line one
-# phase per row.
-# args: log [snapshot options]. One `snapshot --timings --to` the bench's
-# stick image, caches dropped first, its stderr into log.
-stick_run() {
-  local log=$1
-  shift
-  sync
-  echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
-  nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
-    "$@" 2>"$log" || { cat "$log" >&2; exit 1; }
-}
-echo
-echo "snapshot --to IMAGE, phases (one run, caches dropped, default compression, initramfs cache empty):"
-# A cache of the bench's own: the first stick builds its initramfs (cold);
-# the --replace run at the end finds it there (warm).
-stick_run "$out/phases.log" --cache-dir "$out/icache"
-sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ *//' |
-  awk '{ printf "  %-10s %7s s\n", $1, $2 }'
+if [[ $phases == 1 ]]; then
+  # Phase breakdown: one `snapshot --timings --to IMAGE` with the default
+  # compression, its "remaster: timings: view 0.1 s, scan 0.3 s, ..." line one
+  # phase per row.
+  # args: log [snapshot options]. One `snapshot --timings --to` the bench's
+  # stick image, caches dropped first, its stderr into log.
+  stick_run() {
+    local log=$1
+    shift
+    sync
+    echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
+    nice -n "$nice" "$remaster" snapshot --timings --quiet --yes --root "$root" --jobs "$jobs" --to "$out/stick.img" \
+      "$@" 2>"$log" || { cat "$log" >&2; exit 1; }
+  }
+  echo
+  echo "snapshot --to IMAGE, phases (one run, caches dropped, default compression, initramfs cache empty):"
+  # A cache of the bench's own: the first stick builds its initramfs (cold);
+  # the --replace run at the end finds it there (warm).
+  stick_run "$out/phases.log" --cache-dir "$out/icache"
+  sed -n 's/^remaster: timings: //p' "$out/phases.log" | tr ',' '\n' | sed 's/^ *//' |
+    awk '{ printf "  %-10s %7s s\n", $1, $2 }'
 
-# Incremental: the same snapshot again onto that stick. The root is not ours
-# to change, so this is the fixed cost of a layer (view, scan, comparison with
-# the manifest, a layer of the scrubbed files, menu, sync); the VM test
-# test_boot_incremental.sh times one after a real change.
-echo
-echo "snapshot --to the same IMAGE again (a layer; the root unchanged):"
-stick_run "$out/layer.log" --cache-dir "$out/icache"
-# And --full: a new base, its unchanged files' blocks copied from the old layers.
-stick_run "$out/base.log" --full --cache-dir "$out/icache"
-# And --replace: a new stick of the same system, its initramfs from the cache.
-stick_run "$out/warm.log" --replace --cache-dir "$out/icache"
-total() { sed -n 's/^remaster: timings: .*total \([0-9.]*\) s.*/\1/p' "$1"; }
-squash() { sed -n 's/^remaster: timings: .*squash \([0-9.]*\) s.*/\1/p' "$1"; }
-printf '  %-34s %7.2f s (squash %s s)\n' "first (complete)" "$(total "$out/phases.log")" "$(squash "$out/phases.log")" \
-  "second (a layer)" "$(total "$out/layer.log")" "$(squash "$out/layer.log")" \
-  "third, --full (blocks copied)" "$(total "$out/base.log")" "$(squash "$out/base.log")" \
-  "fourth, --replace (initramfs cached)" "$(total "$out/warm.log")" "$(squash "$out/warm.log")"
-printf '  %-34s %7.3f\n' "ratio second/first" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)" \
-  "ratio fourth/first" "$(echo "$(total "$out/warm.log") / $(total "$out/phases.log")" | bc -l)"
-# Each run's phases: the initramfs is built beside the squash ("initramfs N s
-# beside the squash"); the "initramfs" phase is what was left to wait for.
-for run in phases layer base warm; do
-  echo "  $run: $(sed -n 's/^remaster: timings: //p' "$out/$run.log")"
-done
-# Against mksquashfs of the same root at the stick's default level (zstd:3),
-# its median from the table above, or one run now.
-m3=$out/mksquashfs-3
-[[ -s $m3 ]] || measure mksquashfs-3 sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
-  -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
-mk=$(median "$m3" 1)
-printf '  %-34s %7.2f s\n' "mksquashfs alone (zstd:3)" "$mk"
-printf '  %-34s %7.2f (goal: at most 3)\n' "ratio first/mksquashfs" "$(echo "$(total "$out/phases.log") / $mk" | bc -l)"
-printf '  %-34s %7.2f (goal: at most 1.3)\n' "ratio fourth/mksquashfs" "$(echo "$(total "$out/warm.log") / $mk" | bc -l)"
+  # Incremental: the same snapshot again onto that stick. The root is not ours
+  # to change, so this is the fixed cost of a layer (view, scan, comparison with
+  # the manifest, a layer of the scrubbed files, menu, sync); the VM test
+  # test_boot_incremental.sh times one after a real change.
+  echo
+  echo "snapshot --to the same IMAGE again (a layer; the root unchanged):"
+  stick_run "$out/layer.log" --cache-dir "$out/icache"
+  # And --full: a new base, its unchanged files' blocks copied from the old layers.
+  stick_run "$out/base.log" --full --cache-dir "$out/icache"
+  # And --replace: a new stick of the same system, its initramfs from the cache.
+  stick_run "$out/warm.log" --replace --cache-dir "$out/icache"
+  total() { sed -n 's/^remaster: timings: .*total \([0-9.]*\) s.*/\1/p' "$1"; }
+  squash() { sed -n 's/^remaster: timings: .*squash \([0-9.]*\) s.*/\1/p' "$1"; }
+  printf '  %-34s %7.2f s (squash %s s)\n' "first (complete)" "$(total "$out/phases.log")" "$(squash "$out/phases.log")" \
+    "second (a layer)" "$(total "$out/layer.log")" "$(squash "$out/layer.log")" \
+    "third, --full (blocks copied)" "$(total "$out/base.log")" "$(squash "$out/base.log")" \
+    "fourth, --replace (initramfs cached)" "$(total "$out/warm.log")" "$(squash "$out/warm.log")"
+  printf '  %-34s %7.3f\n' "ratio second/first" "$(echo "$(total "$out/layer.log") / $(total "$out/phases.log")" | bc -l)" \
+    "ratio fourth/first" "$(echo "$(total "$out/warm.log") / $(total "$out/phases.log")" | bc -l)"
+  # Each run's phases: the initramfs is built beside the squash ("initramfs N s
+  # beside the squash"); the "initramfs" phase is what was left to wait for.
+  for run in phases layer base warm; do
+    echo "  $run: $(sed -n 's/^remaster: timings: //p' "$out/$run.log")"
+  done
+  # Against mksquashfs of the same root at the stick's default level (zstd:3),
+  # its median from the table above, or one run now.
+  m3=$out/mksquashfs-3
+  [[ -s $m3 ]] || measure mksquashfs-3 sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
+    -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
+  mk=$(median "$m3" 1)
+  printf '  %-34s %7.2f s\n' "mksquashfs alone (zstd:3)" "$mk"
+  printf '  %-34s %7.2f (goal: at most 3)\n' "ratio first/mksquashfs" "$(echo "$(total "$out/phases.log") / $mk" | bc -l)"
+  printf '  %-34s %7.2f (goal: at most 1.3)\n' "ratio fourth/mksquashfs" "$(echo "$(total "$out/warm.log") / $mk" | bc -l)"
+fi
 
 # Boot time: a workstation's stick against the plain root's. The host's
 # disks in /etc (fstab, crypttab, swap, resume) must cost the live system no
@@ -204,8 +206,10 @@ if ((boots > 0)); then
       grep -oE 'booted in [0-9]+ s' "$out/boot.out" | grep -oE '[0-9]+' >>"$out/boot-$kind"
     done
   done
-  p=$(sort -n "$out/boot-plain" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-  w=$(sort -n "$out/boot-ws" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  # The median; of an even number of runs, the mean of the middle two.
+  middle() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2 }'; }
+  p=$(middle "$out/boot-plain")
+  w=$(middle "$out/boot-ws")
   printf '  %-34s %7s s (runs: %s)\n' "plain root" "$p" "$(paste -sd' ' "$out/boot-plain")" \
     "workstation root" "$w" "$(paste -sd' ' "$out/boot-ws")"
   printf '  %-34s %7.2f (goal: at most 1.2)\n' "ratio workstation/plain" "$(echo "$w / $p" | bc -l)"
