@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # A stick that updates itself at boot (issue 18; docs/netboot.md): stick A
 # is made with `remaster snapshot --to A --update-url URL --sign-key KEY`
-# from the netboot test root marked "A"; the root is then marked "B" and
+# from the netboot test root marked "A" (a base and a layer on it); the
+# root is then marked "B" and
 # written as a signed netboot directory (`--netboot DIR --sign-key KEY`),
 # served by python3's http.server on 127.0.0.1 (the guest's 10.0.2.2). The
 # stick boots through its own GRUB, default entry 'update':
@@ -92,11 +93,23 @@ else
 	summary
 	exit
 fi
+# A is a layer on a base, so that the update entry also stacks layers: the
+# server's B must replace the whole stack (its layers' lower dirs left empty).
+sleep 1
+echo "a layer of A" >"$TROOT/etc/remaster-update-layer"
+if "$REMASTER_BIN" snapshot --root "$TROOT" --to "$STICK" --update-url "$URL" --sign-key "$WORK/update.pub" \
+	--kernel-args "console=ttyS0,115200" --yes --quiet; then
+	ok "stick A's second snapshot, a layer, made with --update-url"
+else
+	fail "stick A's second snapshot"
+fi
 ID_A=$("$REMASTER_BIN" list --on "$STICK" | awk '/^  2/ {print $1; exit}')
 cfg=$(with_stick "$STICK" "$WORK/m" cat boot/grub/grub.cfg)
 printf '%s\n' "$cfg" >"$WORK/m.cfg"
 expect "the menu's default entry is 'update'" grep -Eq "^set default=[\"']?update[\"']?\$" <<<"$cfg"
 expect "the update entry asks $URL" grep -q "rd.remaster.update=$URL" <<<"$cfg"
+update_args=$(stick_grub_entry "$WORK/m.cfg" update | sed -n 3p)
+expect "the update entry stacks A's layers (rd.remaster.layers)" grep -q 'rd.remaster.layers=/remaster/' <<<"$update_args"
 expect "snapshot.info pins the key" \
 	grep -qx "update_key=$(grep -v -- ----- "$WORK/update.pub" | tr -d '\n')" \
 	<<<"$(with_stick "$STICK" "$WORK/m" cat "remaster/$ID_A/snapshot.info")"
