@@ -6,12 +6,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
-#include "dir_stream.hpp"
+#include "kernel_files.hpp"
 
 namespace remaster {
 namespace {
@@ -26,32 +25,14 @@ struct BlockDev {
     std::string backing;                  // a loop device's backing file or device
 };
 
-std::string first_line(const std::string& path) {
-    std::ifstream f(path);
-    std::string s;
-    std::getline(f, s);
-    return s;
-}
 
-std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> out;
-    DirStream d(dir);
-    while (const dirent* e = d.next())
-        if (e->d_name[0] != '.') out.push_back(e->d_name);
-    std::sort(out.begin(), out.end());  // stable messages
-    return out;
-}
 
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 // Every block device of sys/class/block, by device number.
 std::map<dev_t, BlockDev> read_block_devices(const std::string& sys) {
     std::map<dev_t, BlockDev> out;
     const std::string cls = sys + "/class/block/";
-    for (const auto& name : entries(cls)) {
+    for (const auto& name : dir_names(cls)) {
         const std::string dir = cls + name;
         BlockDev b;
         b.name = name;
@@ -60,10 +41,10 @@ std::map<dev_t, BlockDev> read_block_devices(const std::string& sys) {
         std::istringstream dev(first_line(dir + "/dev"));
         if (!(dev >> maj >> colon >> min) || colon != ':') continue;
         b.dev = makedev(maj, min);
-        b.partition = exists(dir + "/partition");
-        for (const auto& e : entries(dir))
-            if (exists(dir + "/" + e + "/partition")) b.partitions.push_back(e);
-        b.holders = entries(dir + "/holders");
+        b.partition = path_exists(dir + "/partition");
+        for (const auto& e : dir_names(dir))
+            if (path_exists(dir + "/" + e + "/partition")) b.partitions.push_back(e);
+        b.holders = dir_names(dir + "/holders");
         b.backing = first_line(dir + "/loop/backing_file");
         const std::string deleted = " (deleted)";
         if (b.backing.size() > deleted.size() &&
@@ -198,7 +179,7 @@ std::vector<MountEntry> other_namespace_mounts(const std::vector<MountEntry>& ou
     char own[64] = {};
     if (::readlink("/proc/self/ns/mnt", own, sizeof own - 1) < 0) return out;
     std::set<std::string> seen = {own};
-    for (const auto& pid : entries("/proc")) {
+    for (const auto& pid : dir_names("/proc")) {
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
         char ns[64] = {};
         if (::readlink(("/proc/" + pid + "/ns/mnt").c_str(), ns, sizeof ns - 1) < 0 || !seen.insert(ns).second) continue;

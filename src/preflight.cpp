@@ -19,6 +19,7 @@
 #include "device_use.hpp"
 #include "error.hpp"
 #include "interrupt.hpp"
+#include "kernel_files.hpp"
 #include "kernel_modules.hpp"
 #include "log.hpp"
 #include "medium.hpp"
@@ -45,12 +46,6 @@ dev_t whole_disk(dev_t dev) {
     return dev;
 }
 
-std::string read_sys(const std::string& path) {
-    std::ifstream f(path);
-    std::string s;
-    std::getline(f, s);
-    return s;
-}
 
 std::string sys_block_dir(dev_t dev) {
     return "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
@@ -125,7 +120,7 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     if (::stat(device.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return problems;
     const dev_t disk = whole_disk(st.st_rdev);
     const std::string sys = sys_block_dir(disk);
-    if (read_sys(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
+    if (first_line(sys + "/ro") == "1") problems.push_back("The target '" + device + "' is read-only");
     if (disk != st.st_rdev)
         problems.push_back("The target '" + device + "' is a partition; give the whole disk (" +
                            disk_path_of(st.st_rdev) + ")");
@@ -133,7 +128,7 @@ std::vector<std::string> target_guard_problems(const std::string& device, bool a
     const std::string name = device.substr(device.rfind('/') + 1);
     char resolved[PATH_MAX];
     const std::string link = ::realpath(sys.c_str(), resolved) ? resolved : "";
-    const bool removable = read_sys(sys + "/removable") == "1" || link.find("/usb") != std::string::npos ||
+    const bool removable = first_line(sys + "/removable") == "1" || link.find("/usb") != std::string::npos ||
                            link.find("/mmc") != std::string::npos || name.rfind("loop", 0) == 0;
     if (!removable && !allow_fixed_disk)
         problems.push_back("The target '" + device + "' is a fixed (non-removable) disk; if you really mean to wipe it, "
@@ -405,7 +400,7 @@ void confirm_wipe(const std::string& target, bool yes) {
     const bool file = ::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode);
     const std::string holds = printable(describe_contents(target));
     const std::string name = target.substr(target.rfind('/') + 1);
-    const std::string model = file ? "" : read_sys("/sys/class/block/" + name + "/device/model");
+    const std::string model = file ? "" : first_line("/sys/class/block/" + name + "/device/model");
     uint64_t size = static_cast<uint64_t>(st.st_size);
     try {
         if (!file) size = device_size(target);

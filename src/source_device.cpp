@@ -1,38 +1,17 @@
 #include "source_device.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <algorithm>
-#include <fstream>
 #include <vector>
+
+#include "kernel_files.hpp"
 
 namespace remaster {
 namespace {
 
-std::string first_line(const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    return line;
-}
 
-std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> out;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (const dirent* e = ::readdir(d))
-            if (e->d_name[0] != '.') out.push_back(e->d_name);
-        ::closedir(d);
-    }
-    std::sort(out.begin(), out.end());  // the same words on every run
-    return out;
-}
 
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0;
-}
 
 // dm/name of an LVM volume is "VG-LV" with every '-' inside a name doubled.
 std::string lvm_name(const std::string& dm_name) {
@@ -68,7 +47,7 @@ std::string describe_one(const std::string& dir, const std::string& name) {
     if (!level.empty()) return (level.rfind("raid", 0) == 0 ? "RAID" + level.substr(4) : level) + " /dev/" + name;
     const std::string backing = first_line(dir + "/loop/backing_file");
     if (!backing.empty()) return "loop device /dev/" + name + " backed by " + backing;
-    if (exists(dir + "/partition")) return "partition /dev/" + name;
+    if (path_exists(dir + "/partition")) return "partition /dev/" + name;
     return "disk /dev/" + name;
 }
 
@@ -77,8 +56,8 @@ std::string describe_chain(const std::string& sys, const std::string& name, int 
     std::string out = describe_one(dir, name);
     if (depth > 8) return out;  // a loop in a fake tree; real stacks are shallow
     std::string below;
-    for (const auto& slave : entries(dir + "/slaves")) below += (below.empty() ? "" : " + ") + describe_chain(sys, slave, depth + 1);
-    if (below.empty() && exists(dir + "/partition")) {
+    for (const auto& slave : dir_names(dir + "/slaves")) below += (below.empty() ? "" : " + ") + describe_chain(sys, slave, depth + 1);
+    if (below.empty() && path_exists(dir + "/partition")) {
         // A partition's disk is its sysfs parent directory.
         char real[4096];
         const std::string link = sys + "/class/block/" + name;
