@@ -1,6 +1,5 @@
 #include "device_use.hpp"
 
-#include <dirent.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
