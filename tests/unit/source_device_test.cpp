@@ -15,26 +15,23 @@ namespace {
 // dev/block/MAJ:MIN as symlinks to them, as the kernel lays them out.
 struct FakeSys {
     TempDir dir{"remaster-srcdev"};
-    // args: name, major, minor, parent disk ("" for a whole disk or a virtual device)
+    // args: name, major, minor, parent disk ("" for a virtual device: dm, md, loop)
     std::string block(const std::string& name, unsigned maj, unsigned min, const std::string& parent = "") {
         const std::string real = parent.empty() ? "devices/virtual/block/" + name : "devices/pci/block/" + parent + "/" + name;
         if (!parent.empty()) dir.file(real + "/partition", "1\n");
-        dir.file(real + "/dev", std::to_string(maj) + ":" + std::to_string(min) + "\n");
-        std::filesystem::create_directories(dir / "class/block");
-        std::filesystem::create_directories(dir / "dev/block");
-        std::filesystem::create_directory_symlink(dir / real, dir / ("class/block/" + name));
-        std::filesystem::create_directory_symlink(dir / real,
-                                                  dir / ("dev/block/" + std::to_string(maj) + ":" + std::to_string(min)));
-        return real;
+        return node(real, name, maj, min);
     }
     std::string disk(const std::string& name, unsigned maj, unsigned min) {
-        const std::string real = "devices/pci/block/" + name;
-        dir.file(real + "/dev", std::to_string(maj) + ":" + std::to_string(min) + "\n");
+        return node("devices/pci/block/" + name, name, maj, min);
+    }
+    // The device's directory, and class/block/NAME and dev/block/MAJ:MIN pointing at it.
+    std::string node(const std::string& real, const std::string& name, unsigned maj, unsigned min) {
+        const std::string number = std::to_string(maj) + ":" + std::to_string(min);
+        dir.file(real + "/dev", number + "\n");
         std::filesystem::create_directories(dir / "class/block");
         std::filesystem::create_directories(dir / "dev/block");
         std::filesystem::create_directory_symlink(dir / real, dir / ("class/block/" + name));
-        std::filesystem::create_directory_symlink(dir / real,
-                                                  dir / ("dev/block/" + std::to_string(maj) + ":" + std::to_string(min)));
+        std::filesystem::create_directory_symlink(dir / real, dir / ("dev/block/" + number));
         return real;
     }
     void dm(const std::string& real, const std::string& name, const std::string& uuid, const std::string& slave) {
