@@ -22,13 +22,17 @@ std::string http_url_problem(const std::string& url) {
         rest = url.substr(8);
     else
         return "'" + url + "' is not an http:// or https:// URL (e.g. http://10.0.0.1/live/)";
-    const std::string host = rest.substr(0, rest.find('/'));
-    if (host.empty() || host[0] == ':' || host[0] == '@') return "'" + url + "' names no server (e.g. http://10.0.0.1/live/)";
+    // The host, after any user information.
+    std::string host = rest.substr(0, rest.find('/'));
+    host = host.substr(host.rfind('@') == std::string::npos ? 0 : host.rfind('@') + 1);
+    if (host.empty() || host[0] == ':') return "'" + url + "' names no server (e.g. http://10.0.0.1/live/)";
     for (const char c : url)
         if (!url_char(c))
             return "'" + url + "' has a character a boot entry cannot carry (spaces, quotes, control characters, "
                    "$ ; & ( ) * ! ` and the like): encode it as %XX";
     if (url.size() > 1024) return "'" + url.substr(0, 64) + "...' is longer than 1024 characters";
+    // File names are appended to it: a query or fragment would swallow them.
+    if (url.find_first_of("?#") != std::string::npos) return "'" + url + "' has a query or fragment: it cannot name a directory";
     return "";
 }
 

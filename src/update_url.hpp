@@ -9,8 +9,8 @@ namespace remaster {
 
 // `url` as the directory's URL, ending in "/". Refused (Error(Exit::bad_input),
 // naming `origin`, e.g. "--from"): what http_url_problem refuses (another
-// scheme than http:// or https://, no host, spaces, quotes, control
-// characters...), and a query or fragment.
+// scheme than http:// or https://, no host, a query or fragment, spaces,
+// quotes, control characters...).
 std::string checked_update_url(const std::string& url, const std::string& origin);
 
 }  // namespace remaster
