@@ -15,6 +15,15 @@ namespace {
 
 EVP_PKEY* key(void* p) { return static_cast<EVP_PKEY*>(p); }
 
+// The public half of `k` as PEM (SubjectPublicKeyInfo).
+std::string public_pem_of(EVP_PKEY* k) {
+    std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    if (!bio || PEM_write_bio_PUBKEY(bio.get(), k) != 1) throw Error(Exit::failure, "Cannot write the public key (OpenSSL)");
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<size_t>(n));
+}
+
 }  // namespace
 
 SigningKey::SigningKey(const std::string& path) : pkey_(nullptr) {
@@ -60,12 +69,7 @@ std::string read_public_key_pem(const std::string& path) {
                 throw Error(Exit::bad_input, "--sign-key '" + path + "' is not an Ed25519 key",
                             "Use the key the server's netboot directory is signed with (openssl genpkey -algorithm "
                             "ed25519 makes one)");
-            std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-            if (!bio || PEM_write_bio_PUBKEY(bio.get(), pub.get()) != 1)
-                throw Error(Exit::failure, "Cannot write the public key (OpenSSL)");
-            char* data = nullptr;
-            const long n = BIO_get_mem_data(bio.get(), &data);
-            return std::string(data, static_cast<size_t>(n));
+            return public_pem_of(pub.get());
         }
     }
     ERR_clear_error();  // PEM_read_PUBKEY left why it was not a public key
@@ -85,13 +89,6 @@ std::string pem_body(const std::string& pem) {
     return out;
 }
 
-std::string SigningKey::public_pem() const {
-    std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    if (!bio || PEM_write_bio_PUBKEY(bio.get(), key(pkey_)) != 1)
-        throw Error(Exit::failure, "Cannot write the public key (OpenSSL)");
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(n));
-}
+std::string SigningKey::public_pem() const { return public_pem_of(key(pkey_)); }
 
 }  // namespace remaster
