@@ -59,7 +59,7 @@ chmod 755 "$WORK/upper/usr/local/sbin/remaster-proof-extra"
 # The live install: a unit that runs only in the live system, before the
 # proof unit powers it off. The test root lacks dosfstools and mtools, which
 # install needs for the ESP: the host's (the same Debian) go into the overlay.
-mkdir -p "$WORK/upper/usr/local/bin" "$WORK/upper/etc/systemd/system/multi-user.target.wants"
+mkdir -p "$WORK/upper/usr/local/bin"
 cp /usr/sbin/mkfs.fat /usr/bin/mtools "$WORK/upper/usr/local/bin/"
 ln -s mtools "$WORK/upper/usr/local/bin/mcopy"
 ln -s mtools "$WORK/upper/usr/local/bin/mmd"
@@ -89,43 +89,13 @@ fi
 sync
 REGEN
 chmod 755 "$WORK/upper/usr/local/sbin/remaster-test-install" "$WORK/upper/usr/local/sbin/remaster-test-regen"
-cat >"$WORK/upper/etc/systemd/system/remaster-test-install.service" <<'UNIT'
-# Test-only (test_boot_install.sh): in the live system only.
-[Unit]
-Description=remaster test: install the live system onto /dev/vdb
-ConditionKernelCommandLine=root=remaster
-After=multi-user.target
-Before=remaster-proof.service
-
-[Service]
-Type=oneshot
-TimeoutStartSec=infinity
-ExecStart=/usr/local/sbin/remaster-test-install
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-cat >"$WORK/upper/etc/systemd/system/remaster-test-regen.service" <<'UNIT'
-# Test-only (test_boot_install.sh): once, in the system installed from the live one.
-[Unit]
-Description=remaster test: regenerate the initramfs and GRUB config
-ConditionKernelCommandLine=!root=remaster
-ConditionPathExists=/root/session-file
-ConditionPathExists=!/var/lib/remaster-test-regenerated
-After=multi-user.target
-Before=remaster-proof.service
-
-[Service]
-Type=oneshot
-TimeoutStartSec=infinity
-ExecStart=/usr/local/sbin/remaster-test-regen
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-for u in remaster-test-install remaster-test-regen; do
-	ln -s "../$u.service" "$WORK/upper/etc/systemd/system/multi-user.target.wants/$u.service"
-done
+# The install runs in the live system only; the regeneration once, in the
+# system installed from it.
+test_unit "$WORK/upper" remaster-test-install "install the live system onto /dev/vdb" \
+	/usr/local/sbin/remaster-test-install ConditionKernelCommandLine=root=remaster
+test_unit "$WORK/upper" remaster-test-regen "regenerate the initramfs and GRUB config" \
+	/usr/local/sbin/remaster-test-regen ConditionKernelCommandLine=!root=remaster \
+	ConditionPathExists=/root/session-file ConditionPathExists=!/var/lib/remaster-test-regenerated
 mount -t overlay -o "lowerdir=$ROOT,upperdir=$WORK/upper,workdir=$WORK/ow" remaster-test-root "$WORK/root" ||
 	{ fail "overlay of the Debian root"; summary; exit 1; }
 

@@ -33,7 +33,7 @@ make_work lvm-luks
 ROOT=$("$HERE/lib/debian-root.sh") || { fail "building the Debian root"; summary; exit 1; }
 DEBS=$(cached_debs lvm-luks "${PACKAGES[@]}") || { fail "apt-get download ${PACKAGES[*]}"; summary; exit 1; }
 UPPER=$WORK/upper
-mkdir -p "$UPPER/usr/local/sbin" "$UPPER/etc/systemd/system/multi-user.target.wants" "$WORK/ow" "$WORK/root"
+mkdir -p "$UPPER/usr/local/sbin" "$WORK/ow" "$WORK/root"
 unpack_debs "$DEBS" "$UPPER" "$ROOT" || { fail "unpack ${PACKAGES[*]}"; summary; exit 1; }
 
 cat >"$UPPER/usr/local/sbin/remaster-test-workstation" <<'WS'
@@ -79,24 +79,8 @@ cat >"$UPPER/usr/local/sbin/remaster-proof-extra" <<'PROOF'
 echo "ws=$(tr ' ' , </run/remaster-test-ws 2>/dev/null || echo none)"
 PROOF
 chmod 755 "$UPPER/usr/local/sbin/remaster-test-workstation" "$UPPER/usr/local/sbin/remaster-proof-extra"
-cat >"$UPPER/etc/systemd/system/remaster-test-workstation.service" <<'UNIT'
-# Test-only (test_boot_lvm_luks.sh): in the live system only.
-[Unit]
-Description=remaster test: snapshot a workstation on LVM and LUKS
-ConditionKernelCommandLine=root=remaster
-After=multi-user.target
-Before=remaster-proof.service
-
-[Service]
-Type=oneshot
-TimeoutStartSec=infinity
-ExecStart=/usr/local/sbin/remaster-test-workstation
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-ln -s ../remaster-test-workstation.service \
-	"$UPPER/etc/systemd/system/multi-user.target.wants/remaster-test-workstation.service"
+test_unit "$UPPER" remaster-test-workstation "snapshot a workstation on LVM and LUKS" \
+	/usr/local/sbin/remaster-test-workstation ConditionKernelCommandLine=root=remaster
 mount -t overlay -o "lowerdir=$ROOT,upperdir=$UPPER,workdir=$WORK/ow" remaster-test-root "$WORK/root" ||
 	{ fail "overlay of the Debian root"; summary; exit 1; }
 

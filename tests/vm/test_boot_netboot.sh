@@ -34,10 +34,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TIMEOUT=${REMASTER_VM_TIMEOUT:-500}
 
 make_work netboot
-HTTP_PID=
+# shellcheck source=lib/http-server.sh
+. "$HERE/lib/http-server.sh"
 # The HTTP server goes first, then what make_work arranged.
 stop_all() {
-	[[ -z $HTTP_PID ]] || kill "$HTTP_PID" 2>/dev/null
+	http_stop
 	_release_work
 }
 trap stop_all EXIT
@@ -108,13 +109,8 @@ mkdir -p "$SRV/badsum" "$SRV/nosig" "$SRV/badimg"
 cp -al "$SRV/nb/." "$SRV/badsum/"
 cp -al "$SRV/nb/." "$SRV/nosig/"
 cp -al "$SRV/nb/." "$SRV/badimg/"
-rm -f "$SRV/badsum/SHA256SUMS" "$SRV/nosig/SHA256SUMS.sig" "$SRV/badimg/filesystem.squashfs"
-# One byte near the end of the squashfs (its tables), in a copy.
-cp "$SRV/nb/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs"
-size=$(stat -c %s "$SRV/badimg/filesystem.squashfs")
-byte=$(dd if="$SRV/badimg/filesystem.squashfs" bs=1 skip=$((size - 100)) count=1 status=none | od -An -tu1 | tr -d ' ')
-printf "\\$(printf %03o $(((byte + 1) % 256)))" |
-	dd of="$SRV/badimg/filesystem.squashfs" bs=1 seek=$((size - 100)) count=1 conv=notrunc status=none
+rm -f "$SRV/badsum/SHA256SUMS" "$SRV/nosig/SHA256SUMS.sig"
+changed_copy "$SRV/nb/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs"
 expect "badimg: the squashfs differs from the signed one in one byte" \
 	test "$(cmp -l "$SRV/nb/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs" 2>/dev/null | wc -l)" -eq 1
 # One byte: the first hex digit of the squashfs' SHA-256, changed.
@@ -123,14 +119,7 @@ first=$(head -c 1 "$SRV/nb/SHA256SUMS")
 expect "badsum: SHA256SUMS differs from the signed one in one byte" \
 	test "$(cmp -l "$SRV/nb/SHA256SUMS" "$SRV/badsum/SHA256SUMS" 2>/dev/null | wc -l)" -eq 1
 
-PORT=$((20000 + RANDOM % 20000))
-python3 -m http.server --bind 127.0.0.1 --directory "$SRV" "$PORT" >"$WORK/http.log" 2>&1 &
-HTTP_PID=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	curl -fsS -o /dev/null "http://127.0.0.1:$PORT/nb/SHA256SUMS" 2>/dev/null && break
-	sleep 1
-done
-expect "the HTTP server serves the directory on 127.0.0.1:$PORT" curl -fsS -o /dev/null "http://127.0.0.1:$PORT/nb/SHA256SUMS"
+expect "the HTTP server serves the directory on 127.0.0.1:$PORT" http_start "$SRV" nb/SHA256SUMS "$WORK/http.log"
 ARGS="root=remaster ip=dhcp rd.neednet=1 console=ttyS0,115200 noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0"
 NET=(-netdev "user,id=n0" -device "virtio-net-pci,netdev=n0")
 

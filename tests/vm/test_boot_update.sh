@@ -36,31 +36,18 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TIMEOUT=${REMASTER_VM_TIMEOUT:-500}
 
 make_work update
-HTTP_PID=
-stop_server() {
-	[[ -z $HTTP_PID ]] || kill "$HTTP_PID" 2>/dev/null
-	[[ -z $HTTP_PID ]] || wait "$HTTP_PID" 2>/dev/null
-	HTTP_PID=
-}
+# shellcheck source=lib/http-server.sh
+. "$HERE/lib/http-server.sh"
 # The HTTP server goes first, then what make_work arranged.
 stop_all() {
-	stop_server
+	http_stop
 	_release_work
 }
 trap stop_all EXIT
 
-PORT=$((20000 + RANDOM % 20000))
 SRV=$WORK/srv
 mkdir -p "$SRV"
-start_server() {
-	python3 -m http.server --bind 127.0.0.1 --directory "$SRV" "$PORT" >>"$WORK/http.log" 2>&1 &
-	HTTP_PID=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		curl -fsS -o /dev/null "http://127.0.0.1:$PORT/nb/SHA256SUMS" 2>/dev/null && return 0
-		sleep 1
-	done
-	return 1
-}
+start_server() { http_start "$SRV" nb/SHA256SUMS "$WORK/http.log"; }
 # args: the directory under SRV that /nb/ serves from now on.
 serve() { ln -sfn "$1" "$SRV/nb"; }
 
@@ -130,12 +117,8 @@ umount "$TROOT"
 mkdir -p "$SRV/badimg" "$SRV/otherkey"
 cp -al "$SRV/good/." "$SRV/badimg/"
 cp -al "$SRV/good/." "$SRV/otherkey/"
-rm -f "$SRV/badimg/filesystem.squashfs" "$SRV/otherkey/SHA256SUMS.sig"
-cp "$SRV/good/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs"
-size=$(stat -c %s "$SRV/badimg/filesystem.squashfs")
-byte=$(dd if="$SRV/badimg/filesystem.squashfs" bs=1 skip=$((size - 100)) count=1 status=none | od -An -tu1 | tr -d ' ')
-printf "\\$(printf %03o $(((byte + 1) % 256)))" |
-	dd of="$SRV/badimg/filesystem.squashfs" bs=1 seek=$((size - 100)) count=1 conv=notrunc status=none
+rm -f "$SRV/otherkey/SHA256SUMS.sig"
+changed_copy "$SRV/good/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs"
 expect "badimg: B's squashfs differs in one byte" \
 	test "$(cmp -l "$SRV/good/filesystem.squashfs" "$SRV/badimg/filesystem.squashfs" 2>/dev/null | wc -l)" -eq 1
 openssl pkeyutl -sign -inkey "$WORK/other.key" -rawin -in "$SRV/good/SHA256SUMS" -out "$SRV/otherkey/SHA256SUMS.sig" ||
@@ -197,7 +180,7 @@ if boot_case otherkey "$WORK/otherkey.log"; then
 fi
 
 # --- stopped: no server at all ------------------------------------------------
-stop_server
+http_stop
 if boot_case stopped "$WORK/stopped.log"; then
 	expect_proof stopped "$WORK/stopped.log" "mark=A ram=none"
 	expect_console stopped "$WORK/stopped.log" "update: cannot download ${URL}SHA256SUMS"

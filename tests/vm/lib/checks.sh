@@ -51,3 +51,21 @@ proof_stays_on_for_boot_test() {
 		grep -q remaster.test.stay "$2$proof" &&
 		chmod 755 "$2$proof"
 }
+
+# args: upper dir, unit name, what it does, program, then [Unit] condition
+# lines. A test-only oneshot unit for an overlay's upper dir over the test
+# root, enabled: it runs after multi-user.target and before the proof unit,
+# which powers the machine off once it has printed its line.
+test_unit() {
+	local name=$2 what=$3 program=$4 dir=$1/etc/systemd/system
+	shift 4
+	mkdir -p "$dir/multi-user.target.wants"
+	{
+		echo "# Test-only ($(basename "$0"))."
+		printf '%s\n' "[Unit]" "Description=remaster test: $what" "$@" \
+			After=multi-user.target Before=remaster-proof.service "" \
+			"[Service]" Type=oneshot TimeoutStartSec=infinity "ExecStart=$program" "" \
+			"[Install]" WantedBy=multi-user.target
+	} >"$dir/$name.service"
+	ln -sfn "../$name.service" "$dir/multi-user.target.wants/$name.service"
+}
