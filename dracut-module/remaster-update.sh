@@ -117,12 +117,25 @@ remaster_update_network_optional() {
     done
 }
 
+# Where the network interfaces are listed (tests point it elsewhere).
+REMASTER_SYS_NET=${REMASTER_SYS_NET:-/sys/class/net}
+
+# args: none. True when the machine has a network interface besides lo.
+remaster_has_nic() {
+    for _hd in "$REMASTER_SYS_NET"/*; do
+        [ -e "$_hd" ] && [ "${_hd##*/}" != lo ] && return 0
+    done
+    return 1
+}
+
 # args: seconds. Waits until an interface has an IPv4 route (DHCP done), at
-# most that long, and not past the deadline the pre-udev hook recorded;
-# status 1 when none came.
+# most that long; status 1 when none came. On a machine without a network
+# interface not past the deadline the pre-udev hook recorded, which dracut's
+# own wait already spent; with one, DHCP may still be under way (a slow
+# machine), and the wait is counted from now.
 remaster_wait_route() {
     _wdl=$(($(remaster_uptime) + $1))
-    if [ -r "$REMASTER_RUN/update/deadline" ]; then
+    if ! remaster_has_nic && [ -r "$REMASTER_RUN/update/deadline" ]; then
         read -r _wrec < "$REMASTER_RUN/update/deadline"
         case "$_wrec" in
             '' | *[!0-9]*) ;;
@@ -225,7 +238,7 @@ remaster_update_boot() {
     _utime=$(remaster_update_timeout)
     remaster_say "update: asking $_uurl for a newer snapshot (up to ${_utime}s)"
     if ! remaster_wait_route "$_utime"; then
-        remaster_say "update: no network within ${_utime}s of the start; booting this stick's snapshot $_uid"
+        remaster_say "update: no network within ${_utime}s; booting this stick's snapshot $_uid"
         return 1
     fi
     if ! _uwhy=$(remaster_update_fetch "$_uurl"); then

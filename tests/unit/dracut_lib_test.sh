@@ -710,11 +710,17 @@ before_deadline() {
 }
 check "update: before it, dracut's own test still decides" before_deadline
 check "update: the deadline is recorded for the update's own wait" test -s "$REMASTER_RUN/update/deadline"
+mkdir -p "$work/net/lo"
+REMASTER_SYS_NET=$work/net
+no_nic() { ! remaster_has_nic; }
+check "update: lo alone is no network interface" no_nic
 wait_capped() {
     echo 0 > "$REMASTER_RUN/update/deadline"
     ! remaster_wait_route 30 || grep -qv '^Iface' /proc/net/route
 }
-check "update: the route wait ends at the recorded deadline" wait_capped
+check "update: without a network interface the route wait ends at the recorded deadline" wait_capped
+mkdir -p "$work/net/eth0"
+check "update: eth0 is a network interface" remaster_has_nic
 unset -f uname
 
 echo "$passed passed, $failed failed"

@@ -191,7 +191,7 @@ fi
 # --- nonic: a machine without any network ----------------------------------------
 if REMASTER_VM_NIC=none boot_case nonic "$WORK/nonic.log"; then
 	expect_proof nonic "$WORK/nonic.log" "mark=A ram=none"
-	expect_console nonic "$WORK/nonic.log" "update: no network within 20s of the start; booting this stick's snapshot $ID_A"
+	expect_console nonic "$WORK/nonic.log" "update: no network within 20s; booting this stick's snapshot $ID_A"
 fi
 
 # --- written: remaster update puts B onto the stick ---------------------------
