@@ -7,7 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
+#include <cstring>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -83,15 +83,14 @@ void ProgressMeter::add(uint64_t bytes, bool final) {
 }
 
 DataStream::DataStream(ImageObjects& obj, const InodeNumbers& inodes, FileInodes& files, const std::string& root_dir,
-                       uint32_t block_size, const ProgressFn& progress, ContentDigests* digests, BlockSource* reuse)
+                       uint32_t block_size, unsigned threads, const ProgressFn& progress, ContentDigests* digests,
+                       BlockSource* reuse)
     : obj_(obj), inodes_(inodes), files_(files), root_dir_(root_dir), block_size_(block_size), digests_(digests),
-      progress_(progress) {
-    copied_.source = reuse;
-}
+      block_(block_size), records_(inodes.count()), reuse_(reuse), progress_(progress),
+      pipe_(obj, block_size, threads), packer_(pipe_, block_size) {}
 
 void DataStream::write(const Tree& tree) {
     progress_.start(totals(tree).data_bytes);
-    zeros_.assign(block_size_, 0);
     buf_.resize(kReadChunk);
     Fd root = open_or_throw(root_dir_.c_str(), O_RDONLY | O_DIRECTORY);
     std::vector<Prefetcher::File> files;
@@ -100,9 +99,14 @@ void DataStream::write(const Tree& tree) {
     write_dir(*tree.root, root.get(), "");
     ahead_.thread.reset();
     progress_.add(0, true);
-    int ret = sqfs_block_processor_finish(obj_.proc.get());
-    if (ret) throw_sqfs("write file data to the image", ret, &obj_.file);
-    finish_reused();
+    packer_.finish();
+    pipe_.drain();
+    for (const FragmentLocation& frag : pipe_.fragments()) {
+        sqfs_u32 index = 0;
+        int ret = sqfs_frag_table_append(obj_.frag.get(), frag.start, frag.size, &index);
+        if (ret) throw_sqfs("record the fragment blocks", ret);
+    }
+    make_inodes();
 }
 
 // dirfd < 0: the directory vanished since the scan; its files are stored
@@ -127,31 +131,15 @@ void DataStream::write_dir(const Node& dir, int dirfd, const std::string& dir_re
     }
 }
 
-void DataStream::append(const void* data, size_t size, const std::string& rel) {
-    if (digest_) digest_->update(data, size);
-    int ret = sqfs_block_processor_append(obj_.proc.get(), data, size);
-    if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &obj_.file);
-}
-
-void DataStream::append_zeros(uint64_t count, const std::string& rel) {
-    while (count > 0) {
-        size_t n = static_cast<size_t>(std::min<uint64_t>(count, zeros_.size()));
-        append(zeros_.data(), n, rel);
-        count -= n;
-    }
-}
-
 void DataStream::write_file(const Node& n, int dirfd, const std::string& rel) {
-    uint32_t idx = inodes_.number(n) - 1;
+    const uint32_t idx = inodes_.number(n) - 1;
+    written_.push_back(idx);
+    FileBlocks& f = records_[idx];
     StoredBlocks stored;
-    if (copied_.source && dirfd >= 0 && copied_.source->find(n, rel, stored) &&
-        write_reused(n, idx, dirfd, rel, stored)) {
+    if (reuse_ && dirfd >= 0 && reuse_->find(n, rel, stored) && write_reused(n, dirfd, rel, stored, f)) {
         ahead_.file_done();
         return;
     }
-    int ret = sqfs_block_processor_begin_file(obj_.proc.get(), &files_.slots[idx], nullptr, 0);
-    if (ret) throw_sqfs("start file '" + rel + "' in the image", ret, &obj_.file);
-
     if (digests_ && digests_->wanted.count(&n)) digest_ = std::make_unique<Sha256>();
     struct stat st;
     Fd fd = dirfd >= 0 ? open_file(dirfd, n, rel, &st) : Fd();
@@ -160,11 +148,9 @@ void DataStream::write_file(const Node& n, int dirfd, const std::string& rel) {
         if (size != n.size)
             log::warn() << "'" << rel << "' changed size since the scan (" << n.size << " -> " << size
                         << " bytes); storing what is there now";
-        copy_contents(fd.get(), size, rel);
+        copy_contents(fd.get(), size, rel, f);
     }
-    ret = sqfs_block_processor_end_file(obj_.proc.get());
-    if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &obj_.file);
-    copied_.compressed_in_flight = true;
+    end_file(f);
     if (digest_) {
         digests_->got[&n] = digest_->hex();
         digest_.reset();
@@ -172,13 +158,43 @@ void DataStream::write_file(const Node& n, int dirfd, const std::string& rel) {
     ahead_.file_done();
 }
 
-// Reads [0, size) skipping holes (SEEK_DATA/SEEK_HOLE) and feeds the
-// processor; holes become zeros, which it stores as sparse blocks. Files
-// of one read chunk are simply read: most files are small, and for them
-// the three extra calls cost more than reading a rare hole as zeros,
-// which gives the processor the same bytes.
-void DataStream::copy_contents(int fd, uint64_t size, const std::string& rel) {
-    bool seek = size > buf_.size();
+// `bytes` more of the file are in the block at fill_; a full block goes to
+// the pipeline, which hands back an empty one.
+void DataStream::filled(size_t bytes, FileBlocks& f) {
+    if (digest_) digest_->update(block_.data() + fill_, bytes);
+    fill_ += bytes;
+    f.size += bytes;
+    if (fill_ < block_size_) return;
+    pipe_.submit_data(block_, f, file_blocks_ == 0);
+    ++file_blocks_;
+    fill_ = 0;
+}
+
+void DataStream::add_zeros(uint64_t count, FileBlocks& f) {
+    while (count > 0) {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(count, block_size_ - fill_));
+        std::memset(block_.data() + fill_, 0, n);
+        filled(n, f);
+        count -= n;
+    }
+}
+
+// After the file's last byte: its run of blocks ends (the block writer
+// deduplicates it), then what is left is its tail.
+void DataStream::end_file(FileBlocks& f) {
+    if (file_blocks_ > 0) pipe_.submit_end(f);
+    if (fill_ > 0) packer_.add(f, block_.data(), fill_);
+    fill_ = 0;
+    file_blocks_ = 0;
+}
+
+// Reads [0, size) straight into blocks, skipping holes (SEEK_DATA/SEEK_HOLE):
+// they become zeros, which the pipeline stores as sparse blocks. Files of
+// one read chunk are simply read: most files are small, and for them the
+// three extra calls cost more than reading a rare hole as zeros, which gives
+// the same blocks.
+void DataStream::copy_contents(int fd, uint64_t size, const std::string& rel, FileBlocks& f) {
+    bool seek = size > kReadChunk;
     if (seek) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     uint64_t pos = 0;
     while (pos < size) {
@@ -190,7 +206,7 @@ void DataStream::copy_contents(int fd, uint64_t size, const std::string& rel) {
             else if (errno == ENXIO) data = size;  // only a hole is left
             else seek = false;                     // not supported here: read everything
         }
-        append_zeros(data - pos, rel);
+        add_zeros(data - pos, f);
         pos = data;
         if (pos >= size) break;
         uint64_t hole = size;
@@ -200,15 +216,15 @@ void DataStream::copy_contents(int fd, uint64_t size, const std::string& rel) {
         }
         while (pos < hole) {
             check_interrupt();
-            size_t want = static_cast<size_t>(std::min<uint64_t>(hole - pos, buf_.size()));
-            ssize_t got = ::pread(fd, buf_.data(), want, static_cast<off_t>(pos));
+            size_t want = static_cast<size_t>(std::min<uint64_t>(hole - pos, block_size_ - fill_));
+            ssize_t got = ::pread(fd, block_.data() + fill_, want, static_cast<off_t>(pos));
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) throw_errno("read '" + rel + "'", errno);
             if (got == 0) {
                 log::warn() << "'" << rel << "' shrank while being read; stored its first " << pos << " bytes";
                 return;
             }
-            append(buf_.data(), static_cast<size_t>(got), rel);
+            filled(static_cast<size_t>(got), f);
             pos += static_cast<uint64_t>(got);
             progress_.add(static_cast<uint64_t>(got));
         }
@@ -217,10 +233,11 @@ void DataStream::copy_contents(int fd, uint64_t size, const std::string& rel) {
 
 // Copies a file's compressed blocks from an older image instead of
 // compressing it again; only its tail, if the older image kept it in a
-// fragment, is read from the file and goes through the processor (into a
-// fragment here too). False, with nothing written, when the file is no
-// longer what the scan saw: it is then compressed as usual.
-bool DataStream::write_reused(const Node& n, uint32_t idx, int dirfd, const std::string& rel, const StoredBlocks& s) {
+// fragment, is read from the file and goes to the fragment packer. False,
+// with nothing written, when the file is no longer what the scan saw: it is
+// then compressed as usual.
+bool DataStream::write_reused(const Node& n, int dirfd, const std::string& rel, const StoredBlocks& s,
+                              FileBlocks& f) {
     struct stat st;
     Fd fd = open_file(dirfd, n, rel, &st);
     if (!fd || static_cast<uint64_t>(st.st_size) != s.file_size ||
@@ -235,34 +252,21 @@ bool DataStream::write_reused(const Node& n, uint32_t idx, int dirfd, const std:
     } else if (blocks_bytes < s.file_size) {
         return false;
     }
-    // An all-zero tail would be a hole to the processor, not a fragment.
-    if (!tail.empty() && std::all_of(tail.begin(), tail.end(), [](char c) { return c == 0; })) return false;
-
-    const uint64_t start = copy_stored_blocks(s, rel);
-    // The processor makes the inode and puts the tail into a fragment;
-    // the block list, start and size are filled in once it is done with
-    // the inode (finish_reused).
-    int ret = sqfs_block_processor_begin_file(obj_.proc.get(), &files_.slots[idx], nullptr, 0);
-    if (!ret && !tail.empty()) ret = sqfs_block_processor_append(obj_.proc.get(), tail.data(), tail.size());
-    if (!ret) ret = sqfs_block_processor_end_file(obj_.proc.get());
-    if (ret) throw_sqfs("write data of '" + rel + "' to the image", ret, &obj_.file);
-    StoredBlocks copied = s;
-    copied.start = start;
-    copied_.files.emplace_back(idx, std::move(copied));
+    f.start = copy_stored_blocks(s, rel);
+    f.sizes = s.sizes;
+    f.sparse = s.sparse;
+    f.size = s.file_size;
+    if (!tail.empty()) packer_.add(f, reinterpret_cast<const uint8_t*>(tail.data()), tail.size());
+    ++reused_;
     progress_.add(n.data_bytes);
     return true;
 }
 
 // Appends the stored blocks to the image as they are; returns where they start.
 uint64_t DataStream::copy_stored_blocks(const StoredBlocks& s, const std::string& rel) {
-    // The blocks of files before this one go out first (the blocks of
-    // one file must be contiguous); fragments may come in any order.
-    int ret = 0;
-    if (copied_.compressed_in_flight) {
-        ret = sqfs_block_processor_sync(obj_.proc.get());
-        if (ret) throw_sqfs("write file data to the image", ret, &obj_.file);
-        copied_.compressed_in_flight = false;
-    }
+    // The blocks of files before this one go out first (the blocks of one
+    // file must be contiguous); then nothing else writes until we submit again.
+    pipe_.drain();
     sqfs_file_t* f = obj_.file.get();
     const uint64_t start = f->get_size(f);
     uint64_t stored = 0;
@@ -270,36 +274,19 @@ uint64_t DataStream::copy_stored_blocks(const StoredBlocks& s, const std::string
     for (uint64_t pos = 0; pos < stored;) {
         check_interrupt();
         const size_t chunk = static_cast<size_t>(std::min<uint64_t>(stored - pos, buf_.size()));
-        copied_.source->read(s, pos, buf_.data(), chunk);
-        ret = f->write_at(f, f->get_size(f), buf_.data(), chunk);
+        reuse_->read(s, pos, buf_.data(), chunk);
+        int ret = f->write_at(f, f->get_size(f), buf_.data(), chunk);
         if (ret) throw_sqfs("copy the blocks of '" + rel + "' into the image", ret, &obj_.file);
         pos += chunk;
     }
     return start;
 }
 
-// After the processor finished: the copied files' inodes get their block
-// lists, where the blocks start, and their full size.
-void DataStream::finish_reused() {
-    for (auto& [idx, s] : copied_.files) {
-        const std::string rel = inodes_.node(idx).rel_path();
-        sqfs_inode_generic_t*& inode = files_.slots[idx];
-        const size_t list = s.sizes.size() * sizeof(sqfs_u32);
-        if (inode->payload_bytes_available < list) {
-            auto* grown = static_cast<sqfs_inode_generic_t*>(std::realloc(inode, sizeof(*inode) + list));
-            if (!grown) throw Error(Exit::failure, "Out of memory for the inode of '" + rel + "'");
-            inode = grown;
-            inode->payload_bytes_available = static_cast<sqfs_u32>(list);
-        }
-        std::copy(s.sizes.begin(), s.sizes.end(), inode->extra);
-        inode->payload_bytes_used = static_cast<sqfs_u32>(list);
-        if (s.sparse) {
-            sqfs_inode_make_extended(inode);
-            inode->data.file_ext.sparse = s.sparse;
-        }
-        int ret = sqfs_inode_set_file_size(inode, s.file_size);
-        if (!ret) ret = sqfs_inode_set_file_block_start(inode, s.start);
-        if (ret) throw_sqfs("record the blocks of '" + rel + "'", ret);
+// Every regular file's inode, from what its data became.
+void DataStream::make_inodes() {
+    for (uint32_t idx : written_) {
+        int ret = make_file_inode(records_[idx], &files_.slots[idx]);
+        if (ret) throw_sqfs("record the blocks of '" + inodes_.node(idx).rel_path() + "'", ret);
     }
 }
 

@@ -4,20 +4,12 @@
 #include <sqfs/error.h>
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 
 #include "error.hpp"
 
 namespace remaster {
 namespace {
-
-// Blocks in flight in the block processor, whatever the block size: enough
-// that the workers never run dry while the reading thread waits for the disk
-// or for its turn on a busy CPU (the processor hands blocks back strictly in
-// order, so one slow block holds up the rest), little enough to stay a small
-// part of our memory.
-constexpr size_t kBacklogBytes = 12 * 1024 * 1024;
 
 // The CPUs this process may run on (taskset, cgroup cpusets), not all the
 // machine has.
@@ -35,7 +27,7 @@ ImageObjects::ImageObjects(int out_fd, const SquashOptions& opt, SQFS_COMPRESSOR
     : file(out_fd) {
     create_compressors(opt, compressor);
     write_super_placeholder(opt, compressor, mod_time);
-    create_block_processor(opt);
+    create_block_writer();
     create_meta_writers();
 }
 
@@ -67,29 +59,14 @@ void ImageObjects::write_super_placeholder(const SquashOptions& opt, SQFS_COMPRE
     if (ret > 0) super.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
 }
 
-void ImageObjects::create_block_processor(const SquashOptions& opt) {
+void ImageObjects::create_block_writer() {
     blkwr.reset(sqfs_block_writer_create(file.get(), kDevBlockSize, 0));
     if (!blkwr) throw_sqfs("create the block writer", SQFS_ERROR_ALLOC);
     frag.reset(sqfs_frag_table_create(0));
     if (!frag) throw_sqfs("create the fragment table", SQFS_ERROR_ALLOC);
-
-    unsigned jobs = opt.jobs ? opt.jobs : usable_cpus();
-    sqfs_block_processor_desc_t desc;
-    std::memset(&desc, 0, sizeof desc);
-    desc.size = sizeof desc;
-    desc.max_block_size = opt.block_size;
-    desc.num_workers = jobs;
-    desc.max_backlog = std::max<size_t>(kBacklogBytes / opt.block_size, 4 * jobs);
-    desc.cmp = cmp.get();
-    desc.wr = blkwr.get();
-    desc.tbl = frag.get();
-    desc.file = file.get();
-    desc.uncmp = uncmp.get();
-    sqfs_block_processor_t* raw = nullptr;
-    int ret = sqfs_block_processor_create_ex(&desc, &raw);
-    if (ret) throw_sqfs("start the compression threads", ret);
-    proc.reset(raw);
 }
+
+unsigned compression_threads(const SquashOptions& opt) { return opt.jobs ? opt.jobs : usable_cpus(); }
 
 void ImageObjects::create_meta_writers() {
     ids.reset(sqfs_id_table_create(0));

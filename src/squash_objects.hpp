@@ -5,7 +5,6 @@
 // offset 0; the real super block is written last, from `super`.
 #pragma once
 
-#include <sqfs/block_processor.h>
 #include <sqfs/block_writer.h>
 #include <sqfs/compressor.h>
 #include <sqfs/dir_writer.h>
@@ -27,10 +26,8 @@ namespace remaster {
 
 constexpr size_t kDevBlockSize = 4096;  // images are padded to this, like mksquashfs
 
-// Regular-file inodes the block processor allocates (begin_file) and keeps
-// updating until sqfs_block_processor_finish; index = inode number - 1, null
-// for other inodes. Declare it before the ImageObjects: the processor points
-// into the slots until it is destroyed.
+// Regular-file inodes, made once their data is written (DataStream), taken
+// by the metadata stage; index = inode number - 1, null for other inodes.
 struct FileInodes {
     explicit FileInodes(size_t count) : slots(count, nullptr) {}
     FileInodes(const FileInodes&) = delete;
@@ -40,6 +37,9 @@ struct FileInodes {
     }
     std::vector<sqfs_inode_generic_t*> slots;
 };
+
+// The compression threads for opt: its jobs, else the CPUs we may use.
+unsigned compression_threads(const SquashOptions& opt);
 
 struct ImageObjects {
     // Writes to out_fd (O_RDWR, empty) from offset 0; opt is validated
@@ -54,7 +54,6 @@ struct ImageObjects {
     SqfsPtr<sqfs_compressor_t> cmp, uncmp;
     SqfsPtr<sqfs_block_writer_t> blkwr;
     SqfsPtr<sqfs_frag_table_t> frag;
-    SqfsPtr<sqfs_block_processor_t> proc;  // file data, on the worker threads
     SqfsPtr<sqfs_id_table_t> ids;
     SqfsPtr<sqfs_xattr_writer_t> xattrs;
     SqfsPtr<sqfs_meta_writer_t> im, dm;  // inode table; directory table (in memory)
@@ -64,7 +63,7 @@ struct ImageObjects {
 private:
     void create_compressors(const SquashOptions& opt, SQFS_COMPRESSOR compressor);
     void write_super_placeholder(const SquashOptions& opt, SQFS_COMPRESSOR compressor, uint32_t mod_time);
-    void create_block_processor(const SquashOptions& opt);
+    void create_block_writer();
     void create_meta_writers();
 };
 

@@ -6,16 +6,15 @@
 //      when the libsquashfs objects are created (squash_objects.hpp);
 //   2. file data (squash_data.hpp): one regular-file inode after the other
 //      in sorted pre-order, read on this thread with a read-ahead helper and
-//      compressed by the block processor's worker threads, or copied from an
+//      compressed by the block pipeline's worker threads, or copied from an
 //      older image;
 //   3. the inode table, in inode-number order, with the directory table
 //      built alongside in memory (squash_meta.hpp);
 //   4. directory table, fragment table, export table, id table, xattr table;
 //   5. the final super block, then zero padding to 4 KiB.
 //
-// Regular-file inodes come from the block processor (begin_file), which keeps
-// updating them until sqfs_block_processor_finish, so they are serialized only
-// after step 2 is complete.
+// Regular-file inodes are made from what their data became once step 2 is
+// complete (squash_data.hpp), so they are serialized only after it.
 #include "squash_writer.hpp"
 
 #include <sqfs/compressor.h>
@@ -127,12 +126,12 @@ SquashReport write_squashfs(const Tree& tree, const std::string& root_dir, int o
 
     // Inode numbers first: they fix the order of everything after.
     const InodeNumbers inodes(tree);
-    // Before the objects: the block processor points into the slots.
     FileInodes files(inodes.count());
-    // Super block placeholder, compressor, block processor, tables.
+    // Super block placeholder, compressors, block writer, tables.
     ImageObjects obj(out_fd, opt, info->id, inodes.newest_mtime());
-    // File contents, compressed by the worker threads or copied.
-    DataStream data(obj, inodes, files, root_dir, opt.block_size, progress, digests, reuse);
+    // File contents, compressed by the block pipeline's threads or copied.
+    DataStream data(obj, inodes, files, root_dir, opt.block_size, compression_threads(opt), progress, digests,
+                    reuse);
     data.write(tree);
     // Inodes, directories and the tables, then the final super block.
     MetaWriter meta(obj, inodes, files);

@@ -472,3 +472,51 @@ TEST_CASE("Prefetcher stops whether the writer finished, stopped early or files 
     }
     SUCCEED();
 }
+
+TEST_CASE("write_squashfs stores a repeated file or tail once, the earlier copy in flight or written long ago",
+          "[squash]") {
+    // Tails are deduplicated by the fragment packer: against the fragment
+    // block being filled, one still in the block pipeline, or one written
+    // long ago (read back and decompressed); whole runs of blocks by the
+    // block writer. 120 files of one block and 2000 bytes fill the first
+    // fragment block and push it out of the pipeline's ring (48 blocks)
+    // before its twins come.
+    TempDir t;
+    const std::string a = random_bytes(3000, 1), big = random_bytes(300000, 2);
+    std::string near = a;
+    near[1500] ^= 1;
+    auto make = [&](const std::string& root, bool twins) {
+        REQUIRE(::mkdir(root.c_str(), 0755) == 0);
+        write_file(root + "/a-first", a);
+        write_file(root + "/b-big", big);
+        REQUIRE(::mkdir((root + "/c-fill").c_str(), 0755) == 0);
+        for (int i = 0; i < 120; ++i)
+            write_file(root + "/c-fill/f" + std::to_string(100 + i), random_bytes(131072 + 2000, 100 + i));
+        write_file(root + "/d-zero-tail", random_bytes(131072, 3) + std::string(5000, '\0'));
+        write_file(root + "/e-near", near);
+        if (twins) {
+            write_file(root + "/f-again", a);
+            write_file(root + "/f-big-again", big);
+            write_file(root + "/f-tail-again", random_bytes(131072 + 2000, 100).substr(131072));
+        }
+    };
+    make(t / "with", true);
+    make(t / "without", false);
+    const SquashReport with = write_image(t / "with", t / "with.sqfs", parse_compression("zstd", 131072, 2));
+    const SquashReport without = write_image(t / "without", t / "without.sqfs", parse_compression("zstd", 131072, 2));
+    // The twins cost their inodes and names, no data: within the padding.
+    CHECK(with.image_bytes <= without.image_bytes + 4096);
+
+    ImageReader img(t / "with.sqfs");
+    CHECK(img.entries.at("/a-first").content == a);
+    CHECK(img.entries.at("/f-again").content == a);
+    CHECK(img.entries.at("/b-big").content == big);
+    CHECK(img.entries.at("/f-big-again").content == big);
+    CHECK(img.entries.at("/e-near").content == near);
+    CHECK(img.entries.at("/d-zero-tail").content == random_bytes(131072, 3) + std::string(5000, '\0'));
+    CHECK(img.entries.at("/f-tail-again").content == random_bytes(131072 + 2000, 100).substr(131072));
+    for (int i = 0; i < 120; ++i) {
+        INFO(i);
+        CHECK(img.entries.at("/c-fill/f" + std::to_string(100 + i)).content == random_bytes(131072 + 2000, 100 + i));
+    }
+}
