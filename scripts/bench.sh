@@ -11,6 +11,9 @@
 #   scripts/bench.sh [ROOT] [PAIRS]     (default: the cached Debian test root, 3 pairs)
 #   ISO=0 leaves out the --iso comparison; LEVELS= PHASES=0 runs only it.
 # Environment: LEVELS="3 15" (zstd levels), BLOCK=131072, JOBS=$(nproc),
+#   CACHES="cold warm" (cold: page cache dropped before each run; warm: the
+#   root read once before the pairs and left in the page cache, as on a
+#   running system that was just in use),
 #   NICE=-10 (both tools run at this niceness, so that other load on a shared
 #   machine disturbs the comparison less; NICE=0 to run as is),
 #   PHASES=1 (0 skips the `snapshot --to IMAGE` breakdown),
@@ -20,7 +23,7 @@
 # Fairness: mksquashfs gets the paths remaster leaves out in this root (taken
 # from `snapshot --dry-run`), so both compress the same files; remaster fsyncs
 # its image before renaming it into place, so mksquashfs's image is fsynced
-# too (`sync FILE`) inside its timed run. Caches are dropped before each run.
+# too (`sync FILE`) inside its timed run. Cold runs drop the caches first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 remaster=${REMASTER:-build/remaster}
@@ -32,6 +35,7 @@ block=${BLOCK:-131072}
 jobs=${JOBS:-$(nproc)}
 nice=${NICE:--10}
 phases=${PHASES:-1}
+caches=${CACHES-cold warm}
 boots=${BOOTS:-2} # pairs of boots, plain and workstation; 0 skips them
 out=$(mktemp -d /var/tmp/remaster-bench.XXXXXX)
 # set -e holds in the trap too: a failed umount (nothing mounted) must not set the exit status.
@@ -48,6 +52,20 @@ trap 'umount "$out"/*-root 2>/dev/null || :; rm -rf --one-file-system "$out" || 
     [[ $action == empty ]] && echo "$path/*" || echo "$path"
   done >"$out/excludes"
 
+# What remaster adds to this root: its own binary and libraries
+# (/usr/local/lib/remaster) when the root has no remaster, for `remaster
+# install` in the live system. mksquashfs reads the root through an overlay
+# with those files on top, as remaster reads its view, so both pack the same.
+mk_root=$root
+"$remaster" snapshot --root "$root" --quiet --squashfs "$out/probe.sqfs" 2>/dev/null
+if unsquashfs -q -d "$out/added" "$out/probe.sqfs" usr/local/lib/remaster >/dev/null 2>&1 &&
+  [[ -d $out/added/usr/local/lib/remaster ]]; then
+  mkdir "$out/mk-root"
+  mount -t overlay -o "lowerdir=$out/added:$root" remaster-bench "$out/mk-root"
+  mk_root=$out/mk-root
+fi
+rm -f "$out/probe.sqfs"
+
 # args: label command... where the word OUT stands for the output file;
 # appends "wall cpu rss_kib size" to $out/label
 measure() {
@@ -56,7 +74,7 @@ measure() {
   for a in "$@"; do [[ $a == OUT ]] && cmd+=("$f") || cmd+=("$a"); done
   rm -f "$f"
   sync
-  echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
+  [[ $cache == warm ]] || echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || :
   nice -n "$nice" /usr/bin/time -f '%e %U %S %M' -o "$out/time" "${cmd[@]}" >/dev/null 2>"$out/stderr" ||
     { cat "$out/stderr" >&2; exit 1; }
   read -r wall user sys rss <"$out/time"
@@ -67,29 +85,37 @@ median() {  # args: file column
   cut -d' ' -f"$2" "$1" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
 
+cache=cold # what measure() does; the squash loop below sets it per row
 echo "root: $root ($(du -sh "$root" | cut -f1)), block $block, $jobs jobs, $pairs pairs, nice $nice," \
-  "caches dropped before each run; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "mksquashfs leaves out what remaster does: $(paste -sd' ' "$out/excludes")"
-printf '%-10s %-10s %9s %9s %10s %12s\n' level tool wall_s cpu_s rss_MiB size_MiB
+  "page cache: $caches; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "mksquashfs leaves out what remaster does: $(paste -sd' ' "$out/excludes");" \
+  "it reads $([[ $mk_root == "$root" ]] && echo "the root" || echo "the root with remaster's bundle on top")"
+printf '%-10s %-5s %-10s %9s %9s %10s %12s\n' level cache tool wall_s cpu_s rss_MiB size_MiB
 for level in $levels; do
-  for ((i = 0; i < pairs; i++)); do
-    measure "remaster-$level" "$remaster" snapshot --root "$root" --compress "zstd:$level" --block-size "$block" \
-      --jobs "$jobs" --quiet --squashfs OUT
-    measure "mksquashfs-$level" sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
-      -quiet -comp zstd -Xcompression-level "$level" -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
+  for cache in $caches; do
+    # Warm: every file read once, so the runs find the root in the page cache.
+    [[ $cache == warm ]] && find "$root" "$mk_root/" -xdev -type f -exec cat {} + >/dev/null 2>&1
+    for ((i = 0; i < pairs; i++)); do
+      measure "remaster-$level-$cache" "$remaster" snapshot --root "$root" --compress "zstd:$level" \
+        --block-size "$block" --jobs "$jobs" --quiet --squashfs OUT
+      measure "mksquashfs-$level-$cache" sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$mk_root" OUT -noappend \
+        -no-progress -quiet -comp zstd -Xcompression-level "$level" -b "$block" -processors "$jobs" -wildcards \
+        -ef "$out/excludes"
+    done
+    for tool in remaster mksquashfs; do
+      f=$out/$tool-$level-$cache
+      printf '%-10s %-5s %-10s %9.2f %9.2f %10.1f %12.1f\n' "zstd:$level" "$cache" "$tool" "$(median "$f" 1)" \
+        "$(median "$f" 2)" "$(echo "$(median "$f" 3) / 1024" | bc -l)" "$(echo "$(median "$f" 4) / 1048576" | bc -l)"
+    done
+    r=$out/remaster-$level-$cache m=$out/mksquashfs-$level-$cache
+    printf '%-10s %-5s %-10s %9.2f %9.2f %10.2f %12.3f\n' "zstd:$level" "$cache" "ratio" \
+      "$(echo "$(median "$r" 1) / $(median "$m" 1)" | bc -l)" "$(echo "$(median "$r" 2) / $(median "$m" 2)" | bc -l)" \
+      "$(echo "$(median "$r" 3) / $(median "$m" 3)" | bc -l)" "$(echo "$(median "$r" 4) / $(median "$m" 4)" | bc -l)"
+    echo "  (each run, wall cpu rss_KiB bytes) remaster: $(paste -sd'|' "$r")"
+    echo "                                   mksquashfs: $(paste -sd'|' "$m")"
   done
-  for tool in remaster mksquashfs; do
-    f=$out/$tool-$level
-    printf '%-10s %-10s %9.2f %9.2f %10.1f %12.1f\n' "zstd:$level" "$tool" "$(median "$f" 1)" "$(median "$f" 2)" \
-      "$(echo "$(median "$f" 3) / 1024" | bc -l)" "$(echo "$(median "$f" 4) / 1048576" | bc -l)"
-  done
-  r=$out/remaster-$level m=$out/mksquashfs-$level
-  printf '%-10s %-10s %9.2f %9.2f %10.2f %12.3f\n' "zstd:$level" "ratio" \
-    "$(echo "$(median "$r" 1) / $(median "$m" 1)" | bc -l)" "$(echo "$(median "$r" 2) / $(median "$m" 2)" | bc -l)" \
-    "$(echo "$(median "$r" 3) / $(median "$m" 3)" | bc -l)" "$(echo "$(median "$r" 4) / $(median "$m" 4)" | bc -l)"
-  echo "  (each run, wall cpu rss_KiB bytes) remaster: $(paste -sd'|' "$r")"
-  echo "                                   mksquashfs: $(paste -sd'|' "$m")"
 done
+cache=cold
 
 # --iso against --squashfs of the same root, and against the same by hand:
 # mksquashfs, then xorriso packing that squashfs alone (no kernel, initramfs
@@ -100,7 +126,7 @@ if [[ ${ISO:-1} == 1 ]]; then
   measure iso "$remaster" snapshot --root "$root" --jobs "$jobs" --quiet --timings --iso OUT
   iso_phases=$(sed -n 's/^remaster: timings: //p' "$out/stderr")
   measure sqfs "$remaster" snapshot --root "$root" --jobs "$jobs" --quiet --squashfs OUT
-  measure hand-sqfs sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
+  measure hand-sqfs sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$mk_root" OUT -noappend -no-progress \
     -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
   mv "$out/img" "$out/hand.sqfs"
   measure hand-iso sh -c 'xorriso -as mkisofs -quiet -iso-level 3 -R -J -o "$1" -graft-points \
@@ -170,8 +196,8 @@ if [[ $phases == 1 ]]; then
   done
   # Against mksquashfs of the same root at the stick's default level (zstd:3),
   # its median from the table above, or one run now.
-  m3=$out/mksquashfs-3
-  [[ -s $m3 ]] || measure mksquashfs-3 sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$root" OUT -noappend -no-progress \
+  m3=$out/mksquashfs-3-cold
+  [[ -s $m3 ]] || measure mksquashfs-3-cold sh -c 'mksquashfs "$@" && sync "$2"' mksquashfs "$mk_root" OUT -noappend -no-progress \
     -quiet -comp zstd -Xcompression-level 3 -b "$block" -processors "$jobs" -wildcards -ef "$out/excludes"
   mk=$(median "$m3" 1)
   printf '  %-34s %7.2f s\n' "mksquashfs alone (zstd:3)" "$mk"

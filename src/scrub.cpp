@@ -104,10 +104,14 @@ struct NewFile {
 NewFile new_file(int dir, const std::string& name, const ScrubAction& a) {
     const mode_t mode = a.mode ? a.mode : 0644;
     if (a.kind == ScrubAction::Kind::copy_file) {
-        // Our own files (the bundled remaster), not the source's: whole, binary.
-        std::ifstream in(a.content, std::ios::binary);
-        std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!in.good() && !in.eof()) throw_errno("read '" + a.content + "' for the view", errno);
+        // Our own files (the bundled remaster), not the source's: whole,
+        // binary, in one read (27 MB of libraries, before the squash starts).
+        std::ifstream in(a.content, std::ios::binary | std::ios::ate);
+        const std::streamoff size = in.tellg();
+        std::string data(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+        in.seekg(0);
+        if (!in || !in.read(data.data(), static_cast<std::streamsize>(data.size())))
+            throw_errno("read '" + a.content + "' for the view", errno ? errno : EIO);
         return {std::move(data), mode};
     }
     if (a.kind != ScrubAction::Kind::strip_wpa_networks) return {a.content, mode};
