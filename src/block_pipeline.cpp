@@ -220,9 +220,16 @@ void BlockPipeline::work(sqfs_compressor_t* cmp) {
 void BlockPipeline::process(Slot& s, sqfs_compressor_t* cmp) {
     s.zero = s.kind == Slot::Kind::data && all_zero(s.data.data(), s.size);
     if (s.zero) return;
-    s.checksum = block_checksum(s.data.data(), s.size);
     s.compressed = cmp->do_block(cmp, s.data.data(), static_cast<sqfs_u32>(s.size), s.out.data(),
                                  static_cast<sqfs_u32>(s.out.size()));
+    // The block writer finds duplicates by checksum and on-disk size, then
+    // compares the bytes on disk: the checksum of what is stored serves as
+    // well as that of the input (the same input compresses to the same
+    // bytes), and is a third of the work.
+    if (s.compressed > 0)
+        s.checksum = block_checksum(s.out.data(), static_cast<size_t>(s.compressed));
+    else if (s.compressed == 0)
+        s.checksum = block_checksum(s.data.data(), s.size);
 }
 
 // Writes the finished blocks from the oldest on, in order, unless another
