@@ -12,6 +12,7 @@
 #include "boot_install.hpp"
 #include "bytes.hpp"
 #include "checksum.hpp"
+#include "file_sum_task.hpp"
 #include "data_dir.hpp"
 #include "delta.hpp"
 #include "error.hpp"
@@ -476,7 +477,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     record_contents(layer.manifest, scrubbed);
 
     // The SHA-256 of the kernels and initramfs, reused from other snapshots
-    // or written now: only the squashfs is read back for SHA256SUMS.
+    // or taken while they are written: only the squashfs is read back.
     std::map<std::string, std::string> known_sums;
     try {
         // Squash straight onto the stick and, beside it, adapt: the kernels
@@ -493,6 +494,10 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
         rethrow_with_space_hint(e, sp, add_to_existing, automatic_image_size(totals(*tree), view.path(), all_kernels(sp)));
     }
 
+    // The squashfs is read back for its SHA-256 (the kernels' and initramfs'
+    // are known) beside GRUB's installation, which writes other partitions.
+    FileSumTask image_sum(snap.image());
+
     // A stick that was there keeps its loaders: they find the data partition by its UUID.
     clock.start("install");
     if (!add_to_existing) install_grub(view, *stick, snap, sp, templates, runner);
@@ -501,6 +506,7 @@ void to_stick(const Plan& plan, const Options& opt, Runner& runner, PhaseClock& 
     // persistence profile, and the default entry if one was asked for.
     clock.start("checksums");
     log::info() << "Writing checksums ...";
+    known_sums[SnapshotDir::kImage] = image_sum.get();
     write_sums(snap, known_sums, versions(sp.other_kernels));
     write_manifest_file(snap.manifest(), layer.manifest);
     create_profile(*stick, kDefaultProfile);
