@@ -17,8 +17,10 @@ namespace {
 // Blocks in the ring, whatever the block size: enough that the workers never
 // run dry while the reading thread waits for the disk or for a CPU, little
 // enough to stay a small part of our memory (each slot holds the block and
-// its compressed copy).
-constexpr size_t kRingBytes = 12 * 1024 * 1024;
+// its compressed copy). On the test root 8 MiB (32 blocks of 128 KiB) was
+// as fast as 12 with a warm page cache and 2 % slower with a cold one, for
+// 4 MiB less.
+constexpr size_t kRingBytes = 8 * 1024 * 1024;
 constexpr uint32_t kStoredRaw = 1u << 24;  // on-disk size word: not compressed
 
 }  // namespace
