@@ -262,8 +262,9 @@ void BlockPipeline::write_finished(std::unique_lock<std::mutex>& lock) {
 }
 
 // One block through the block writer, and what it became into its file's
-// record or the fragment list. Mirrors libsquashfs's block processor, so
-// the image is the same as with it.
+// record or the fragment list: the writer's flags, size words and holes as
+// libsquashfs's block processor gave them, so the image is laid out as
+// before (a file's blocks in a run the writer can deduplicate).
 int BlockPipeline::write(Slot& s) {
     if (s.compressed < 0) return s.compressed;
     sqfs_block_writer_t* wr = obj_.blkwr.get();

@@ -1,9 +1,8 @@
 // Owning handles for libsquashfs objects, the error text of SQFS_ERROR codes,
 // and an sqfs_file_t over a caller-owned fd.
 //
-// libsquashfs 1.2 objects are not reference counted: a block processor uses
-// its compressor, block writer and fragment table until it is destroyed, a
-// directory writer uses its meta writer. Declare the handles in the order the
+// libsquashfs 1.2 objects are not reference counted: a block writer uses its
+// file until it is destroyed, a directory writer uses its meta writer. Declare the handles in the order the
 // objects are created and they are destroyed in reverse, on every path.
 #pragma once
 

@@ -81,7 +81,7 @@ void MetaWriter::write_tables(const Node& root) {
 
     ret = sqfs_frag_table_write(obj_.frag.get(), f, super, obj_.cmp.get());
     if (ret) throw_sqfs("write the fragment table", ret, &obj_.file);
-    // libsquashfs marks fragments uncompressed, but the block processor
+    // libsquashfs marks fragments uncompressed, but the block pipeline
     // compresses fragment blocks like any other (the flag is informative).
     super->flags &= ~SQFS_FLAG_UNCOMPRESSED_FRAGMENTS;
     ret = sqfs_dir_writer_write_export_table(obj_.dirwr.get(), f, obj_.cmp.get(), inodes_.number(root), root_ref,
