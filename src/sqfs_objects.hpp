@@ -2,8 +2,9 @@
 // and an sqfs_file_t over a caller-owned fd.
 //
 // libsquashfs 1.2 objects are not reference counted: a block writer uses its
-// file until it is destroyed, a directory writer uses its meta writer. Declare the handles in the order the
-// objects are created and they are destroyed in reverse, on every path.
+// file until it is destroyed, a directory writer uses its meta writer.
+// Declare the handles in the order the objects are created and they are
+// destroyed in reverse, on every path.
 #pragma once
 
 #include <sqfs/io.h>
