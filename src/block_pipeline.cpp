@@ -103,7 +103,11 @@ BlockPipeline::Slot& BlockPipeline::free_slot(std::unique_lock<std::mutex>& lock
         throw_if_failed();
         throw Error(Exit::failure, "Internal error: the compression threads stopped");
     }
-    return slot(submitted_);
+    Slot& s = slot(submitted_);
+    s.zero = false;
+    s.checksum = 0;
+    s.compressed = 0;
+    return s;
 }
 
 void BlockPipeline::queue(std::unique_lock<std::mutex>& lock, Slot& s) {
@@ -196,6 +200,9 @@ void BlockPipeline::throw_if_failed() {
 // Takes the next queued block, compresses it and writes what is finished;
 // false when there is none to take.
 bool BlockPipeline::help(std::unique_lock<std::mutex>& lock, sqfs_compressor_t* cmp) {
+    // Blocks written already (an end marker needs no work) are not looked at
+    // again: their slots may hold newer blocks.
+    taken_ = std::max(taken_, written_);
     while (taken_ < submitted_ && slot(taken_).state != Slot::State::queued) ++taken_;
     if (stop_ || taken_ == submitted_) return false;
     Slot& s = slot(taken_++);
