@@ -18,6 +18,8 @@
 # The guest has QEMU's default NIC on user networking (the host is
 # 10.0.2.2); REMASTER_VM_NIC=none boots it without any network.
 
+source "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
+
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 
@@ -74,8 +76,7 @@ boot_image() {
 		;;
 	esac
 
-	: >"$log"
-	timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >>"$log.qemu" 2>&1
+	run_guest "$log" "$timeout" "${qemu[@]}"
 	rc=$?
 	[[ -z "$vars" ]] || rm -f "$vars"
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then

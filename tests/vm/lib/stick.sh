@@ -28,6 +28,8 @@
 # Choosing a GRUB menu entry from QEMU means typing into the menu; booting
 # the entry's kernel line directly tests the same initramfs and arguments.
 
+source "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
+
 declare -A STICK_LOOP=()
 
 # args: image dir [ro|rw]
@@ -132,8 +134,7 @@ boot_direct() {
 		-append "$args"
 		-drive "file=$image,format=raw,if=virtio")
 	[[ "${REMASTER_VM_WRITE:-0}" == 1 ]] || qemu+=(-snapshot)
-	: >"$log"
-	timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >>"$log.qemu" 2>&1
+	run_guest "$log" "$timeout" "${qemu[@]}"
 	rc=$?
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 		echo "boot_direct: boot of $image timed out after ${timeout}s" >&2
