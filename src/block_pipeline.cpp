@@ -1,6 +1,5 @@
 #include "block_pipeline.hpp"
 
-#include <signal.h>
 #include <sqfs/block.h>
 #include <sqfs/block_writer.h>
 #include <sqfs/error.h>
@@ -10,6 +9,7 @@
 
 #include "block_checksum.hpp"
 #include "error.hpp"
+#include "interrupt.hpp"
 
 namespace remaster {
 namespace {
@@ -65,18 +65,13 @@ BlockPipeline::BlockPipeline(ImageObjects& obj, uint32_t block_size, unsigned wo
     own_cmp_ = copy_compressor(obj_.cmp.get());
     workers_.resize(std::max(1u, workers));
     for (auto& w : workers_) w.cmp = copy_compressor(obj_.cmp.get());
-    // Signals stay with the reading thread, whose check_interrupt() sees them.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    SignalsBlocked blocked;  // they stay with the reading thread
     try {
         for (auto& w : workers_) w.thread = std::thread([this, c = w.cmp.get()] { work(c); });
     } catch (...) {
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
         stop();
         throw Error(Exit::failure, "Cannot start the compression threads");
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 BlockPipeline::~BlockPipeline() { stop(); }

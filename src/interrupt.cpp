@@ -39,4 +39,12 @@ void check_interrupt() {
                     "Nothing was left mounted or half-written; run the command again when ready.");
 }
 
+SignalsBlocked::SignalsBlocked() noexcept {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old_);
+}
+
+SignalsBlocked::~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
 }  // namespace remaster

@@ -4,6 +4,8 @@
 // inside a signal handler.
 #pragma once
 
+#include <signal.h>
+
 namespace remaster {
 
 // Installs the handlers (without SA_RESTART, so blocking waits return EINTR).
@@ -17,5 +19,19 @@ int interrupt_signal() noexcept;
 
 // Throws Error(Exit::interrupted) if a signal arrived.
 void check_interrupt();
+
+// Blocks every signal on this thread while it lives, so that the helper
+// threads started meanwhile inherit that mask and signals stay with the
+// thread whose check_interrupt() sees them; restores the mask at the end.
+class SignalsBlocked {
+public:
+    SignalsBlocked() noexcept;
+    ~SignalsBlocked();
+    SignalsBlocked(const SignalsBlocked&) = delete;
+    SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+private:
+    sigset_t old_;
+};
 
 }  // namespace remaster

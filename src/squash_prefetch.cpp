@@ -1,10 +1,11 @@
 #include "squash_prefetch.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <utility>
+
+#include "interrupt.hpp"
 
 namespace remaster {
 
@@ -12,16 +13,12 @@ Prefetcher::Prefetcher(const std::string& root_dir, std::vector<File> files, uin
     : root_(::open(root_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)), files_(std::move(files)),
       window_(window_bytes) {
     if (!root_ || files_.empty()) return;
-    // Signals stay with the main thread, whose check_interrupt() sees them.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    SignalsBlocked blocked;  // they stay with the main thread
     try {
         thread_ = std::thread([this] { run(); });
     } catch (...) {
         // No thread, no read-ahead: the writer works without it.
     }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 Prefetcher::~Prefetcher() {

@@ -19,7 +19,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -116,16 +115,12 @@ public:
         : root_(::open(root_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
         if (!root_) return;
         todo_.push_back("");
-        // Signals stay with the scanning thread, whose check_interrupt() sees them.
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
+        SignalsBlocked blocked;  // they stay with the scanning thread
         try {
             for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
         } catch (...) {
             // Fewer helpers or none: the walk only gets slower.
         }
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
     }
     CacheWarmer(const CacheWarmer&) = delete;
     CacheWarmer& operator=(const CacheWarmer&) = delete;
