@@ -63,7 +63,16 @@ timeout 20 "$REMASTER" snapshot --root "$work/fifo" --squashfs "$work/fifo.sqfs"
 check "fifo os-release: snapshot --squashfs does not hang (rc $rc)" test "$rc" -eq 0
 
 # --- kill -9 during dracut -------------------------------------------------------
-"$REMASTER" snapshot --root "$ROOT" --to "$work/dracut.img" --yes -v --no-cache 2>"$work/log.dracut" &
+# The root seen through an overlay whose cpio waits before it packs: dracut
+# compresses nothing itself (--compress cat), so its packing lasts a moment,
+# and on a busy machine a test polling for it can miss it altogether.
+mkdir -p "$work/slow/upper/usr/bin" "$work/slow/work" "$work/slow/root"
+cp "$ROOT/usr/bin/cpio" "$work/slow/upper/usr/bin/cpio.real"
+printf '#!/bin/sh\nsleep 300\nexec /usr/bin/cpio.real "$@"\n' >"$work/slow/upper/usr/bin/cpio"
+chmod 755 "$work/slow/upper/usr/bin/cpio"
+mount -t overlay overlay -o "lowerdir=$ROOT,upperdir=$work/slow/upper,workdir=$work/slow/work" "$work/slow/root"
+push_cleanup umount -l "$work/slow/root"
+"$REMASTER" snapshot --root "$work/slow/root" --to "$work/dracut.img" --yes -v --no-cache 2>"$work/log.dracut" &
 pid=$!
 dracut_pid=
 for _ in $(seq 3000); do
