@@ -10,13 +10,13 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "checksum.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "output_file.hpp"
+#include "usable_cpus.hpp"
 
 namespace remaster {
 namespace {
@@ -189,7 +189,7 @@ std::string compress_initramfs(const std::string& in, const std::string& out, In
                                unsigned threads) {
     const MappedFile image(in);
     const uint64_t early = early_cpio_length(image.data(), image.size());
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    if (threads == 0) threads = usable_cpus();
     OutputFile file(out);
     Sha256 digest;
     write_all(file.fd(), image.data(), early, out, digest);

@@ -1,27 +1,11 @@
 #include "squash_objects.hpp"
 
-#include <sched.h>
 #include <sqfs/error.h>
 
-#include <algorithm>
-#include <thread>
-
 #include "error.hpp"
+#include "usable_cpus.hpp"
 
 namespace remaster {
-namespace {
-
-// The CPUs this process may run on (taskset, cgroup cpusets), not all the
-// machine has.
-unsigned usable_cpus() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return static_cast<unsigned>(CPU_COUNT(&set));
-    return std::max(1u, std::thread::hardware_concurrency());
-}
-
-}  // namespace
 
 ImageObjects::ImageObjects(int out_fd, const SquashOptions& opt, SQFS_COMPRESSOR compressor, uint32_t mod_time)
     : file(out_fd) {
