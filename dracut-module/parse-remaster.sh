@@ -23,15 +23,12 @@ remaster_parse_url() {
         mkdir -p /etc/cmdline.d
         echo "rd.retry=$_timeout" > /etc/cmdline.d/90-remaster-retry.conf
     fi
-    # The initqueue waits until an interface has an IPv4 route (DHCP done;
-    # a boot LAN need not have a default gateway), so that the mount step
-    # does not start before the network.
+    # The initqueue waits until an interface has an IPv4 route (DHCP done),
+    # so that the mount step does not start before the network. dracut
+    # sources these hooks, the finished ones in a subshell.
     mkdir -p "$hookdir/initqueue/finished" "$hookdir/emergency"
-    cat > "$hookdir/initqueue/finished/90-remaster-net.sh" << 'HOOK'
-while read -r _i _r; do [ "$_i" = Iface ] || exit 0; done < /proc/net/route
-exit 1
-HOOK
-    printf '_up=; while read -r _i _r; do [ "$_i" = Iface ] || _up=1; done < /proc/net/route; [ -n "$_up" ] || warn "remaster: the network did not come up within %ss (rd.remaster.url=%s needs ip=dhcp rd.neednet=1 and a DHCP server). Is the cable plugged in?"\n' \
+    echo '. /lib/remaster-lib.sh; remaster_has_route' > "$hookdir/initqueue/finished/90-remaster-net.sh"
+    printf '. /lib/remaster-lib.sh; remaster_has_route || warn "remaster: the network did not come up within %ss (rd.remaster.url=%s needs ip=dhcp rd.neednet=1 and a DHCP server). Is the cable plugged in?"\n' \
         "$_timeout" "$(remaster_url)" > "$hookdir/emergency/49-remaster-net.sh"
 }
 

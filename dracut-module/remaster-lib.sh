@@ -81,6 +81,15 @@ remaster_url() {
     getarg rd.remaster.url=
 }
 
+# args: none. Status 0 when an interface has an IPv4 route: DHCP is done. A
+# boot LAN need not have a default gateway, so any route counts.
+remaster_has_route() {
+    while read -r _hri _hrr; do
+        [ "$_hri" = Iface ] || return 0
+    done < "${REMASTER_NET_ROUTE:-/proc/net/route}"
+    return 1
+}
+
 # args: URL. Prints why it cannot be a netboot directory's URL, status 1;
 # nothing, status 0, when it can: http:// or https://, a host, and nothing
 # that a shell, curl or the console would read specially.

@@ -143,9 +143,7 @@ remaster_wait_route() {
         esac
     fi
     while :; do
-        while read -r _wn _wr; do
-            [ "$_wn" = Iface ] || return 0
-        done < /proc/net/route
+        remaster_has_route && return 0
         [ "$(remaster_uptime)" -lt "$_wdl" ] || return 1
         sleep 1
     done

@@ -593,6 +593,13 @@ opts_url() {
         "$(remaster_overlay_opts)"
 }
 check "url: the overlay has the one downloaded layer, rd.remaster.layers ignored" opts_url
+printf 'Iface\tDestination\tGateway\n' > "$work/route"
+REMASTER_NET_ROUTE=$work/route
+no_route() { ! remaster_has_route; }
+check "route: the table's header alone is no route" no_route
+printf 'eth0\t0002000A\t00000000\n' >> "$work/route"
+check "route: a route without a gateway is one (DHCP done)" remaster_has_route
+unset REMASTER_NET_ROUTE
 
 # --- rd.remaster.update (remaster-update.sh): the "newer snapshot" rule -------
 
