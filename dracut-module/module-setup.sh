@@ -63,11 +63,15 @@ install() {
     fi
     # rd.remaster.url (snapshot --netboot adds the network module): curl
     # downloads the system, openssl checks its signature; CA certificates
-    # for https.
+    # for https, where curl looks for them: Debian and Arch, Fedora (a link
+    # into /etc/pki/ca-trust). layering.cpp's initramfs_inputs() names them
+    # too, so that a changed bundle is a new image.
     if dracut_module_included network; then
         inst_multiple curl
         inst_multiple -o openssl
-        [ -f /etc/ssl/certs/ca-certificates.crt ] && inst_simple /etc/ssl/certs/ca-certificates.crt
+        for _bundle in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
+            [ ! -f "$_bundle" ] || inst_simple "$_bundle"
+        done
     fi
     # The initqueue waits for the stick (wait_for_dev) in systemd mode too.
     dracut_need_initqueue

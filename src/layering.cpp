@@ -106,7 +106,10 @@ const std::vector<std::string>& initramfs_inputs() {
         "/etc/ld.so.cache", "/etc/os-release", "/etc/vconsole.conf", "/etc/locale.conf", "/etc/default/keyboard",
         "/etc/default/console-setup", "/etc/console-setup", "/etc/cmdline.d", "/etc/kernel", "/etc/lvm",
         "/etc/mdadm", "/etc/multipath", "/etc/plymouth", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
-        "/etc/selinux"};
+        "/etc/selinux",
+        // A netboot initramfs carries the CA bundle for curl's https
+        // (dracut-module/module-setup.sh): a changed bundle is a new image.
+        "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted/pem"};
     return paths;
 }
 

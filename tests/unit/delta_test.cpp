@@ -289,3 +289,21 @@ TEST_CASE("the initramfs fingerprint counts files the scrub wrote by content, no
     // Without the map, a file's times count (every other file).
     CHECK(initramfs_fingerprint(manifest(100, 5), "6.1", mod.path) != initramfs_fingerprint(manifest(200, 5), "6.1", mod.path));
 }
+
+TEST_CASE("the initramfs fingerprint counts the CA bundle a netboot initramfs carries, not any file of /etc") {
+    auto with = [](const std::string& path, uint64_t size) {
+        FileManifest m;
+        FileRecord r;
+        r.mode = 0100644;
+        r.size = size;
+        r.mtime_ns = r.ctime_ns = 1;
+        m.paths = {path};
+        m.records[path] = r;
+        return m;
+    };
+    TempDir mod;
+    CHECK(initramfs_fingerprint(with("/etc/ssl/certs/ca-certificates.crt", 5), "6.1", mod.path) !=
+          initramfs_fingerprint(with("/etc/ssl/certs/ca-certificates.crt", 6), "6.1", mod.path));
+    CHECK(initramfs_fingerprint(with("/etc/motd", 5), "6.1", mod.path) ==
+          initramfs_fingerprint(with("/etc/motd", 6), "6.1", mod.path));
+}
