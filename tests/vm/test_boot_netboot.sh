@@ -4,17 +4,20 @@
 # `remaster snapshot --netboot DIR --sign-key KEY` from the test root, served
 # by python3's http.server on 127.0.0.1 (the guest reaches it as 10.0.2.2
 # through QEMU's user networking), boots with no disk attached at all:
-#   a  QEMU -kernel vmlinuz -initrd initrd.img with rd.remaster.url: the
-#      live system's / is an overlay on the squashfs downloaded into RAM
+#   a  QEMU -kernel vmlinuz -initrd initrd.img with an https:// rd.remaster.url
+#      (a test CA in the root's ca-certificates.crt, which the initramfs
+#      carries): the live system's / is an overlay on the squashfs
+#      downloaded into RAM
 #   b  a real network boot: the NIC's iPXE ROM (ipxe-qemu) gets a script
 #      from QEMU's built-in TFTP server, which chains boot.ipxe over HTTP
 #      (BIOS), and the same under UEFI (OVMF)
-#   d  GRUB netbooted from the same TFTP server (grub-mknetdir, BIOS) sources
-#      the directory's grub.cfg over GRUB's http module
+#   d  GRUB netbooted from the same TFTP server (grub-mknetdir, BIOS and
+#      UEFI) sources the directory's grub.cfg over GRUB's http module
 #   c  the same directory with one byte of SHA256SUMS changed, with
-#      SHA256SUMS.sig missing, and with one byte of the squashfs changed:
-#      refused at boot, the reason on the console; and a guest with too
-#      little RAM for the squashfs refuses before downloading it
+#      SHA256SUMS.sig missing, with one byte of the squashfs changed, and
+#      served over https with a certificate of another CA: refused at boot,
+#      the reason on the console; and a guest with too little RAM for the
+#      squashfs refuses before downloading it
 # The test root is lib/netboot-root.sh's overlay on the cached Debian root
 # (curl, openssl, dracut-network added; the cached root is never written)
 # with a remaster-proof-extra that adds to the proof line
@@ -89,6 +92,14 @@ lower=$(losetup -n -O BACK-FILE "$(findmnt -n -o SOURCE /run/remaster/lower)" 2>
 echo "ram=${ram:-none} lower=${lower:-none}"
 PROOF
 chmod 755 "$TROOT/usr/local/sbin/remaster-proof-extra"
+# https: a CA of the test's own as the root's whole CA bundle, which
+# module-setup.sh copies into the initramfs for curl; another CA's
+# certificate for the server the guest must not trust.
+mkdir -p "$WORK/ca" "$WORK/ca-other" "$TROOT/etc/ssl/certs"
+if ! test_ca "$WORK/ca" 10.0.2.2 127.0.0.1 || ! test_ca "$WORK/ca-other" 10.0.2.2 127.0.0.1; then
+	fail "test certificates"
+fi
+cp "$WORK/ca/ca.crt" "$TROOT/etc/ssl/certs/ca-certificates.crt"
 
 SRV=$WORK/srv
 mkdir -p "$SRV"
@@ -120,6 +131,12 @@ expect "badsum: SHA256SUMS differs from the signed one in one byte" \
 	test "$(cmp -l "$SRV/nb/SHA256SUMS" "$SRV/badsum/SHA256SUMS" 2>/dev/null | wc -l)" -eq 1
 
 expect "the HTTP server serves the directory on 127.0.0.1:$PORT" http_start "$SRV" nb/SHA256SUMS "$WORK/http.log"
+TLS_PORT=$((PORT + 1)) OTHER_PORT=$((PORT + 2))
+expect "the HTTPS server serves it on 127.0.0.1:$TLS_PORT" https_start "$SRV" nb/SHA256SUMS "$WORK/https.log" \
+	"$TLS_PORT" "$WORK/ca/server.crt" "$WORK/ca/server.key" "$WORK/ca/ca.crt"
+expect "the HTTPS server with another CA's certificate serves it on 127.0.0.1:$OTHER_PORT" https_start "$SRV" \
+	nb/SHA256SUMS "$WORK/https-other.log" "$OTHER_PORT" "$WORK/ca-other/server.crt" "$WORK/ca-other/server.key" \
+	"$WORK/ca-other/ca.crt"
 ARGS="root=remaster ip=dhcp rd.neednet=1 console=ttyS0,115200 noresume rd.luks=0 rd.lvm=0 rd.md=0 rd.dm=0"
 NET=(-netdev "user,id=n0" -device "virtio-net-pci,netdev=n0")
 
@@ -131,18 +148,19 @@ expect_ram_root() {
 	esac
 }
 
-# --- a: -kernel, -initrd, rd.remaster.url ----------------------------------------
+# --- a: -kernel, -initrd, rd.remaster.url=https://... ------------------------------
 start=$SECONDS
-if boot_net "$WORK/a.log" "rd.remaster.url=http://10.0.2.2:$PORT/nb/ $ARGS" "${NET[@]}" \
+if boot_net "$WORK/a.log" "rd.remaster.url=https://10.0.2.2:$TLS_PORT/nb/ $ARGS" "${NET[@]}" \
 	-kernel "$SRV/nb/vmlinuz" -initrd "$SRV/nb/initrd.img"; then
-	ok "a: -kernel boot with rd.remaster.url reaches the proof line ($((SECONDS - start)) s)"
+	ok "a: -kernel boot with an https rd.remaster.url reaches the proof line ($((SECONDS - start)) s)"
 else
-	fail "a: -kernel boot with rd.remaster.url reaches the proof line ($((SECONDS - start)) s; console follows)"
+	fail "a: -kernel boot with an https rd.remaster.url reaches the proof line ($((SECONDS - start)) s; console follows)"
 	tail -n 30 "$WORK/a.log" | tr -d '\r' | LC_ALL=C sed 's/^/  a| /'
 fi
 expect_ram_root a "$(proof_line "$WORK/a.log")"
 expect "a: the signature was checked" grep -aq "remaster: SHA256SUMS is signed by the key of this initramfs" "$WORK/a.log"
 expect "a: the download showed its progress" grep -aq "remaster: downloading the system into RAM: [0-9]*%" "$WORK/a.log"
+expect "a: the squashfs came over https" grep -q '"GET /nb/filesystem.squashfs HTTP' "$WORK/https.log"
 
 # --- b: PXE: iPXE from the NIC's ROM, a script over TFTP, boot.ipxe over HTTP -----
 mkdir -p "$WORK/tftp"
@@ -179,9 +197,17 @@ fi
 expect_ram_root "b (UEFI)" "$(proof_line "$WORK/b-uefi.log")"
 
 # --- d: GRUB from TFTP, the directory's grub.cfg over HTTP -------------------------
-mkdir -p "$WORK/grubnet"
-if grub-mknetdir --net-directory="$WORK/grubnet" --subdir=boot/grub -d "$ROOT/usr/lib/grub/i386-pc" >/dev/null 2>&1; then
-	cat >"$WORK/grubnet/boot/grub/grub.cfg" <<GRUB
+# args: name, GRUB platform, file GRUB's image becomes in the net directory,
+# then QEMU's firmware arguments.
+grub_netboot() {
+	local name=$1 platform=$2 image=$3 net=$WORK/grubnet-$2
+	shift 3
+	mkdir -p "$net"
+	if ! grub-mknetdir --net-directory="$net" --subdir=boot/grub -d "$ROOT/usr/lib/grub/$platform" >/dev/null 2>&1; then
+		fail "$name: grub-mknetdir made GRUB's netboot directory for $platform"
+		return
+	fi
+	cat >"$net/boot/grub/grub.cfg" <<GRUB
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
@@ -190,19 +216,22 @@ set remaster_path=/nb
 source (http,\$remaster_host)\$remaster_path/grub.cfg
 GRUB
 	start=$SECONDS
-	if boot_net "$WORK/d.log" "" -netdev "user,id=n0,tftp=$WORK/grubnet,bootfile=boot/grub/i386-pc/core.0" \
-		-device virtio-net-pci,netdev=n0,bootindex=0 -boot n; then
-		ok "d: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s)"
+	if boot_net "$WORK/$name.log" "" -netdev "user,id=n0,tftp=$net,bootfile=boot/grub/$platform/$image" \
+		-device virtio-net-pci,netdev=n0,bootindex=0 "$@"; then
+		ok "$name: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s)"
 	else
-		fail "d: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s; console follows)"
-		tail -n 30 "$WORK/d.log" | tr -d '\r' | LC_ALL=C sed 's/^/  d| /'
+		fail "$name: GRUB netboot with the directory's grub.cfg reaches the proof line ($((SECONDS - start)) s; console follows)"
+		tail -n 30 "$WORK/$name.log" | tr -d '\r' | LC_ALL=C sed "s/^/  $name| /"
 	fi
-	expect_ram_root d "$(proof_line "$WORK/d.log")"
-	expect "d: GRUB passed the URL of the directory" \
-		grep -aEq "ommand line: BOOT_IMAGE=\(http,10\.0\.2\.2:$PORT\)/nb/vmlinuz root=remaster rd\.remaster\.url=http://10\.0\.2\.2:$PORT/nb/ " "$WORK/d.log"
-else
-	fail "d: grub-mknetdir made GRUB's netboot directory"
-fi
+	expect_ram_root "$name" "$(proof_line "$WORK/$name.log")"
+	expect "$name: GRUB passed the URL of the directory" \
+		grep -aEq "ommand line: BOOT_IMAGE=\(http,10\.0\.2\.2:$PORT\)/nb/vmlinuz root=remaster rd\.remaster\.url=http://10\.0\.2\.2:$PORT/nb/ " "$WORK/$name.log"
+}
+grub_netboot d i386-pc core.0 -boot n
+cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$WORK/vars-d.fd"
+grub_netboot d-uefi x86_64-efi core.efi \
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}" \
+	-drive "if=pflash,format=raw,unit=1,file=$WORK/vars-d.fd"
 
 # --- c: tampered with: refused, the reason on the console --------------------------
 start=$SECONDS
@@ -238,6 +267,20 @@ else
 fi
 if proof_line "$WORK/c3.log" | grep -q .; then fail "c: no proof line from the changed squashfs"; else
 	ok "c: no proof line from the changed squashfs"; fi
+start=$SECONDS
+if boot_until "$WORK/c5.log" "remaster: rd.remaster.url: cannot download https://10.0.2.2:$OTHER_PORT/nb/SHA256SUMS" \
+	"$TIMEOUT" "${NET[@]}" -kernel "$SRV/nb/vmlinuz" -initrd "$SRV/nb/initrd.img" \
+	-append "rd.remaster.url=https://10.0.2.2:$OTHER_PORT/nb/ rd.remaster.timeout=5 $ARGS"; then
+	ok "c: https with a certificate of another CA: refused, curl's reason on the console ($((SECONDS - start)) s)"
+else
+	fail "c: https with a certificate of another CA: refused (console follows)"
+	tail -n 30 "$WORK/c5.log" | tr -d '\r' | LC_ALL=C sed 's/^/  c5| /'
+fi
+expect "c: the console names the certificate as the reason" grep -aq "SSL certificate problem" "$WORK/c5.log"
+# The guest's connections come from 127.0.0.1 too (QEMU's user networking):
+# the one request served is the test's own probe.
+expect "c: nothing was served to the guest that did not trust the certificate" \
+	test "$(grep -c 'GET /nb/' "$WORK/https-other.log")" -eq 1
 # 512 MiB: the squashfs and the 256 MiB margin do not fit in what is available.
 start=$SECONDS
 if boot_until "$WORK/c4.log" "remaster: rd.remaster.url: not enough memory to download the system" "$TIMEOUT" \
