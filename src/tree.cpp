@@ -19,7 +19,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
