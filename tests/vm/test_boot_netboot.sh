@@ -183,12 +183,10 @@ expect "b: the kernel got boot.ipxe's arguments with the URL iPXE was given" \
 expect "b: kernel and initramfs came over HTTP" grep -q '"GET /nb/initrd.img HTTP' "$WORK/http.log"
 
 # The same under UEFI: OVMF runs the EFI iPXE of the same ROM.
-cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$WORK/vars.fd"
+uefi_drives "$WORK/vars.fd"
 start=$SECONDS
 if boot_net "$WORK/b-uefi.log" "" -netdev "user,id=n0,tftp=$WORK/tftp,bootfile=start.ipxe" \
-	-device virtio-net-pci,netdev=n0,bootindex=0 \
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}" \
-	-drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd"; then
+	-device virtio-net-pci,netdev=n0,bootindex=0 "${UEFI_DRIVES[@]}"; then
 	ok "b: UEFI PXE boot through iPXE and boot.ipxe reaches the proof line ($((SECONDS - start)) s)"
 else
 	fail "b: UEFI PXE boot through iPXE and boot.ipxe reaches the proof line ($((SECONDS - start)) s; console follows)"
@@ -228,10 +226,8 @@ GRUB
 		grep -aEq "ommand line: BOOT_IMAGE=\(http,10\.0\.2\.2:$PORT\)/nb/vmlinuz root=remaster rd\.remaster\.url=http://10\.0\.2\.2:$PORT/nb/ " "$WORK/$name.log"
 }
 grub_netboot d i386-pc core.0 -boot n
-cp "${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}" "$WORK/vars-d.fd"
-grub_netboot d-uefi x86_64-efi core.efi \
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}" \
-	-drive "if=pflash,format=raw,unit=1,file=$WORK/vars-d.fd"
+uefi_drives "$WORK/vars-d.fd"
+grub_netboot d-uefi x86_64-efi core.efi "${UEFI_DRIVES[@]}"
 
 # --- c: tampered with: refused, the reason on the console --------------------------
 start=$SECONDS

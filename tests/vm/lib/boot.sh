@@ -23,6 +23,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 
+# args: file. Copies OVMF's variable store there (the firmware writes its
+# variables: each guest gets a private copy) and sets UEFI_DRIVES to QEMU's
+# two pflash arguments, the firmware and that copy. cp's status.
+uefi_drives() {
+	UEFI_DRIVES=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+		-drive "if=pflash,format=raw,unit=1,file=$1")
+	cp "$OVMF_VARS" "$1"
+}
+
 # args: image bios|uefi logfile [timeout seconds]
 boot_image() {
 	local image=$1 firmware=$2 log=$3 timeout=${4:-300}
@@ -55,11 +64,9 @@ boot_image() {
 	case $firmware in
 	bios) ;;
 	uefi)
-		# The firmware writes its variables: give it a private copy.
 		vars=$(mktemp --suffix=.OVMF_VARS.fd)
-		cp "$OVMF_VARS" "$vars"
-		qemu+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-			-drive "if=pflash,format=raw,unit=1,file=$vars")
+		uefi_drives "$vars"
+		qemu+=("${UEFI_DRIVES[@]}")
 		;;
 	uefi-secure)
 		# SMM and a secure pflash, or OVMF's secure build refuses to run.

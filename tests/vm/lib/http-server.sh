@@ -12,7 +12,7 @@
 #                                 KEY; true once PROBE is served (CA: the file
 #                                 that makes curl trust CERT)
 #   http_stop                     stops them all (again: nothing)
-#   test_ca DIR HOST...           DIR/ca.crt, a CA, and DIR/server.{crt,key},
+#   test_ca DIR IP...             DIR/ca.crt, a CA, and DIR/server.{crt,key},
 #                                 a certificate it signed for the IP addresses
 #   changed_copy FROM TO          TO: FROM with the byte 100 from its end changed
 
